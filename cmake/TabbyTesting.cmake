@@ -13,10 +13,16 @@ else()
   set(TABBY_UML_RUN ${CMAKE_SOURCE_DIR}/test/lab/uml-run CACHE FILEPATH "uml-run")
 endif()
 
-function(tabby_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+# The executable every kind of test is built as: GoogleTest with gmock and gtest_main.
+function(tabby_test_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+endfunction()
+
+function(tabby_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  tabby_test_executable(${name} SOURCES ${ARG_SOURCES} DEPS ${ARG_DEPS})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
@@ -45,9 +51,7 @@ function(tabby_uml_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 600)
   endif()
-  add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE tabby_lab ${ARG_DEPS} GTest::gtest GTest::gmock
-                                        GTest::gtest_main)
+  tabby_test_executable(${name} SOURCES ${ARG_SOURCES} DEPS tabby_lab ${ARG_DEPS})
   math(EXPR _guest_timeout "${ARG_TIMEOUT} - 20")
   add_test(NAME ${name}
            COMMAND ${TABBY_UML_RUN} --timeout ${_guest_timeout} --modprobe ipv6
@@ -56,4 +60,39 @@ function(tabby_uml_test name)
            WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
   set_tests_properties(${name} PROPERTIES LABELS "lab;uml;${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
                                           FIXTURES_REQUIRED lab RUN_SERIAL TRUE)
+endfunction()
+
+# A libFuzzer target over a decoder of untrusted bytes, with its checked-in corpus in
+# test/fuzz/corpus/<name>/. The corpus replay is a unit test with any compiler (and so runs
+# under ASan+UBSan in CI); with -DTABBY_FUZZ=ON (Clang) the real fuzzer fuzz_<name> is built:
+#   build-asan/test/fuzz/fuzz_<name> test/fuzz/corpus/<name> -max_total_time=600
+function(tabby_fuzz_target name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  set(corpus ${CMAKE_SOURCE_DIR}/test/fuzz/corpus/${name})
+  add_executable(${name}_replay ${ARG_SOURCES} ${CMAKE_SOURCE_DIR}/test/fuzz/corpus_replay_main.cc)
+  target_link_libraries(${name}_replay PRIVATE ${ARG_DEPS})
+  add_test(NAME ${name}_replay COMMAND ${name}_replay ${corpus})
+  set_tests_properties(${name}_replay PROPERTIES LABELS "unit;fuzz" TIMEOUT 300)
+  if(TABBY_FUZZ)
+    add_executable(fuzz_${name} ${ARG_SOURCES})
+    target_link_libraries(fuzz_${name} PRIVATE ${ARG_DEPS})
+    target_compile_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    # All fuzzers side by side, where scripts/run fuzz looks for them.
+    set_target_properties(fuzz_${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY
+                                                  ${CMAKE_BINARY_DIR}/test/fuzz)
+  endif()
+endfunction()
+
+# Adds every immediate subfolder of the current folder that has a CMakeLists.txt, so each
+# module owns its test folder (test/unit/bgp, test/lab/dataplane, ...) without editing a
+# shared list.
+function(tabby_add_test_subdirectories)
+  file(GLOB children LIST_DIRECTORIES true ${CMAKE_CURRENT_SOURCE_DIR}/*)
+  list(SORT children)
+  foreach(child ${children})
+    if(IS_DIRECTORY ${child} AND EXISTS ${child}/CMakeLists.txt)
+      add_subdirectory(${child})
+    endif()
+  endforeach()
 endfunction()
