@@ -1,0 +1,41 @@
+#include "tabby/dataplane/mtu.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <regex>
+
+namespace tabby::dataplane {
+
+Result<std::optional<std::uint32_t>> detect_host_mtu(const std::vector<LinkInfo>& links,
+                                                     const std::string& interface_pattern) {
+  std::regex pattern;
+  try {
+    pattern = std::regex(interface_pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& error) {
+    return Error{fmt::format("MTU interface pattern \"{}\": {}", interface_pattern, error.what())};
+  }
+  std::optional<std::uint32_t> smallest;
+  for (const auto& link : links) {
+    if (!link.oper_up || !std::regex_search(link.name, pattern)) continue;
+    smallest = smallest ? std::min(*smallest, link.mtu) : link.mtu;
+  }
+  return smallest;
+}
+
+Mtus compute_mtus(std::uint32_t host_mtu, const MtuConfig& config) {
+  Mtus mtus;
+  mtus.host = host_mtu;
+  mtus.ipip = config.ipip ? config.ipip : host_mtu - kIpipOverhead;
+  mtus.vxlan = config.vxlan ? config.vxlan : host_mtu - kVxlanOverhead;
+  mtus.vxlan_v6 = config.vxlan_v6 ? config.vxlan_v6 : host_mtu - kVxlanV6Overhead;
+  mtus.pod = host_mtu;
+  std::vector<std::uint32_t> enabled;
+  if (config.ipip_enabled) enabled.push_back(mtus.ipip);
+  if (config.vxlan_enabled) enabled.push_back(mtus.vxlan);
+  if (config.vxlan_v6_enabled) enabled.push_back(mtus.vxlan_v6);
+  if (!enabled.empty()) mtus.pod = *std::min_element(enabled.begin(), enabled.end());
+  return mtus;
+}
+
+}  // namespace tabby::dataplane
