@@ -8,14 +8,15 @@ check() {  # check DESCRIPTION EXPECTED_STATUS PATTERN COMMAND...
   local what=$1 want=$2 pattern=$3; shift 3
   local out status
   out=$("$@" 2>&1); status=$?
-  if [[ $status -ne $want ]] || ! grep -qE "$pattern" <<<"$out"; then
+  if [[ $status -ne $want ]] || ! grep -qE -- "$pattern" <<<"$out"; then
     echo "FAIL: $what: exit $status (want $want), output: $out"; failed=1
   else
     echo "ok: $what"
   fi
 }
 check "tabby-node --version" 0 '^tabby-node [0-9]+\.[0-9]+\.[0-9]+' "$node" --version
-check "tabby-node refuses to run" 2 'no node agent' "$node"
+check "tabby-node refuses to run" 2 "no node agent" "$node"
+check "tabby-node names what it can do" 2 "--cleanup" "$node"
 check "tabbyctl version" 0 'Client Version: +v[0-9]' "$ctl" version
 check "tabbyctl get refuses" 2 'needs the datastore' "$ctl" get ippools
 check "tabby ADD returns a CNI error" 1 '"code":100' env CNI_COMMAND=ADD "$cni"

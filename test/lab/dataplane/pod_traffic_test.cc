@@ -82,3 +82,21 @@ TEST_F(PodTrafficTest, CleanupRemovesEverythingTabbyInstalledAndNothingElse) {
 
 }  // namespace
 }  // namespace tabby::dataplane::lab_topology
+
+namespace tabby::dataplane::lab_topology {
+namespace {
+
+TEST_F(PodTrafficTest, TabbyNodeCleanupUninstallsFromTheNode) {
+  TwoNodePods cluster(lab(), Encapsulation::kVxlan);
+  auto& a = cluster.a();
+  auto result = a.ns->exec({TABBY_NODE_BINARY, "--cleanup"});
+  ASSERT_TRUE(result.ok()) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("removed 3 routes, 1 links"));
+  EXPECT_FALSE(a.ns->sh("ip link show vxlan.calico").ok());
+  EXPECT_EQ(a.ns->must("ip -o route show proto 80"), "");
+  // The other node was not touched.
+  EXPECT_TRUE(cluster.b().ns->sh("ip link show vxlan.calico").ok());
+}
+
+}  // namespace
+}  // namespace tabby::dataplane::lab_topology
