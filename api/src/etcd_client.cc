@@ -1,0 +1,158 @@
+#include "etcd_client.h"
+
+#include <chrono>
+#include <thread>
+
+#include "tabby/api/etcd_codec.h"
+
+namespace tabby::api::detail {
+
+using nlohmann::json;
+
+EtcdClient::EtcdClient(EtcdDatastoreOptions options) : options_(std::move(options)) {
+  description_ = "etcdv3:";
+  for (size_t i = 0; i < options_.endpoints.size(); ++i) {
+    description_ += (i ? "," : "") + options_.endpoints[i];
+    auto endpoint = std::make_unique<Endpoint>();
+    endpoint->url = options_.endpoints[i];
+    endpoints_.push_back(std::move(endpoint));
+  }
+}
+
+std::unique_ptr<httplib::Client> EtcdClient::make_http_client(
+    const std::string& endpoint, std::chrono::milliseconds read_timeout) const {
+  auto client = options_.cert_file.empty()
+                    ? std::make_unique<httplib::Client>(endpoint)
+                    : std::make_unique<httplib::Client>(endpoint, options_.cert_file,
+                                                        options_.key_file);
+  if (!options_.ca_cert_file.empty()) client->set_ca_cert_path(options_.ca_cert_file);
+  client->enable_server_certificate_verification(true);
+  client->set_connection_timeout(options_.dial_timeout);
+  client->set_read_timeout(read_timeout);
+  client->set_write_timeout(options_.request_timeout);
+  client->set_keep_alive(true);
+  client->set_tcp_nodelay(true);
+  return client;
+}
+
+const std::string& EtcdClient::endpoint_for(size_t attempt) const {
+  return endpoints_[(preferred_.load() + attempt) % endpoints_.size()]->url;
+}
+
+DatastoreResult<std::string> EtcdClient::authenticate() {
+  const json body = {{"name", options_.username}, {"password", options_.password}};
+  std::string failures;
+  for (const auto& endpoint : endpoints_) {
+    auto client = make_http_client(endpoint->url, options_.request_timeout);
+    auto response = client->Post("/v3/auth/authenticate", body.dump(), "application/json");
+    if (!response) {
+      failures += "; " + endpoint->url + ": " + httplib::to_string(response.error());
+      continue;
+    }
+    const auto answer = json::parse(response->body, nullptr, false);
+    if (response->status == 200 && answer.is_object() && answer.contains("token") &&
+        answer["token"].is_string()) {
+      return answer["token"].get<std::string>();
+    }
+    std::string message = answer.is_object() && answer.contains("message") &&
+                                  answer["message"].is_string()
+                              ? answer["message"].get<std::string>()
+                              : response->body;
+    return DatastoreError{DatastoreErrorKind::InvalidArgument,
+                          "datastore " + description_ + ": authenticating as user " +
+                              options_.username + ": " + message};
+  }
+  return DatastoreError{DatastoreErrorKind::Unavailable,
+                        "datastore " + description_ + ": authenticating as user " +
+                            options_.username + ": no endpoint answered" + failures};
+}
+
+DatastoreResult<httplib::Headers> EtcdClient::auth_headers(bool refresh) {
+  if (options_.username.empty()) return httplib::Headers{};
+  std::lock_guard lock(token_mutex_);
+  if (token_.empty() || refresh) {
+    auto token = authenticate();
+    if (!token) return token.error();
+    token_ = std::move(*token);
+  }
+  return httplib::Headers{{"Authorization", token_}};
+}
+
+DatastoreResult<json> EtcdClient::call(std::string_view path, const json& body, Retry retry,
+                                       std::string_view what) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.retry_deadline;
+  const std::string payload = body.dump();
+  const std::string prefix = "datastore " + description_ + ": " + std::string(what) + ": ";
+  std::string last_failure;
+  bool refreshed_token = false;
+  for (size_t attempt = 0;; ++attempt) {
+    if (attempt > 0 && attempt % endpoints_.size() == 0) {
+      // A whole round failed: give the cluster a moment (an election takes about a second).
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    auto headers = auth_headers(false);
+    if (!headers) return headers.error();
+    const size_t index = (preferred_.load() + (attempt % endpoints_.size())) % endpoints_.size();
+    Endpoint& endpoint = *endpoints_[index];
+
+    httplib::Result response{nullptr, httplib::Error::Unknown};
+    {
+      std::lock_guard lock(endpoint.mutex);
+      if (!endpoint.client) endpoint.client = make_http_client(endpoint.url, options_.request_timeout);
+      response = endpoint.client->Post(std::string(path), *headers, payload, "application/json");
+      if (!response) endpoint.client.reset();  // a fresh connection next time
+    }
+    if (!response) {
+      const auto error = response.error();
+      last_failure = endpoint.url + ": " + httplib::to_string(error);
+      const bool not_sent = error == httplib::Error::Connection ||
+                            error == httplib::Error::ConnectionTimeout ||
+                            error == httplib::Error::SSLConnection;
+      if (error == httplib::Error::SSLLoadingCerts ||
+          error == httplib::Error::SSLServerVerification) {
+        return DatastoreError{DatastoreErrorKind::Unavailable, prefix + last_failure};
+      }
+      if (!not_sent && retry == Retry::SentOnce) {
+        return DatastoreError{DatastoreErrorKind::Unavailable,
+                              prefix + last_failure + " (outcome unknown: the request may " +
+                                  "have been applied)"};
+      }
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      continue;
+    }
+    const auto answer = json::parse(response->body, nullptr, false);
+    if (response->status == 200 && answer.is_object()) {
+      preferred_ = index;
+      return answer;
+    }
+    int code = 2;  // UNKNOWN
+    std::string message = response->body;
+    if (answer.is_object()) {
+      if (answer.contains("code") && answer["code"].is_number_integer()) code = answer["code"];
+      if (answer.contains("message") && answer["message"].is_string()) message = answer["message"];
+    }
+    last_failure = endpoint.url + ": HTTP " + std::to_string(response->status) + ": " + message;
+    if (code == 16 && !refreshed_token && !options_.username.empty()) {
+      // The token expired (etcd's simple tokens last 5 minutes): log in again once.
+      refreshed_token = true;
+      if (auto h = auth_headers(true); !h) return h.error();
+      --attempt;
+      continue;
+    }
+    const auto kind = etcd::kind_of_grpc_error(code, message);
+    if (kind != DatastoreErrorKind::Unavailable) return DatastoreError{kind, prefix + message};
+    // No leader, leader changed, timed out, stopping: another member may do better. A write
+    // is resent only when etcd says it was refused unapplied ("no leader"); after "leader
+    // changed" or "request timed out" it may still be committed.
+    if (retry == Retry::SentOnce && message.find("no leader") == std::string::npos) {
+      return DatastoreError{DatastoreErrorKind::Unavailable,
+                            prefix + last_failure + " (outcome unknown)"};
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+  }
+  return DatastoreError{DatastoreErrorKind::Unavailable,
+                        prefix + "no endpoint answered in time (last: " + last_failure + ")"};
+}
+
+}  // namespace tabby::api::detail
