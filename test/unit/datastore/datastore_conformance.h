@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "datastore_event_collector.h"
 #include "tabby/api/datastore.h"
 
 namespace tabby::api::conformance {
@@ -28,32 +29,6 @@ class ConformanceBackend {
 struct BackendFactory {
   std::string name;
   std::function<std::unique_ptr<ConformanceBackend>()> make;
-};
-
-// Collects a watch's events for assertions; wait_for() blocks until enough have come.
-class EventCollector {
- public:
-  WatchCallback callback() {
-    return [this](const WatchEvent& event) {
-      std::lock_guard lock(mutex_);
-      events_.push_back(event);
-      arrived_.notify_all();
-    };
-  }
-  // True once `count` events arrived within `timeout`.
-  bool wait_for(size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    std::unique_lock lock(mutex_);
-    return arrived_.wait_for(lock, timeout, [&] { return events_.size() >= count; });
-  }
-  std::vector<WatchEvent> events() {
-    std::lock_guard lock(mutex_);
-    return events_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable arrived_;
-  std::vector<WatchEvent> events_;
 };
 
 class DatastoreConformance : public ::testing::TestWithParam<BackendFactory> {
