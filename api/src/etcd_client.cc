@@ -9,6 +9,45 @@ namespace tabby::api::detail {
 
 using nlohmann::json;
 
+namespace {
+
+struct Exchange {
+  httplib::Error error = httplib::Error::Unknown;
+  bool answered = false;  // a status and a complete JSON body arrived
+  int status = 0;
+  std::string body;
+};
+
+// One POST. The gateway sends its error bodies chunked with an HTTP trailer
+// (Grpc-Trailer-Content-Type), which cpp-httplib 0.11 cannot parse: it reports a read error
+// after having received the whole body. So the status and body are captured as they arrive,
+// and a complete JSON body counts as the answer whatever the trailer did.
+Exchange post(httplib::Client& client, std::string_view path, const httplib::Headers& headers,
+              const std::string& payload) {
+  Exchange exchange;
+  httplib::Request request;
+  request.method = "POST";
+  request.path = std::string(path);
+  request.headers = headers;
+  request.set_header("Content-Type", "application/json");
+  request.body = payload;
+  request.response_handler = [&](const httplib::Response& response) {
+    exchange.status = response.status;
+    return true;
+  };
+  request.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
+    exchange.body.append(data, length);
+    return true;
+  };
+  auto result = client.send(request);
+  exchange.error = result.error();
+  exchange.answered = exchange.status != 0 && (result || (exchange.status >= 400 &&
+                      json::parse(exchange.body, nullptr, false).is_object()));
+  return exchange;
+}
+
+}  // namespace
+
 EtcdClient::EtcdClient(EtcdDatastoreOptions options) : options_(std::move(options)) {
   description_ = "etcdv3:";
   for (size_t i = 0; i < options_.endpoints.size(); ++i) {
@@ -44,20 +83,20 @@ DatastoreResult<std::string> EtcdClient::authenticate() {
   std::string failures;
   for (const auto& endpoint : endpoints_) {
     auto client = make_http_client(endpoint->url, options_.request_timeout);
-    auto response = client->Post("/v3/auth/authenticate", body.dump(), "application/json");
-    if (!response) {
-      failures += "; " + endpoint->url + ": " + httplib::to_string(response.error());
+    const auto exchange = post(*client, "/v3/auth/authenticate", {}, body.dump());
+    if (!exchange.answered) {
+      failures += "; " + endpoint->url + ": " + httplib::to_string(exchange.error);
       continue;
     }
-    const auto answer = json::parse(response->body, nullptr, false);
-    if (response->status == 200 && answer.is_object() && answer.contains("token") &&
+    const auto answer = json::parse(exchange.body, nullptr, false);
+    if (exchange.status == 200 && answer.is_object() && answer.contains("token") &&
         answer["token"].is_string()) {
       return answer["token"].get<std::string>();
     }
     std::string message = answer.is_object() && answer.contains("message") &&
                                   answer["message"].is_string()
                               ? answer["message"].get<std::string>()
-                              : response->body;
+                              : exchange.body;
     return DatastoreError{DatastoreErrorKind::InvalidArgument,
                           "datastore " + description_ + ": authenticating as user " +
                               options_.username + ": " + message};
@@ -96,15 +135,16 @@ DatastoreResult<json> EtcdClient::call(std::string_view path, const json& body, 
     const size_t index = (preferred_.load() + (attempt % endpoints_.size())) % endpoints_.size();
     Endpoint& endpoint = *endpoints_[index];
 
-    httplib::Result response{nullptr, httplib::Error::Unknown};
+    Exchange exchange;
     {
       std::lock_guard lock(endpoint.mutex);
       if (!endpoint.client) endpoint.client = make_http_client(endpoint.url, options_.request_timeout);
-      response = endpoint.client->Post(std::string(path), *headers, payload, "application/json");
-      if (!response) endpoint.client.reset();  // a fresh connection next time
+      exchange = post(*endpoint.client, path, *headers, payload);
+      if (!exchange.answered || exchange.error != httplib::Error::Success)
+        endpoint.client.reset();  // a fresh connection next time
     }
-    if (!response) {
-      const auto error = response.error();
+    if (!exchange.answered) {
+      const auto error = exchange.error;
       last_failure = endpoint.url + ": " + httplib::to_string(error);
       const bool not_sent = error == httplib::Error::Connection ||
                             error == httplib::Error::ConnectionTimeout ||
@@ -121,18 +161,18 @@ DatastoreResult<json> EtcdClient::call(std::string_view path, const json& body, 
       if (std::chrono::steady_clock::now() >= deadline) break;
       continue;
     }
-    const auto answer = json::parse(response->body, nullptr, false);
-    if (response->status == 200 && answer.is_object()) {
+    const auto answer = json::parse(exchange.body, nullptr, false);
+    if (exchange.status == 200 && answer.is_object()) {
       preferred_ = index;
       return answer;
     }
     int code = 2;  // UNKNOWN
-    std::string message = response->body;
+    std::string message = exchange.body;
     if (answer.is_object()) {
       if (answer.contains("code") && answer["code"].is_number_integer()) code = answer["code"];
       if (answer.contains("message") && answer["message"].is_string()) message = answer["message"];
     }
-    last_failure = endpoint.url + ": HTTP " + std::to_string(response->status) + ": " + message;
+    last_failure = endpoint.url + ": HTTP " + std::to_string(exchange.status) + ": " + message;
     if (code == 16 && !refreshed_token && !options_.username.empty()) {
       // The token expired (etcd's simple tokens last 5 minutes): log in again once.
       refreshed_token = true;

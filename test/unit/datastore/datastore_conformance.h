@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@ struct BackendFactory {
   std::string name;
   std::function<std::unique_ptr<ConformanceBackend>()> make;
 };
+inline void PrintTo(const BackendFactory& factory, std::ostream* out) { *out << factory.name; }
 
 class DatastoreConformance : public ::testing::TestWithParam<BackendFactory> {
  protected:
