@@ -138,13 +138,9 @@ class EtcdDatastore final : public Datastore {
     return {};
   }
 
-  DatastoreResult<Revision> current_revision() override {
-    json body = etcd::range_request("/", false);
-    body["count_only"] = true;
-    auto answer = client_->call("/v3/kv/range", body, Retry::Idempotent, "reading the revision");
-    if (!answer) return answer.error();
-    return header_revision(*answer, "/");
-  }
+  // Any range answers with the store's revision; it ranges over /calico/ (counting only)
+  // because that is what a Calico etcd user is granted access to.
+  DatastoreResult<Revision> current_revision() override { return revision_via("/calico/"); }
 
  private:
   DatastoreError not_found(std::string_view key) const {
@@ -154,6 +150,14 @@ class EtcdDatastore final : public Datastore {
   DatastoreError malformed(std::string_view key, std::string_view what) const {
     return {DatastoreErrorKind::Internal, "datastore " + describe() + ": " + std::string(key) +
                                               ": etcd answered " + std::string(what)};
+  }
+
+  DatastoreResult<Revision> revision_via(std::string_view prefix) {
+    json body = etcd::range_request(prefix, true);
+    body["count_only"] = true;
+    auto answer = client_->call("/v3/kv/range", body, Retry::Idempotent, "reading the revision");
+    if (!answer) return answer.error();
+    return header_revision(*answer, prefix);
   }
 
   DatastoreResult<json> txn(const json& body, const std::string& what) {
@@ -352,7 +356,8 @@ DatastoreResult<std::unique_ptr<Watch>> EtcdDatastore::watch(std::string_view pr
   }
   if (from_revision == 0) {
     // Pinning "now" here is what makes every write completed after watch() returns visible.
-    auto current = current_revision();
+    // (Through the watched prefix, which a restricted user may read.)
+    auto current = revision_via(prefix);
     if (!current) return current.error();
     from_revision = *current + 1;
   }
