@@ -9,6 +9,21 @@ namespace tabby::api::detail {
 
 using nlohmann::json;
 
+std::string describe_error(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection: return "cannot connect";
+    case httplib::Error::ConnectionTimeout: return "connecting timed out";
+    case httplib::Error::Read: return "connection lost while waiting for the answer";
+    case httplib::Error::Write: return "connection lost while sending";
+    case httplib::Error::SSLConnection: return "TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts: return "cannot load the TLS certificates or key";
+    case httplib::Error::SSLServerVerification:
+      return "the server's TLS certificate is not trusted (ETCD_CA_CERT_FILE)";
+    case httplib::Error::Canceled: return "canceled";
+    default: return httplib::to_string(error);
+  }
+}
+
 namespace {
 
 struct Exchange {
@@ -85,7 +100,7 @@ DatastoreResult<std::string> EtcdClient::authenticate() {
     auto client = make_http_client(endpoint->url, options_.request_timeout);
     const auto exchange = post(*client, "/v3/auth/authenticate", {}, body.dump());
     if (!exchange.answered) {
-      failures += "; " + endpoint->url + ": " + httplib::to_string(exchange.error);
+      failures += "; " + endpoint->url + ": " + describe_error(exchange.error);
       continue;
     }
     const auto answer = json::parse(exchange.body, nullptr, false);
@@ -145,7 +160,7 @@ DatastoreResult<json> EtcdClient::call(std::string_view path, const json& body, 
     }
     if (!exchange.answered) {
       const auto error = exchange.error;
-      last_failure = endpoint.url + ": " + httplib::to_string(error);
+      last_failure = endpoint.url + ": " + describe_error(error);
       const bool not_sent = error == httplib::Error::Connection ||
                             error == httplib::Error::ConnectionTimeout ||
                             error == httplib::Error::SSLConnection;

@@ -17,6 +17,9 @@
 
 namespace tabby::api::detail {
 
+// What went wrong on the wire, in words ("cannot connect", "TLS handshake failed", ...).
+std::string describe_error(httplib::Error error);
+
 class EtcdClient {
  public:
   explicit EtcdClient(EtcdDatastoreOptions options);

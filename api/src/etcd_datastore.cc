@@ -2,6 +2,7 @@
 // transaction comparing the key's create_revision (create) or mod_revision (update, delete),
 // exactly as Calico's libcalico-go etcdv3 backend does, so both can share one etcd.
 
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -335,7 +336,7 @@ void run_etcd_watch(detail::WatchState& state, EtcdClient& client, const std::st
     if (state.stopped()) return;
     if (stream_error.empty()) {
       stream_error = response ? "stream ended (HTTP " + std::to_string(response->status) + ")"
-                              : httplib::to_string(response.error());
+                              : detail::describe_error(response.error());
     }
     spdlog::info("datastore {}: watch of {} on {}: {}; resuming from revision {}",
                  client.describe(), prefix, endpoint, stream_error, resume_after + 1);
@@ -368,6 +369,17 @@ DatastoreResult<std::unique_ptr<Watch>> EtcdDatastore::watch(std::string_view pr
       }));
 }
 
+// OpenSSL writes to its socket with write(), not send(MSG_NOSIGNAL): a TLS connection the
+// server closed would kill the whole process with SIGPIPE. As gRPC's clients do, ignore it
+// (only if nobody installed a handler of their own); the write then fails with EPIPE and the
+// call is retried or reported.
+void ignore_sigpipe() {
+  struct sigaction current {};
+  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    signal(SIGPIPE, SIG_IGN);
+  }
+}
+
 DatastoreError bad_option(const std::string& message) {
   return {DatastoreErrorKind::InvalidArgument, "datastore etcdv3: " + message};
 }
@@ -397,6 +409,9 @@ DatastoreResult<std::unique_ptr<Datastore>> open_etcd_datastore(const EtcdDatast
   }
   if (options.username.empty() != options.password.empty()) {
     return bad_option("ETCD_USERNAME and ETCD_PASSWORD go together");
+  }
+  for (const auto& endpoint : options.endpoints) {
+    if (endpoint.rfind("https://", 0) == 0) ignore_sigpipe();
   }
   return std::unique_ptr<Datastore>(std::make_unique<EtcdDatastore>(options));
 }

@@ -1,11 +1,12 @@
 // The etcd datastore when etcd fails: a three-member cluster on loopback whose leader is
 // killed with SIGKILL mid-run (writes continue on the survivors, the watch resumes, nothing
-// acknowledged is lost), a lone member stopped and restarted under a watch, and etcd's
-// user/password authentication.
+// acknowledged is lost), a lone member stopped and restarted under a watch, etcd's
+// user/password authentication, and TLS with a client certificate.
 
 #include <gmock/gmock.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -234,6 +235,73 @@ TEST_F(EtcdFailoverTest, AuthenticatesWithUserAndPassword) {
   auto anonymous = open(options)->get("/calico/k");
   ASSERT_FALSE(anonymous);
   EXPECT_THAT(anonymous.error().message, HasSubstr("user name is empty"));
+}
+
+// A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. The
+// server's certificate also allows client use: etcd's JSON gateway dials etcd's own gRPC
+// port with it, and --client-cert-auth refuses it otherwise (HTTP 503 "connection closed").
+void make_certificates(const Netns& ns, const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  ns.must("set -e; cd '" + dir.string() + R"(';
+    key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$1" 2>/dev/null; }
+    key ca.key; key server.key; key client.key; key other-ca.key
+    openssl req -x509 -new -key ca.key -out ca.pem -days 2 -subj /CN=tabby-test-ca
+    openssl req -x509 -new -key other-ca.key -out other-ca.pem -days 2 -subj /CN=someone-else
+    openssl req -new -key server.key -out server.csr -subj /CN=etcd
+    printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' > server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem 2>/dev/null
+    openssl req -new -key client.key -out client.csr -subj /CN=calico
+    printf 'extendedKeyUsage=clientAuth\n' > client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile client.ext -out client.pem 2>/dev/null
+  )");
+}
+
+TEST_F(EtcdFailoverTest, SpeaksTlsWithAClientCertificate) {
+  auto& ns = lab().add_node("etcd");
+  const auto pki = lab().dir() / "pki";
+  make_certificates(ns, pki);
+  const std::string url = "https://127.0.0.1:2379";
+  // --initial-cluster given, so the lab only waits for the port (its health check speaks
+  // plain http); the client below waits for the real answer.
+  lab().start_etcd(ns, "tls", "127.0.0.1",
+                   {"--listen-client-urls=" + url, "--advertise-client-urls=" + url,
+                    "--cert-file=" + (pki / "server.pem").string(),
+                    "--key-file=" + (pki / "server.key").string(),
+                    "--trusted-ca-file=" + (pki / "ca.pem").string(), "--client-cert-auth",
+                    "--initial-cluster=tls=http://127.0.0.1:2380"});
+  lab_support::EnterNetns inside(ns.name());
+  EtcdDatastoreOptions options;
+  options.endpoints = {url};
+  options.ca_cert_file = (pki / "ca.pem").string();
+  options.cert_file = (pki / "client.pem").string();
+  options.key_file = (pki / "client.key").string();
+  auto store = open(options);
+  ASSERT_TRUE(lab::eventually([&] { return store->current_revision().ok(); }, 20s))
+      << store->current_revision().error().message;
+  EventCollector events;
+  auto watch = store->watch("/calico/", 0, events.callback());
+  ASSERT_TRUE(watch) << watch.error().message;
+  auto created = store->create("/calico/resources/v3/projectcalico.org/ippools/p1", "{}");
+  ASSERT_TRUE(created) << created.error().message;
+  ASSERT_TRUE(events.wait_for(1));
+  EXPECT_EQ(events.events()[0].revision, *created);
+
+  // Without a client certificate the server refuses the handshake.
+  auto no_certificate = options;
+  no_certificate.cert_file.clear();
+  no_certificate.key_file.clear();
+  no_certificate.retry_deadline = 500ms;
+  auto refused = open(no_certificate)->get("/calico/k");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, DatastoreErrorKind::Unavailable);
+  EXPECT_THAT(refused.error().message, HasSubstr("https://127.0.0.1:2379"));
+
+  // A server the CA does not vouch for is not trusted.
+  auto other_ca = options;
+  other_ca.ca_cert_file = (pki / "other-ca.pem").string();
+  auto untrusted = open(other_ca)->get("/calico/k");
+  ASSERT_FALSE(untrusted);
+  EXPECT_THAT(untrusted.error().message, HasSubstr("the server's TLS certificate is not trusted"));
 }
 
 }  // namespace

@@ -32,7 +32,9 @@ struct EtcdDatastoreOptions {
   std::chrono::milliseconds watch_idle_timeout{15000};
 };
 
-// Checks the options (endpoints' form, files readable); does not contact etcd.
+// Checks the options (endpoints' form, files readable); does not contact etcd. With an https
+// endpoint, SIGPIPE is set to ignored (if it was at its default): OpenSSL would otherwise let
+// a connection closed by the server kill the process.
 DatastoreResult<std::unique_ptr<Datastore>> open_etcd_datastore(const EtcdDatastoreOptions& options);
 
 }  // namespace tabby::api
