@@ -41,8 +41,9 @@ DatastoreResult<std::unique_ptr<SqliteConnection>> SqliteConnection::open(
   // log. synchronous=FULL: the log is fsynced at every commit, so an acknowledged write
   // survives a power cut too, not only a crash of the process (NORMAL would in WAL mode).
   // The mode is stored in the file; setting it needs a brief lock, hence the busy timeout.
-  if (auto s = connection->exec("PRAGMA journal_mode=WAL"); !s) return s.error();
-  if (auto s = connection->exec("PRAGMA synchronous=FULL"); !s) return s.error();
+  if (auto s = connection->exec("PRAGMA journal_mode=WAL", "setting WAL mode"); !s) return s.error();
+  if (auto s = connection->exec("PRAGMA synchronous=FULL", "setting synchronous=FULL"); !s)
+    return s.error();
   return connection;
 }
 
@@ -51,11 +52,11 @@ SqliteConnection::~SqliteConnection() {
   if (db_) sqlite3_close_v2(db_);
 }
 
-DatastoreResult<void> SqliteConnection::exec(const char* sql) {
+DatastoreResult<void> SqliteConnection::exec(const char* sql, std::string_view what) {
   char* message = nullptr;
   const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
   if (message) sqlite3_free(message);
-  if (rc != SQLITE_OK) return error(rc, sql);
+  if (rc != SQLITE_OK) return error(rc, what.empty() ? std::string_view(sql) : what);
   return {};
 }
 

@@ -32,8 +32,9 @@ class SqliteConnection {
   sqlite3* handle() const { return db_; }
   const std::string& path() const { return path_; }
 
-  // Runs SQL without results (may be several statements).
-  DatastoreResult<void> exec(const char* sql);
+  // Runs SQL without results (may be several statements); `what` names the operation in
+  // errors (the SQL itself if empty).
+  DatastoreResult<void> exec(const char* sql, std::string_view what = {});
   DatastoreResult<SqliteStatement> prepare(const char* sql);
   // The error for result code `rc` from this connection: "datastore sqlite:<path>: <what>: ..."
   DatastoreError error(int rc, std::string_view what) const;

@@ -99,7 +99,7 @@ class SqliteDatastore final : public Datastore {
     std::lock_guard lock(mutex_);
     ReadTransaction transaction(*db_);
     if (auto s = transaction.begin(); !s) return s.error();
-    ListResult result;
+    ListResult result;  // one read transaction: the entries and the revision agree
     auto revision = read_revision();
     if (!revision) return revision.error();
     result.revision = *revision;
@@ -154,7 +154,8 @@ class SqliteDatastore final : public Datastore {
 
   DatastoreResult<void> compact(Revision revision) override {
     std::lock_guard lock(mutex_);
-    if (auto s = db_->exec("BEGIN IMMEDIATE"); !s) return s.error();
+    const std::string operation = "compact at revision " + std::to_string(revision);
+    if (auto s = db_->exec("BEGIN IMMEDIATE", operation); !s) return s.error();
     auto result = compact_locked(revision);
     if (!result) {
       (void)db_->exec("ROLLBACK");
@@ -201,13 +202,16 @@ class SqliteDatastore final : public Datastore {
     std::lock_guard lock(mutex_);
     // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so the checks
     // below and the write see the same state: no other process can commit in between.
-    if (auto s = db_->exec("BEGIN IMMEDIATE"); !s) return s.error();
+    static constexpr const char* kOperation[] = {"create", "update", "put", "delete"};
+    const std::string operation =
+        std::string(kOperation[static_cast<int>(mode)]) + " " + std::string(key);
+    if (auto s = db_->exec("BEGIN IMMEDIATE", operation); !s) return s.error();
     auto outcome = write_locked(mode, key, value, expected);
     if (!outcome) {
       (void)db_->exec("ROLLBACK");
       return outcome;
     }
-    if (auto s = db_->exec("COMMIT"); !s) {
+    if (auto s = db_->exec("COMMIT", operation); !s) {
       (void)db_->exec("ROLLBACK");
       return s.error();
     }
@@ -481,8 +485,8 @@ DatastoreResult<std::unique_ptr<Datastore>> open_sqlite_datastore(
   if (!db) return db.error();
   // Schema creation is one write transaction, so processes opening a new file at the same
   // time create it once.
-  if (auto s = (*db)->exec("BEGIN IMMEDIATE"); !s) return s.error();
-  if (auto s = (*db)->exec(kSchema); !s) {
+  if (auto s = (*db)->exec("BEGIN IMMEDIATE", "creating the schema"); !s) return s.error();
+  if (auto s = (*db)->exec(kSchema, "creating the schema"); !s) {
     (void)(*db)->exec("ROLLBACK");
     return s.error();
   }

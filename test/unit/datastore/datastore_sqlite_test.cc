@@ -37,7 +37,8 @@ TEST_F(SqliteDatastoreTest, AWriteLockHeldElsewhereIsUnavailableAfterTheBusyTime
   const auto waited = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(blocked.is(Kind::Unavailable)) << (blocked ? "written" : blocked.error().message);
   EXPECT_THAT(blocked.error().message, StartsWith("datastore sqlite:" + path() + ": "));
-  EXPECT_THAT(blocked.error().message, HasSubstr("database is locked after 200ms"));
+  EXPECT_EQ(blocked.error().message,
+            "datastore sqlite:" + path() + ": put /calico/k: database is locked after 200ms");
   EXPECT_GE(waited, std::chrono::milliseconds(150));
   // Readers are not blocked by a writer (WAL).
   auto read = (*store)->get("/calico/k");
