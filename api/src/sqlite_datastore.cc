@@ -483,6 +483,17 @@ DatastoreResult<std::unique_ptr<Datastore>> open_sqlite_datastore(
   }
   auto db = SqliteConnection::open(options.path, options.busy_timeout, true);
   if (!db) return db.error();
+  // An existing file is opened without taking the write lock: under a storm of writes from
+  // other processes, waiting for it could take longer than the busy timeout.
+  auto existing = (*db)->prepare("SELECT count(*) FROM sqlite_master WHERE name = 'tabby_log'");
+  if (!existing) return existing.error();
+  auto row = existing->step("reading the schema");
+  if (!row) return row.error();
+  const bool has_schema = *row && existing->column_int(0) == 1;
+  existing->reset();
+  if (has_schema) {
+    return std::unique_ptr<Datastore>(std::make_unique<SqliteDatastore>(options, std::move(*db)));
+  }
   // Schema creation is one write transaction, so processes opening a new file at the same
   // time create it once.
   if (auto s = (*db)->exec("BEGIN IMMEDIATE", "creating the schema"); !s) return s.error();
