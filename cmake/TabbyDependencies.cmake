@@ -16,7 +16,12 @@ if(TABBY_BENCH)
   find_package(benchmark REQUIRED)
 endif()
 
-# cpp-httplib ships only a header in Debian (no CMake package).
+# cpp-httplib: Debian ships it split into a declarations-only header and libcpp-httplib.so,
+# built with OpenSSL, zlib and brotli. Its classes' layout depends on those CPPHTTPLIB_*
+# macros, so they come from its pkg-config file (must match the library's), with the library.
 find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+pkg_check_modules(CPP_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+find_package(OpenSSL REQUIRED)
 add_library(tabby_httplib INTERFACE)
 target_include_directories(tabby_httplib SYSTEM INTERFACE ${HTTPLIB_INCLUDE_DIR})
+target_link_libraries(tabby_httplib INTERFACE PkgConfig::CPP_HTTPLIB OpenSSL::SSL OpenSSL::Crypto)
