@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 namespace tabby::api::detail {
@@ -13,6 +14,44 @@ namespace {
 constexpr int kMaxDepth = 64;
 // Aliases let a small YAML text expand into a huge tree ("billion laughs").
 constexpr std::size_t kMaxNodes = 100000;
+
+// Strings must be UTF-8: JSON output could not carry anything else unchanged, and Calico's
+// own JSON encoding would silently replace the bad bytes.
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    int extra = 0;
+    std::uint32_t code = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1, code = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2, code = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3, code = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;  // truncated sequence
+    for (int k = 1; k <= extra; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    // Overlong forms, surrogates and values beyond Unicode are not UTF-8 either.
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (code < kMin[extra] || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+Error not_utf8() {
+  return Error{"text is not valid UTF-8"};
+}
 
 struct Budget {
   std::size_t nodes = 0;
@@ -53,6 +92,7 @@ Result<Node> from_yaml(const YAML::Node& in, int depth, Budget& budget) {
       return out;
     case YAML::NodeType::Scalar: {
       out.text = in.Scalar();
+      if (!valid_utf8(out.text)) return not_utf8();
       // "!" is a quoted scalar; an explicit !!str tag means the same.
       out.quoted = in.Tag() == "!" || in.Tag() == "tag:yaml.org,2002:str";
       const bool null_word =
@@ -72,9 +112,10 @@ Result<Node> from_yaml(const YAML::Node& in, int depth, Budget& budget) {
       out.type = Node::Type::kMap;
       for (const auto& entry : in) {
         if (!entry.first.IsScalar()) return Error{"mapping keys must be strings"};
+        if (!valid_utf8(entry.first.Scalar())) return not_utf8();
         auto child = from_yaml(entry.second, depth + 1, budget);
         if (!child) return child.error();
-        out.entries.emplace_back(entry.first.Scalar(), std::move(*child));
+        out.entries.push_back({entry.first.Scalar(), std::move(*child)});
       }
       return out;
   }
@@ -91,6 +132,7 @@ Result<Node> from_json(const nlohmann::json& in, int depth) {
     case nlohmann::json::value_t::string:
       out.type = Node::Type::kScalar;
       out.text = in.get<std::string>();
+      if (!valid_utf8(out.text)) return not_utf8();
       out.quoted = true;
       return out;
     case nlohmann::json::value_t::boolean:
@@ -111,9 +153,10 @@ Result<Node> from_json(const nlohmann::json& in, int depth) {
     case nlohmann::json::value_t::object:
       out.type = Node::Type::kMap;
       for (const auto& [key, value] : in.items()) {
+        if (!valid_utf8(key)) return not_utf8();
         auto child = from_json(value, depth + 1);
         if (!child) return child.error();
-        out.entries.emplace_back(key, std::move(*child));
+        out.entries.push_back({key, std::move(*child)});
       }
       return out;
     case nlohmann::json::value_t::binary:

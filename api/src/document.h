@@ -6,28 +6,39 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "tabby/common/result.h"
 
 namespace tabby::api::detail {
 
+struct Node;
+
+// A mapping entry. (Not a std::pair: Clang's libstdc++ wants Node complete for that.)
+struct Entry;
+
 struct Node {
   enum class Type { kNull, kScalar, kSequence, kMap };
   Type type = Type::kNull;
   std::string text;  // scalars
   bool quoted = false;
-  std::vector<Node> items;                            // sequences
-  std::vector<std::pair<std::string, Node>> entries;  // maps, in input order
+  std::vector<Node> items;     // sequences
+  std::vector<Entry> entries;  // maps, in input order
 
-  const Node* find(std::string_view key) const {
-    for (const auto& [name, value] : entries) {
-      if (name == key) return &value;
-    }
-    return nullptr;
-  }
+  const Node* find(std::string_view key) const;
 };
+
+struct Entry {
+  std::string key;
+  Node value;
+};
+
+inline const Node* Node::find(std::string_view key) const {
+  for (const auto& entry : entries) {
+    if (entry.key == key) return &entry.value;
+  }
+  return nullptr;
+}
 
 // Every document of a YAML stream, or the single JSON value when the text starts with '{'
 // or '['. Bounded in nesting and size so hostile input cannot exhaust the stack or memory.

@@ -208,13 +208,15 @@ Json decode_object(const Node& in, const Schema& schema, const std::string& path
     return out;
   }
   std::set<std::string_view> seen;
-  for (const auto& [key, value] : in.entries) {
+  for (const auto& entry : in.entries) {
+    const std::string& key = entry.key;
     const bool known = std::any_of(schema.fields.begin(), schema.fields.end(),
                                    [&](const Field& f) { return f.name == key; });
-    if (!known)
+    if (!known) {
       errors.add(join(path, key), "unknown field");
-    else if (!seen.insert(key).second)
+    } else if (!seen.insert(key).second) {
       errors.add(join(path, key), "duplicate field");
+    }
   }
   for (const Field& field : schema.fields) {
     const std::string field_path = join(path, field.name);

@@ -469,6 +469,18 @@ TEST(CodecTest, SurvivesHostileInput) {
   ASSERT_FALSE(exploded.ok());
   EXPECT_THAT(exploded.error().message, HasSubstr("too large"));
   EXPECT_FALSE(parse_resources("\x01\xff: [").ok());
+  // Strings must be UTF-8 (a JSON printer could not reproduce anything else).
+  const std::string pool =
+      "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p}\n"
+      "spec: {cidr: 10.0.0.0/16, nodeSelector: \"a == '";
+  EXPECT_TRUE(parse_resources(pool + "caf\xc3\xa9'\"}").ok());
+  for (const char* bad : {"\xcd'\"}", "\xc3'\"}", "\xed\xa0\x80'\"}", "\xc0\xaf'\"}"}) {
+    auto resources = parse_resources(pool + bad);
+    ASSERT_FALSE(resources.ok()) << bad;
+    EXPECT_THAT(resources.error().message, HasSubstr("not valid UTF-8"));
+  }
+  EXPECT_THAT(parse_resources("{\"kind\": \"\\udc00\"}").error().message,
+              HasSubstr("invalid JSON"));
   EXPECT_FALSE(parse_resources("{\"a\": }").ok());
 }
 
