@@ -14,7 +14,6 @@ UpdateMessage make_end_of_rib(Family family) {
 std::optional<Family> end_of_rib_family(const UpdateMessage& update) {
   if (!update.withdrawn.empty() || !update.nlri.empty()) return std::nullopt;
   PathAttributes rest = update.attributes;
-  rest.placement.clear();
   if (rest == PathAttributes{}) return kIpv4Unicast;
 
   std::optional<Family> family;

@@ -125,7 +125,9 @@ struct PathAttributes {
   std::vector<AttributePlacement> placement;  // filled by the decoder; may stay empty
 
   bool has_community(Community community) const;
-  friend bool operator==(const PathAttributes&, const PathAttributes&) = default;
+  // Equal values, wherever they were on the wire: placement is left out, so that routes
+  // with the same attributes compare (and can be shared) as equal.
+  friend bool operator==(const PathAttributes& a, const PathAttributes& b);
 };
 
 // The attributes as they are to be passed on to another peer (RFC 4271 sections 5 and 9.1.4):
