@@ -56,15 +56,16 @@ AsPath merge_as4_path(const AsPath& as_path, const AsPath& received_as4_path) {
       needed -= 1;
     } else {
       const std::size_t take = std::min(needed, segment.asns.size());
-      merged.segments.push_back(
-          AsSegment{segment.type, std::vector<std::uint32_t>(
-                                      segment.asns.begin(),
-                                      segment.asns.begin() + static_cast<std::ptrdiff_t>(take))});
+      merged.segments.push_back(AsSegment{
+          segment.type,
+          std::vector<std::uint32_t>(segment.asns.begin(),
+                                     segment.asns.begin() + static_cast<std::ptrdiff_t>(take))});
       needed -= take;
     }
     took_previous = true;
   }
-  for (const auto& segment : as4_path.segments) append(merged, segment);
+  for (const auto& segment : as4_path.segments)
+    append(merged, segment);
   return merged;
 }
 
@@ -97,7 +98,8 @@ PathAttributes from_two_octet_peer(const PathAttributes& attributes) {
   out.as4_aggregator.reset();
   // Section 4.2.3: an AGGREGATOR with a real 2-octet AS means the AS4_* attributes are stale.
   if (attributes.aggregator && attributes.aggregator->as != kAsTrans) return out;
-  if (attributes.aggregator && attributes.as4_aggregator) out.aggregator = attributes.as4_aggregator;
+  if (attributes.aggregator && attributes.as4_aggregator)
+    out.aggregator = attributes.as4_aggregator;
   if (attributes.as_path && attributes.as4_path) {
     out.as_path = merge_as4_path(*attributes.as_path, *attributes.as4_path);
   }

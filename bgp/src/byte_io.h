@@ -30,7 +30,8 @@ class ByteReader {
   std::uint32_t u32() {
     if (!has(4)) return fail<std::uint32_t>();
     std::uint32_t value = 0;
-    for (int i = 0; i < 4; ++i) value = (value << 8) | bytes_[offset_++];
+    for (int i = 0; i < 4; ++i)
+      value = (value << 8) | bytes_[offset_++];
     return value;
   }
   // The next `count` bytes; an empty span (and overrun) if there are fewer.
@@ -66,9 +67,12 @@ class ByteWriter {
     out_.push_back(static_cast<std::uint8_t>(value));
   }
   void u32(std::uint32_t value) {
-    for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<std::uint8_t>(value >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      out_.push_back(static_cast<std::uint8_t>(value >> shift));
   }
-  void bytes(std::span<const std::uint8_t> data) { out_.insert(out_.end(), data.begin(), data.end()); }
+  void bytes(std::span<const std::uint8_t> data) {
+    out_.insert(out_.end(), data.begin(), data.end());
+  }
   // Writes a 2-octet placeholder and returns where, for patch_u16 once the length is known.
   std::size_t reserve_u16() {
     u16(0);

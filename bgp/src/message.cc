@@ -13,22 +13,32 @@ namespace {
 
 std::size_t min_length(MessageType type) {
   switch (type) {
-    case MessageType::kOpen: return 29;
-    case MessageType::kUpdate: return 23;
-    case MessageType::kNotification: return 21;
-    case MessageType::kKeepalive: return 19;
-    case MessageType::kRouteRefresh: return 23;
+    case MessageType::kOpen:
+      return 29;
+    case MessageType::kUpdate:
+      return 23;
+    case MessageType::kNotification:
+      return 21;
+    case MessageType::kKeepalive:
+      return 19;
+    case MessageType::kRouteRefresh:
+      return 23;
   }
   return kHeaderLength;
 }
 
 const char* type_name(MessageType type) {
   switch (type) {
-    case MessageType::kOpen: return "OPEN";
-    case MessageType::kUpdate: return "UPDATE";
-    case MessageType::kNotification: return "NOTIFICATION";
-    case MessageType::kKeepalive: return "KEEPALIVE";
-    case MessageType::kRouteRefresh: return "ROUTE-REFRESH";
+    case MessageType::kOpen:
+      return "OPEN";
+    case MessageType::kUpdate:
+      return "UPDATE";
+    case MessageType::kNotification:
+      return "NOTIFICATION";
+    case MessageType::kKeepalive:
+      return "KEEPALIVE";
+    case MessageType::kRouteRefresh:
+      return "ROUTE-REFRESH";
   }
   return "?";
 }

@@ -22,8 +22,7 @@ WireResult<RouteRefreshMessage> decode_route_refresh(std::span<const std::uint8_
 Status encode_open(const OpenMessage& open, std::vector<std::uint8_t>& out);
 Status encode_update(const UpdateMessage& update, const CodecContext& context,
                      std::vector<std::uint8_t>& out);
-Status encode_notification(const NotificationMessage& notification,
-                           std::vector<std::uint8_t>& out);
+Status encode_notification(const NotificationMessage& notification, std::vector<std::uint8_t>& out);
 Status encode_route_refresh(const RouteRefreshMessage& refresh, std::vector<std::uint8_t>& out);
 
 // Capabilities inside one optional parameter of type 2.

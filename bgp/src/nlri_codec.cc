@@ -15,7 +15,8 @@ Result<std::vector<Nlri>> decode_prefixes(std::span<const std::uint8_t> bytes, I
     const std::size_t at = in.offset();
     Nlri nlri;
     if (with_path_id) {
-      if (!in.has(4)) return Error{"prefix at offset " + std::to_string(at) + ": path identifier cut short"};
+      if (!in.has(4))
+        return Error{"prefix at offset " + std::to_string(at) + ": path identifier cut short"};
       nlri.path_id = in.u32();
     }
     if (!in.has(1)) return Error{"prefix at offset " + std::to_string(at) + ": length missing"};
@@ -32,7 +33,8 @@ Result<std::vector<Nlri>> decode_prefixes(std::span<const std::uint8_t> bytes, I
     }
     std::uint8_t address[16] = {};
     const auto value = in.take(octets);
-    for (std::size_t i = 0; i < octets; ++i) address[i] = value[i];
+    for (std::size_t i = 0; i < octets; ++i)
+      address[i] = value[i];
     nlri.prefix = IpPrefix(IpAddress::from_bytes(family, address), bits);
     out.push_back(nlri);
   }

@@ -40,7 +40,8 @@ std::vector<Family> OpenMessage::families() const {
 
 NegotiatedContexts negotiate(const OpenMessage& local, const OpenMessage& remote) {
   NegotiatedContexts n;
-  const bool four_octet = local.find<FourOctetAsCapability>() && remote.find<FourOctetAsCapability>();
+  const bool four_octet =
+      local.find<FourOctetAsCapability>() && remote.find<FourOctetAsCapability>();
   const bool extended =
       local.find<ExtendedMessageCapability>() && remote.find<ExtendedMessageCapability>();
   n.receive.four_octet_as = n.send.four_octet_as = four_octet;
@@ -84,8 +85,9 @@ WireResult<OpenMessage> decode_open(std::span<const std::uint8_t> body) {
   ByteReader in(body);
   OpenMessage open;
   if (!in.has(kOpenFixedLength)) {
-    return WireError{NotificationMessage(HeaderError::kBadMessageLength),
-                     "OPEN: body of " + std::to_string(body.size()) + " octets, at least 10 needed"};
+    return WireError{
+        NotificationMessage(HeaderError::kBadMessageLength),
+        "OPEN: body of " + std::to_string(body.size()) + " octets, at least 10 needed"};
   }
   open.version = in.u8();
   open.my_as = in.u16();
@@ -113,15 +115,16 @@ WireResult<OpenMessage> decode_open(std::span<const std::uint8_t> body) {
   if (parameters_length == kExtendedParametersMarker && in.has(1) &&
       body[in.offset()] == kExtendedParametersMarker) {
     in.u8();
-    if (!in.has(2)) return open_error(OpenError::kUnspecific, "RFC 9072 parameters length cut short");
+    if (!in.has(2))
+      return open_error(OpenError::kUnspecific, "RFC 9072 parameters length cut short");
     parameters_length = in.u16();
     extended = true;
   }
   open.extended_parameters_length = extended;
   if (parameters_length != in.remaining()) {
     return open_error(OpenError::kUnspecific,
-                      "optional parameters length " + std::to_string(parameters_length) +
-                          " but " + std::to_string(in.remaining()) + " octets follow");
+                      "optional parameters length " + std::to_string(parameters_length) + " but " +
+                          std::to_string(in.remaining()) + " octets follow");
   }
 
   std::size_t parameters = 0;

@@ -22,7 +22,7 @@ constexpr std::uint8_t kOptionalTransitive = attr_flag::kOptional | attr_flag::k
 struct AttributeRule {
   std::uint8_t type;
   const char* name;
-  std::uint8_t flags;  // the Optional and Transitive bits it must have
+  std::uint8_t flags;        // the Optional and Transitive bits it must have
   OnMalformed on_malformed;  // RFC 7606 section 7 (and RFC 6793 section 7, RFC 8092 section 6)
 };
 
@@ -95,7 +95,8 @@ WireError reset(UpdateError subcode, std::string what, std::vector<std::uint8_t>
 
 WireResult<DecodedMessage> UpdateDecoder::decode(std::span<const std::uint8_t> body) {
   ByteReader in(body);
-  if (!in.has(2)) return reset(UpdateError::kMalformedAttributeList, "withdrawn routes length missing");
+  if (!in.has(2))
+    return reset(UpdateError::kMalformedAttributeList, "withdrawn routes length missing");
   const std::size_t withdrawn_length = in.u16();
   if (!in.has(withdrawn_length + 2)) {
     return reset(UpdateError::kMalformedAttributeList,
@@ -106,7 +107,8 @@ WireResult<DecodedMessage> UpdateDecoder::decode(std::span<const std::uint8_t> b
   auto withdrawn = decode_prefixes(in.take(withdrawn_length), IpFamily::kV4,
                                    context_.has_add_path(kIpv4Unicast));
   if (!withdrawn) {
-    return reset(UpdateError::kInvalidNetworkField, "withdrawn routes: " + withdrawn.error().message);
+    return reset(UpdateError::kInvalidNetworkField,
+                 "withdrawn routes: " + withdrawn.error().message);
   }
   update_.withdrawn = std::move(*withdrawn);
 
@@ -285,7 +287,8 @@ std::optional<Malformed> UpdateDecoder::decode_value(std::uint8_t type,
       return std::nullopt;
     case attr::kCommunities:
       if (value.empty() || value.size() % 4 != 0) return length_error(value, "a multiple of 4");
-      while (!in.empty()) attrs.communities.push_back(in.u32());
+      while (!in.empty())
+        attrs.communities.push_back(in.u32());
       return std::nullopt;
     case attr::kOriginatorId:
       if (value.size() != 4) return length_error(value, "4");
@@ -293,7 +296,8 @@ std::optional<Malformed> UpdateDecoder::decode_value(std::uint8_t type,
       return std::nullopt;
     case attr::kClusterList:
       if (value.empty() || value.size() % 4 != 0) return length_error(value, "a multiple of 4");
-      while (!in.empty()) attrs.cluster_list.push_back(IpAddress::v4(in.u32()));
+      while (!in.empty())
+        attrs.cluster_list.push_back(IpAddress::v4(in.u32()));
       return std::nullopt;
     case attr::kMpReachNlri:
       return decode_mp_reach(value, kept_as_unknown);
@@ -347,7 +351,8 @@ std::optional<Malformed> UpdateDecoder::decode_as_path(std::span<const std::uint
     }
     AsSegment segment;
     segment.type = static_cast<AsSegmentType>(type);
-    for (int i = 0; i < count; ++i) segment.asns.push_back(as_size == 4 ? in.u32() : in.u16());
+    for (int i = 0; i < count; ++i)
+      segment.asns.push_back(as_size == 4 ? in.u32() : in.u16());
     out.segments.push_back(std::move(segment));
   }
   return std::nullopt;
@@ -367,13 +372,12 @@ std::optional<Malformed> UpdateDecoder::decode_mp_reach(std::span<const std::uin
   const std::size_t next_hop_length = in.u8();
   const bool ipv4 = mp.family.afi == kAfiIpv4;
   // RFC 4760 section 3 / RFC 2545 / RFC 8950: the lengths each family's next hop may have.
-  const bool length_ok = next_hop_length == 16 || next_hop_length == 32 ||
-                         (ipv4 && next_hop_length == 4);
+  const bool length_ok =
+      next_hop_length == 16 || next_hop_length == 32 || (ipv4 && next_hop_length == 4);
   if (!length_ok || !in.has(next_hop_length + 1)) {
     return Malformed{UpdateError::kOptionalAttributeError,
                      "next hop length " + std::to_string(next_hop_length) + " for " +
-                         mp.family.to_string() + " in " + std::to_string(value.size()) +
-                         " octets"};
+                         mp.family.to_string() + " in " + std::to_string(value.size()) + " octets"};
   }
   const auto next_hop = in.take(next_hop_length);
   if (next_hop_length == 4) {
@@ -387,7 +391,8 @@ std::optional<Malformed> UpdateDecoder::decode_mp_reach(std::span<const std::uin
   in.u8();  // reserved (once the SNPA count); ignored on receipt
   auto nlri = decode_prefixes(in.rest(), ipv4 ? IpFamily::kV4 : IpFamily::kV6,
                               context_.has_add_path(mp.family));
-  if (!nlri) return Malformed{UpdateError::kOptionalAttributeError, "NLRI: " + nlri.error().message};
+  if (!nlri)
+    return Malformed{UpdateError::kOptionalAttributeError, "NLRI: " + nlri.error().message};
   mp.nlri = std::move(*nlri);
   update_.attributes.mp_reach = std::move(mp);
   return std::nullopt;
@@ -404,8 +409,9 @@ std::optional<Malformed> UpdateDecoder::decode_mp_unreach(std::span<const std::u
     kept_as_unknown = true;
     return std::nullopt;
   }
-  auto withdrawn = decode_prefixes(in.rest(), mp.family.afi == kAfiIpv4 ? IpFamily::kV4 : IpFamily::kV6,
-                                   context_.has_add_path(mp.family));
+  auto withdrawn =
+      decode_prefixes(in.rest(), mp.family.afi == kAfiIpv4 ? IpFamily::kV4 : IpFamily::kV6,
+                      context_.has_add_path(mp.family));
   if (!withdrawn) {
     return Malformed{UpdateError::kOptionalAttributeError,
                      "withdrawn routes: " + withdrawn.error().message};

@@ -28,7 +28,8 @@ Status encode_as_path(const AsPath& path, bool four_octet, const char* name,
   ByteWriter w(out);
   for (const auto& segment : path.segments) {
     if (segment.asns.empty()) return Error{std::string(name) + ": empty segment"};
-    const bool set = segment.type == AsSegmentType::kSet || segment.type == AsSegmentType::kConfedSet;
+    const bool set =
+        segment.type == AsSegmentType::kSet || segment.type == AsSegmentType::kConfedSet;
     if (set && segment.asns.size() > 255) {
       return Error{std::string(name) + ": a set of " + std::to_string(segment.asns.size()) +
                    " ASes does not fit one segment"};
@@ -55,7 +56,8 @@ Status encode_as_path(const AsPath& path, bool four_octet, const char* name,
 }
 
 Status require_v4(const IpAddress& address, const char* name) {
-  if (!address.is_v4()) return Error{std::string(name) + " " + address.to_string() + " is not IPv4"};
+  if (!address.is_v4())
+    return Error{std::string(name) + " " + address.to_string() + " is not IPv4"};
   return {};
 }
 
@@ -111,8 +113,9 @@ Status encode_mp_unreach(const MpUnreachNlri& mp, const CodecContext& context,
   ByteWriter w(out);
   w.u16(mp.family.afi);
   w.u8(mp.family.safi);
-  if (auto s = encode_prefixes(mp.withdrawn, mp.family.afi == kAfiIpv4 ? IpFamily::kV4 : IpFamily::kV6,
-                               context.has_add_path(mp.family), out);
+  if (auto s =
+          encode_prefixes(mp.withdrawn, mp.family.afi == kAfiIpv4 ? IpFamily::kV4 : IpFamily::kV6,
+                          context.has_add_path(mp.family), out);
       !s) {
     return Error{"MP_UNREACH_NLRI: " + s.error().message};
   }
@@ -129,7 +132,8 @@ Result<std::vector<EncodedAttribute>> encode_values(const PathAttributes& a,
   const bool four = context.four_octet_as;
   Status s;
   if (a.origin) add(kWellKnown, attr::kOrigin).push_back(static_cast<std::uint8_t>(*a.origin));
-  if (a.as_path && !(s = encode_as_path(*a.as_path, four, "AS_PATH", add(kWellKnown, attr::kAsPath))))
+  if (a.as_path &&
+      !(s = encode_as_path(*a.as_path, four, "AS_PATH", add(kWellKnown, attr::kAsPath))))
     return s.error();
   if (a.next_hop) {
     if (!(s = require_v4(*a.next_hop, "NEXT_HOP"))) return s.error();
@@ -138,13 +142,13 @@ Result<std::vector<EncodedAttribute>> encode_values(const PathAttributes& a,
   if (a.med) ByteWriter(add(kOptionalNonTransitive, attr::kMultiExitDisc)).u32(*a.med);
   if (a.local_pref) ByteWriter(add(kWellKnown, attr::kLocalPref)).u32(*a.local_pref);
   if (a.atomic_aggregate) add(kWellKnown, attr::kAtomicAggregate);
-  if (a.aggregator &&
-      !(s = encode_aggregator(*a.aggregator, four, "AGGREGATOR",
-                              add(kOptionalTransitive, attr::kAggregator))))
+  if (a.aggregator && !(s = encode_aggregator(*a.aggregator, four, "AGGREGATOR",
+                                              add(kOptionalTransitive, attr::kAggregator))))
     return s.error();
   if (!a.communities.empty()) {
     ByteWriter w(add(kOptionalTransitive, attr::kCommunities));
-    for (auto c : a.communities) w.u32(c);
+    for (auto c : a.communities)
+      w.u32(c);
   }
   if (a.originator_id) {
     if (!(s = require_v4(*a.originator_id, "ORIGINATOR_ID"))) return s.error();
@@ -160,9 +164,8 @@ Result<std::vector<EncodedAttribute>> encode_values(const PathAttributes& a,
   if (a.mp_reach &&
       !(s = encode_mp_reach(*a.mp_reach, context, add(kOptionalNonTransitive, attr::kMpReachNlri))))
     return s.error();
-  if (a.mp_unreach &&
-      !(s = encode_mp_unreach(*a.mp_unreach, context,
-                              add(kOptionalNonTransitive, attr::kMpUnreachNlri))))
+  if (a.mp_unreach && !(s = encode_mp_unreach(*a.mp_unreach, context,
+                                              add(kOptionalNonTransitive, attr::kMpUnreachNlri))))
     return s.error();
   if ((a.as4_path || a.as4_aggregator) && four) {
     return Error{"AS4_PATH/AS4_AGGREGATOR are only sent to 2-octet AS speakers (RFC 6793)"};
@@ -170,9 +173,8 @@ Result<std::vector<EncodedAttribute>> encode_values(const PathAttributes& a,
   if (a.as4_path && !(s = encode_as_path(*a.as4_path, true, "AS4_PATH",
                                          add(kOptionalTransitive, attr::kAs4Path))))
     return s.error();
-  if (a.as4_aggregator &&
-      !(s = encode_aggregator(*a.as4_aggregator, true, "AS4_AGGREGATOR",
-                              add(kOptionalTransitive, attr::kAs4Aggregator))))
+  if (a.as4_aggregator && !(s = encode_aggregator(*a.as4_aggregator, true, "AS4_AGGREGATOR",
+                                                  add(kOptionalTransitive, attr::kAs4Aggregator))))
     return s.error();
   if (!a.large_communities.empty()) {
     ByteWriter w(add(kOptionalTransitive, attr::kLargeCommunities));
@@ -194,7 +196,8 @@ int canonical_rank(std::uint8_t type) {
   return type;
 }
 
-Status write_attribute(const EncodedAttribute& a, std::uint8_t flags, std::vector<std::uint8_t>& out) {
+Status write_attribute(const EncodedAttribute& a, std::uint8_t flags,
+                       std::vector<std::uint8_t>& out) {
   if (a.value.size() > 0xFFFF) {
     return Error{"attribute " + std::to_string(a.type) + ": " + std::to_string(a.value.size()) +
                  " octets do not fit"};
@@ -226,7 +229,8 @@ Status encode_attributes(const PathAttributes& attributes, const CodecContext& c
       a.placed = true;
       const bool known = !std::any_of(attributes.unknown.begin(), attributes.unknown.end(),
                                       [&](const UnknownAttribute& u) { return u.type == a.type; });
-      const std::uint8_t flags = known ? (a.flags & kKindBits) | (place.flags & ~kKindBits) : a.flags;
+      const std::uint8_t flags =
+          known ? (a.flags & kKindBits) | (place.flags & ~kKindBits) : a.flags;
       if (auto s = write_attribute(a, flags, out); !s) return s;
       break;
     }

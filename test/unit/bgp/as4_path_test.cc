@@ -1,8 +1,9 @@
 // RFC 6793: 4-octet AS paths toward 2-octet speakers and back (sections 4.2.2 and 4.2.3).
 
+#include "tabby/bgp/as4_path.h"
+
 #include <gtest/gtest.h>
 
-#include "tabby/bgp/as4_path.h"
 #include "tabby/bgp/message.h"
 
 namespace tabby::bgp {
@@ -12,7 +13,9 @@ constexpr auto kSeq = AsSegmentType::kSequence;
 constexpr auto kSet = AsSegmentType::kSet;
 constexpr auto kConfedSeq = AsSegmentType::kConfedSequence;
 
-AsPath path(std::vector<AsSegment> segments) { return AsPath{std::move(segments)}; }
+AsPath path(std::vector<AsSegment> segments) {
+  return AsPath{std::move(segments)};
+}
 
 struct MergeCase {
   const char* name;
@@ -31,20 +34,17 @@ INSTANTIATE_TEST_SUITE_P(
     Vectors, MergeAs4PathTest,
     ::testing::Values(
         // Two 2-octet speakers in front of the 4-octet ones keep their ASes.
-        MergeCase{"LeadingTwoOctetAses",
-                  path({{kSeq, {65010, 65011, 23456, 23456}}}),
+        MergeCase{"LeadingTwoOctetAses", path({{kSeq, {65010, 65011, 23456, 23456}}}),
                   path({{kSeq, {4200000001, 4200000002}}}),
                   path({{kSeq, {65010, 65011, 4200000001, 4200000002}}})},
         MergeCase{"SameLength", path({{kSeq, {23456}}}), path({{kSeq, {4200000001}}}),
                   path({{kSeq, {4200000001}}})},
         MergeCase{"As4PathLongerIsIgnored", path({{kSeq, {23456}}}),
                   path({{kSeq, {4200000001, 4200000002}}}), path({{kSeq, {23456}}})},
-        MergeCase{"SetCountsAsOne",
-                  path({{kSeq, {65010}}, {kSet, {1, 2, 3}}, {kSeq, {23456}}}),
+        MergeCase{"SetCountsAsOne", path({{kSeq, {65010}}, {kSet, {1, 2, 3}}, {kSeq, {23456}}}),
                   path({{kSeq, {4200000001}}}),
                   path({{kSeq, {65010}}, {kSet, {1, 2, 3}}, {kSeq, {4200000001}}})},
-        MergeCase{"LeadingConfederationKept",
-                  path({{kConfedSeq, {65100}}, {kSeq, {65010, 23456}}}),
+        MergeCase{"LeadingConfederationKept", path({{kConfedSeq, {65100}}, {kSeq, {65010, 23456}}}),
                   path({{kSeq, {4200000001}}}),
                   path({{kConfedSeq, {65100}}, {kSeq, {65010, 4200000001}}})},
         MergeCase{"ConfederationInAs4PathDropped", path({{kSeq, {65010, 23456}}}),

@@ -1,10 +1,11 @@
 // The message header and framer (RFC 4271 sections 4.1 and 6.1), KEEPALIVE, NOTIFICATION
 // (with the shutdown communication of RFC 8203/9003) and ROUTE-REFRESH (RFC 2918, 7313).
 
+#include "tabby/bgp/message.h"
+
 #include <gtest/gtest.h>
 
 #include "tabby/bgp/framer.h"
-#include "tabby/bgp/message.h"
 #include "wire_bytes.h"
 
 namespace tabby::bgp {
@@ -74,13 +75,14 @@ INSTANTIATE_TEST_SUITE_P(
         HeaderCase{"RouteRefreshTooShort", message(5, hex("000100")), false, 1, 2, hex("0016")},
         HeaderCase{"RouteRefreshTooLong", message(5, hex("0001 00 01 00")), false, 7, 1,
                    message(5, hex("0001 00 01 00"))},
-        HeaderCase{"LengthFieldDisagreesWithBytes",
-                   cat({with_length(kKeepalive, 19), hex("00")}), false, 1, 2, hex("0013")}),
+        HeaderCase{"LengthFieldDisagreesWithBytes", cat({with_length(kKeepalive, 19), hex("00")}),
+                   false, 1, 2, hex("0013")}),
     CaseName{});
 
 TEST(FramerTest, SplitsAStreamIntoMessages) {
   const Bytes update = message(2, hex("0000 0000"));
-  const Bytes stream = cat({kKeepalive, update, Bytes(kKeepalive.begin(), kKeepalive.begin() + 10)});
+  const Bytes stream =
+      cat({kKeepalive, update, Bytes(kKeepalive.begin(), kKeepalive.begin() + 10)});
   std::span<const std::uint8_t> rest(stream);
   CodecContext context;
 
@@ -180,10 +182,12 @@ TEST(ShutdownCommunicationTest, BuildsAndReadsBack) {
   EXPECT_TRUE(empty->data.empty());
   EXPECT_FALSE(shutdown_communication(*empty));
 
-  EXPECT_TRUE(make_shutdown_notification(CeaseSubcode::kAdministrativeShutdown,
-                                         std::string(255, 'x')).ok());
-  EXPECT_FALSE(make_shutdown_notification(CeaseSubcode::kAdministrativeShutdown,
-                                          std::string(256, 'x')).ok());
+  EXPECT_TRUE(
+      make_shutdown_notification(CeaseSubcode::kAdministrativeShutdown, std::string(255, 'x'))
+          .ok());
+  EXPECT_FALSE(
+      make_shutdown_notification(CeaseSubcode::kAdministrativeShutdown, std::string(256, 'x'))
+          .ok());
   EXPECT_FALSE(make_shutdown_notification(CeaseSubcode::kAdministrativeShutdown, "\xc3\x28").ok());
   EXPECT_FALSE(make_shutdown_notification(CeaseSubcode::kPeerDeconfigured, "bye").ok());
   // Not UTF-8 on the wire: ignored rather than passed on.
@@ -213,15 +217,23 @@ TEST_P(RouteRefreshTest, DecodesAndRoundTrips) {
 INSTANTIATE_TEST_SUITE_P(
     Vectors, RouteRefreshTest,
     ::testing::Values(
-        RefreshCase{"Ipv4Request", message(5, hex("0001 00 01")),
-                    {kIpv4Unicast, RouteRefreshSubtype::kRequest}, true},
-        RefreshCase{"Ipv6BeginningOfRouteRefresh", message(5, hex("0002 01 01")),
-                    {kIpv6Unicast, RouteRefreshSubtype::kBeginningOfRouteRefresh}, true},
-        RefreshCase{"Ipv6EndOfRouteRefresh", message(5, hex("0002 02 01")),
-                    {kIpv6Unicast, RouteRefreshSubtype::kEndOfRouteRefresh}, true},
+        RefreshCase{"Ipv4Request",
+                    message(5, hex("0001 00 01")),
+                    {kIpv4Unicast, RouteRefreshSubtype::kRequest},
+                    true},
+        RefreshCase{"Ipv6BeginningOfRouteRefresh",
+                    message(5, hex("0002 01 01")),
+                    {kIpv6Unicast, RouteRefreshSubtype::kBeginningOfRouteRefresh},
+                    true},
+        RefreshCase{"Ipv6EndOfRouteRefresh",
+                    message(5, hex("0002 02 01")),
+                    {kIpv6Unicast, RouteRefreshSubtype::kEndOfRouteRefresh},
+                    true},
         // RFC 7313 section 5: other subtypes are ignored by the session, not an error.
-        RefreshCase{"UnknownSubtype", message(5, hex("0001 07 01")),
-                    {kIpv4Unicast, static_cast<RouteRefreshSubtype>(7)}, false}),
+        RefreshCase{"UnknownSubtype",
+                    message(5, hex("0001 07 01")),
+                    {kIpv4Unicast, static_cast<RouteRefreshSubtype>(7)},
+                    false}),
     CaseName{});
 
 }  // namespace

@@ -17,15 +17,15 @@ const Bytes kId = hex("0a000001");  // 10.0.0.1
 Bytes caps_bird_style() {
   // All capabilities in one optional parameter, as BIRD sends them.
   return tlv(2, cat({
-                    tlv(1, hex("0001 00 01")),                // multiprotocol IPv4 unicast
-                    tlv(1, hex("0002 00 01")),                // multiprotocol IPv6 unicast
-                    tlv(2, {}),                               // route refresh
-                    tlv(70, {}),                              // enhanced route refresh
-                    tlv(6, {}),                               // extended message
+                    tlv(1, hex("0001 00 01")),                   // multiprotocol IPv4 unicast
+                    tlv(1, hex("0002 00 01")),                   // multiprotocol IPv6 unicast
+                    tlv(2, {}),                                  // route refresh
+                    tlv(70, {}),                                 // enhanced route refresh
+                    tlv(6, {}),                                  // extended message
                     tlv(64, hex("8078 0001 01 80 0002 01 00")),  // GR: R, 120 s, v4 F, v6
-                    tlv(65, hex("0000fde9")),                 // 4-octet AS 65001
-                    tlv(69, hex("0001 01 03 0002 01 01")),    // ADD-PATH v4 both, v6 receive
-                    tlv(73, hex("02 6831 00")),               // FQDN (unknown here)
+                    tlv(65, hex("0000fde9")),                    // 4-octet AS 65001
+                    tlv(69, hex("0001 01 03 0002 01 01")),       // ADD-PATH v4 both, v6 receive
+                    tlv(73, hex("02 6831 00")),                  // FQDN (unknown here)
                 }));
 }
 
@@ -93,7 +93,9 @@ struct RoundTripCase {
 
 class OpenRoundTripTest : public ::testing::TestWithParam<RoundTripCase> {};
 
-TEST_P(OpenRoundTripTest, ReencodesToTheSameBytes) { expect_round_trip(GetParam().bytes); }
+TEST_P(OpenRoundTripTest, ReencodesToTheSameBytes) {
+  expect_round_trip(GetParam().bytes);
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Vectors, OpenRoundTripTest,
@@ -111,8 +113,8 @@ INSTANTIATE_TEST_SUITE_P(
                       open_message(65004, 90, kId, tlv(2, tlv(64, hex("4000"))))},
         // RFC 9072: 255, 255, then a 2-octet length and 2-octet parameter lengths.
         RoundTripCase{"ExtendedOptionalParametersLength",
-                      message(1, cat({hex("04 fde9 00b4 0a000001 ff ff 0009"),
-                                      hex("02 0006"), tlv(65, hex("0000fde9"))}))}),
+                      message(1, cat({hex("04 fde9 00b4 0a000001 ff ff 0009"), hex("02 0006"),
+                                      tlv(65, hex("0000fde9"))}))}),
     CaseName{});
 
 TEST(OpenTest, ExtendedParametersLengthIsUsedWhenTheParametersDoNotFit) {
@@ -121,7 +123,8 @@ TEST(OpenTest, ExtendedParametersLengthIsUsedWhenTheParametersDoNotFit) {
   open.hold_time = 90;
   open.bgp_identifier = IpAddress::v4(0x0a000001);
   open.layout = CapabilityLayout::kAllInOneParameter;
-  for (int i = 0; i < 40; ++i) open.capabilities.push_back(UnknownCapability{200, hex("0102030405")});
+  for (int i = 0; i < 40; ++i)
+    open.capabilities.push_back(UnknownCapability{200, hex("0102030405")});
   auto bytes = encode_message(open, CodecContext{});
   ASSERT_TRUE(bytes.ok());
   EXPECT_EQ((*bytes)[28], 0xFF);  // non-extended length
@@ -160,27 +163,48 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"UnsupportedVersion", message(1, hex("03 fde9 00b4 0a000001 00")), 2, 1,
                   hex("0004")},
         ErrorCase{"PeerAsZero", open_message(0, 180, kId, {}), 2, 2, {}},
-        ErrorCase{"FourOctetAsZero", open_message(23456, 180, kId, tlv(2, tlv(65, hex("00000000")))),
-                  2, 2, {}},
+        ErrorCase{"FourOctetAsZero",
+                  open_message(23456, 180, kId, tlv(2, tlv(65, hex("00000000")))),
+                  2,
+                  2,
+                  {}},
         ErrorCase{"HoldTimeOne", open_message(65001, 1, kId, {}), 2, 6, {}},
         ErrorCase{"HoldTimeTwo", open_message(65001, 2, kId, {}), 2, 6, {}},
         ErrorCase{"IdentifierZero", open_message(65001, 180, hex("00000000"), {}), 2, 3, {}},
-        ErrorCase{"AuthenticationParameter", open_message(65001, 180, kId, tlv(1, hex("00"))), 2,
-                  4, {}},
-        ErrorCase{"ParametersLengthTooLong", message(1, hex("04 fde9 00b4 0a000001 0a 02 02 0200")),
-                  2, 0, {}},
+        ErrorCase{
+            "AuthenticationParameter", open_message(65001, 180, kId, tlv(1, hex("00"))), 2, 4, {}},
+        ErrorCase{"ParametersLengthTooLong",
+                  message(1, hex("04 fde9 00b4 0a000001 0a 02 02 0200")),
+                  2,
+                  0,
+                  {}},
         ErrorCase{"CapabilityOverrunsParameter",
-                  open_message(65001, 180, kId, cat({{2, 4}, hex("01 08 0001 0001")})), 2, 0, {}},
+                  open_message(65001, 180, kId, cat({{2, 4}, hex("01 08 0001 0001")})),
+                  2,
+                  0,
+                  {}},
         ErrorCase{"MultiprotocolLengthThree",
-                  open_message(65001, 180, kId, tlv(2, tlv(1, hex("000101")))), 2, 0, {}},
+                  open_message(65001, 180, kId, tlv(2, tlv(1, hex("000101")))),
+                  2,
+                  0,
+                  {}},
         ErrorCase{"GracefulRestartLengthThree",
-                  open_message(65001, 180, kId, tlv(2, tlv(64, hex("807800")))), 2, 0, {}},
+                  open_message(65001, 180, kId, tlv(2, tlv(64, hex("807800")))),
+                  2,
+                  0,
+                  {}},
         ErrorCase{"AddPathLengthFive",
-                  open_message(65001, 180, kId, tlv(2, tlv(69, hex("0001010300")))), 2, 0, {}},
+                  open_message(65001, 180, kId, tlv(2, tlv(69, hex("0001010300")))),
+                  2,
+                  0,
+                  {}},
         ErrorCase{"RouteRefreshWithValue",
-                  open_message(65001, 180, kId, tlv(2, tlv(2, hex("00")))), 2, 0, {}},
-        ErrorCase{"Rfc9072LengthCutShort", message(1, hex("04 fde9 00b4 0a000001 ff ff 00")), 2,
-                  0, {}},
+                  open_message(65001, 180, kId, tlv(2, tlv(2, hex("00")))),
+                  2,
+                  0,
+                  {}},
+        ErrorCase{
+            "Rfc9072LengthCutShort", message(1, hex("04 fde9 00b4 0a000001 ff ff 00")), 2, 0, {}},
         ErrorCase{"ShorterThanTheMinimum", message(1, hex("04 fde9 00b4 0a000001")), 1, 2,
                   hex("001c")}),
     CaseName{});
@@ -205,14 +229,14 @@ OpenMessage with_capabilities(std::vector<Capability> capabilities) {
 }
 
 TEST(NegotiateTest, CapabilitiesCountWhenBothSidesHaveThem) {
-  const auto local = with_capabilities(
-      {FourOctetAsCapability{65001}, ExtendedMessageCapability{},
-       AddPathCapability{{{kIpv4Unicast, AddPathDirection::kSendReceive},
-                          {kIpv6Unicast, AddPathDirection::kReceive}}}});
-  const auto remote = with_capabilities(
-      {FourOctetAsCapability{65002},
-       AddPathCapability{{{kIpv4Unicast, AddPathDirection::kSend},
-                          {kIpv6Unicast, AddPathDirection::kReceive}}}});
+  const auto local =
+      with_capabilities({FourOctetAsCapability{65001}, ExtendedMessageCapability{},
+                         AddPathCapability{{{kIpv4Unicast, AddPathDirection::kSendReceive},
+                                            {kIpv6Unicast, AddPathDirection::kReceive}}}});
+  const auto remote =
+      with_capabilities({FourOctetAsCapability{65002},
+                         AddPathCapability{{{kIpv4Unicast, AddPathDirection::kSend},
+                                            {kIpv6Unicast, AddPathDirection::kReceive}}}});
   const auto n = negotiate(local, remote);
   EXPECT_TRUE(n.receive.four_octet_as);
   EXPECT_TRUE(n.send.four_octet_as);

@@ -18,7 +18,9 @@ const Bytes kAsPath = attribute(0x40, 2, hex("02 01 fde9"));  // SEQUENCE 65001,
 const Bytes kNextHop = attribute(0x40, 3, hex("0a000001"));
 const Bytes kNlri = hex("18 0a0101");  // 10.1.1.0/24
 
-CodecContext two_octet() { return CodecContext{}; }
+CodecContext two_octet() {
+  return CodecContext{};
+}
 CodecContext four_octet() {
   CodecContext c;
   c.four_octet_as = true;
@@ -30,8 +32,12 @@ CodecContext with_add_path(std::vector<Family> families) {
   return c;
 }
 
-IpPrefix prefix(const char* text) { return IpPrefix::parse(text).value(); }
-IpAddress address(const char* text) { return IpAddress::parse(text).value(); }
+IpPrefix prefix(const char* text) {
+  return IpPrefix::parse(text).value();
+}
+IpAddress address(const char* text) {
+  return IpAddress::parse(text).value();
+}
 
 DecodedMessage decode_ok(const Bytes& bytes, const CodecContext& context) {
   auto decoded = decode_message(bytes, context);
@@ -40,7 +46,9 @@ DecodedMessage decode_ok(const Bytes& bytes, const CodecContext& context) {
   return *decoded;
 }
 
-UpdateMessage as_update(const DecodedMessage& d) { return std::get<UpdateMessage>(d.message); }
+UpdateMessage as_update(const DecodedMessage& d) {
+  return std::get<UpdateMessage>(d.message);
+}
 
 TEST(UpdateTest, DecodesEveryIpv4Attribute) {
   const Bytes bytes = update(
@@ -50,8 +58,8 @@ TEST(UpdateTest, DecodesEveryIpv4Attribute) {
            attribute(0xc0, 7, hex("fde9 0a000009")),
            attribute(0xc0, 8, hex("fde90064 ffffff01 ffffff02 ffffff03")),
            attribute(0x80, 9, hex("0a000002")), attribute(0x80, 10, hex("0a000003 0a000004")),
-           attribute(0xc0, 32, hex("0000fde9 00000001 00000002")),
-           attribute(0xc0, 99, hex("abcd")), attribute(0x80, 240, hex("01"))}),
+           attribute(0xc0, 32, hex("0000fde9 00000001 00000002")), attribute(0xc0, 99, hex("abcd")),
+           attribute(0x80, 240, hex("01"))}),
       hex("10 0a01  18 c0a801  00"));
   const auto decoded = decode_ok(bytes, two_octet());
   EXPECT_EQ(decoded.verdict, UpdateVerdict::kAccept);
@@ -75,9 +83,9 @@ TEST(UpdateTest, DecodesEveryIpv4Attribute) {
   ASSERT_EQ(a.unknown.size(), 2u);
   EXPECT_EQ(a.unknown[0], (UnknownAttribute{0xc0, 99, hex("abcd")}));
   EXPECT_EQ(a.unknown[1], (UnknownAttribute{0x80, 240, hex("01")}));
-  EXPECT_EQ(u.nlri, (std::vector<Nlri>{{prefix("10.1.0.0/16")},
-                                       {prefix("192.168.1.0/24")},
-                                       {prefix("0.0.0.0/0")}}));
+  EXPECT_EQ(u.nlri,
+            (std::vector<Nlri>{
+                {prefix("10.1.0.0/16")}, {prefix("192.168.1.0/24")}, {prefix("0.0.0.0/0")}}));
 }
 
 TEST(UpdateTest, DecodesIpv6MpReachWithLinkLocalNextHop) {
@@ -132,18 +140,18 @@ TEST_P(UpdateRoundTripTest, ReencodesToTheSameBytes) {
 INSTANTIATE_TEST_SUITE_P(
     Vectors, UpdateRoundTripTest,
     ::testing::Values(
-        RoundTripCase{"Ipv4AllAttributes",
-                      update({},
-                             cat({kOrigin, kAsPath, kNextHop, attribute(0x80, 4, hex("00000064")),
-                                  attribute(0x40, 5, hex("00000064")), attribute(0x40, 6, {}),
-                                  attribute(0xc0, 7, hex("fde9 0a000009")),
-                                  attribute(0xc0, 8, hex("fde90064")),
-                                  attribute(0x80, 9, hex("0a000002")),
-                                  attribute(0x80, 10, hex("0a000003")),
-                                  attribute(0xc0, 32, hex("0000fde9 00000001 00000002")),
-                                  attribute(0xe0, 99, hex("abcd"))}),
-                             hex("10 0a01 18 c0a801 20 0a010101 00")),
-                      two_octet()},
+        RoundTripCase{
+            "Ipv4AllAttributes",
+            update({},
+                   cat({kOrigin, kAsPath, kNextHop, attribute(0x80, 4, hex("00000064")),
+                        attribute(0x40, 5, hex("00000064")), attribute(0x40, 6, {}),
+                        attribute(0xc0, 7, hex("fde9 0a000009")),
+                        attribute(0xc0, 8, hex("fde90064")), attribute(0x80, 9, hex("0a000002")),
+                        attribute(0x80, 10, hex("0a000003")),
+                        attribute(0xc0, 32, hex("0000fde9 00000001 00000002")),
+                        attribute(0xe0, 99, hex("abcd"))}),
+                   hex("10 0a01 18 c0a801 20 0a010101 00")),
+            two_octet()},
         RoundTripCase{"FourOctetSegmentsOfEveryType",
                       update({},
                              cat({kOrigin,
@@ -193,14 +201,13 @@ INSTANTIATE_TEST_SUITE_P(
                                   attribute(0xe0, 8, hex("fde90001"))}),
                              kNlri),
                       two_octet()},
-        RoundTripCase{"LongAsPathNeedsExtendedLength",
-                      update({},
-                             cat({kOrigin,
-                                  attribute(0x50, 2,
-                                            cat({hex("02 80"), Bytes(128 * 4, 0x01)})),
-                                  kNextHop}),
-                             kNlri),
-                      four_octet()},
+        RoundTripCase{
+            "LongAsPathNeedsExtendedLength",
+            update({},
+                   cat({kOrigin, attribute(0x50, 2, cat({hex("02 80"), Bytes(128 * 4, 0x01)})),
+                        kNextHop}),
+                   kNlri),
+            four_octet()},
         RoundTripCase{"Ipv4EndOfRib", update({}, {}, {}), two_octet()},
         RoundTripCase{"Ipv6EndOfRib", update({}, attribute(0x80, 15, hex("0002 01")), {}),
                       two_octet()},
@@ -217,13 +224,12 @@ TEST(EndOfRibTest, RecognisesAndBuildsEachFamily) {
     ASSERT_TRUE(bytes.ok());
     EXPECT_EQ(end_of_rib_family(as_update(decode_ok(*bytes, CodecContext{}))), family);
   }
-  EXPECT_EQ(to_hex(*encode_message(make_end_of_rib(kIpv4Unicast), {})),
-            to_hex(update({}, {}, {})));
+  EXPECT_EQ(to_hex(*encode_message(make_end_of_rib(kIpv4Unicast), {})), to_hex(update({}, {}, {})));
   EXPECT_EQ(to_hex(*encode_message(make_end_of_rib(kIpv6Unicast), {})),
             to_hex(update({}, attribute(0x80, 15, hex("0002 01")), {})));
   // EVPN's End-of-RIB, a family the codec keeps as an unknown attribute.
-  EXPECT_EQ(end_of_rib_family(as_update(
-                decode_ok(update({}, attribute(0x80, 15, hex("0019 46")), {}), {}))),
+  EXPECT_EQ(end_of_rib_family(
+                as_update(decode_ok(update({}, attribute(0x80, 15, hex("0019 46")), {}), {}))),
             (Family{25, 70}));
 
   EXPECT_FALSE(end_of_rib_family(as_update(decode_ok(update(kNlri, {}, {}), {}))));
@@ -277,8 +283,8 @@ INSTANTIATE_TEST_SUITE_P(
                     cat({kOrigin, attribute(0x40, 2, hex("05 01 fde9")), kNextHop}), kNlri,
                     two_octet(), kWithdraw},
         VerdictCase{"AsPathEmptySegment",
-                    cat({kOrigin, attribute(0x40, 2, hex("02 00")), kNextHop}), kNlri,
-                    two_octet(), kWithdraw},
+                    cat({kOrigin, attribute(0x40, 2, hex("02 00")), kNextHop}), kNlri, two_octet(),
+                    kWithdraw},
         VerdictCase{"AsPathTwoOctetReadAsFourOctet", cat({kOrigin, kAsPath, kNextHop}), kNlri,
                     four_octet(), kWithdraw},
         VerdictCase{"NextHopLengthFive",
@@ -306,8 +312,8 @@ INSTANTIATE_TEST_SUITE_P(
         VerdictCase{"MissingAsPath", cat({kOrigin, kNextHop}), kNlri, two_octet(), kWithdraw},
         VerdictCase{"MissingNextHop", cat({kOrigin, kAsPath}), kNlri, two_octet(), kWithdraw},
         VerdictCase{"AttributeOverrunsTheAttributes",
-                    cat({kOrigin, kAsPath, kNextHop, hex("c0 08 08 fde90064")}), kNlri,
-                    two_octet(), kWithdraw},
+                    cat({kOrigin, kAsPath, kNextHop, hex("c0 08 08 fde90064")}), kNlri, two_octet(),
+                    kWithdraw},
         VerdictCase{"AttributeHeaderCutShort", cat({kOrigin, kAsPath, kNextHop, hex("c0 08")}),
                     kNlri, two_octet(), kWithdraw},
         VerdictCase{"AtomicAggregateLengthOne",
@@ -342,20 +348,25 @@ INSTANTIATE_TEST_SUITE_P(
                          attribute(0x80, 14,
                                    hex("0002 01 10 20010db8000000000000000000000001 00 "
                                        "40 20010db800010000"))}),
-                    {}, two_octet(), kAccept},
+                    {},
+                    two_octet(),
+                    kAccept},
         VerdictCase{"MpReachWithoutOriginIsWithdrawn",
                     cat({kAsPath, attribute(0x80, 14,
                                             hex("0002 01 10 20010db8000000000000000000000001 00 "
                                                 "40 20010db800010000"))}),
-                    {}, two_octet(), kWithdraw}),
+                    {},
+                    two_octet(),
+                    kWithdraw}),
     CaseName{});
 
 TEST(UpdateVerdictTest, DiscardedAttributeIsGoneAndTheRestKept) {
-  auto decoded = decode_message(
-      update({}, cat({kOrigin, kAsPath, kNextHop, attribute(0x40, 6, hex("00")),
-                      attribute(0xc0, 8, hex("fde90001"))}),
-             kNlri),
-      two_octet());
+  auto decoded =
+      decode_message(update({},
+                            cat({kOrigin, kAsPath, kNextHop, attribute(0x40, 6, hex("00")),
+                                 attribute(0xc0, 8, hex("fde90001"))}),
+                            kNlri),
+                     two_octet());
   ASSERT_TRUE(decoded.ok());
   const PathAttributes a = as_update(*decoded).attributes;
   EXPECT_FALSE(a.atomic_aggregate);
@@ -398,34 +409,46 @@ const Bytes kBadMpNextHop = attribute(0x80, 14, hex("0002 01 05 0102030405 00"))
 const Bytes kLongMpPrefix =
     attribute(0x80, 14, hex("0002 01 10 20010db8000000000000000000000001 00 81 00"));
 const Bytes kShortMpUnreach = attribute(0x80, 15, hex("0002"));
-const Bytes kMpReachNotOptional = attribute(0x40, 14, hex("0002 01 10 20010db8000000000000000000000001 00"));
+const Bytes kMpReachNotOptional =
+    attribute(0x40, 14, hex("0002 01 10 20010db8000000000000000000000001 00"));
 const Bytes kUnknownWellKnown = attribute(0x40, 99, hex("00"));
 
 INSTANTIATE_TEST_SUITE_P(
     Vectors, UpdateResetTest,
     ::testing::Values(
         ResetCase{"WithdrawnLengthOverruns", message(2, hex("0010 0000")), two_octet(), 1, {}},
-        ResetCase{"AttributesLengthOverruns", message(2, hex("0000 0010 40010100")), two_octet(),
-                  1, {}},
-        ResetCase{"WithdrawnPrefixLength33", update(hex("21 0a010101 01"), {}, {}), two_octet(),
-                  10, {}},
-        ResetCase{"NlriPrefixOverruns", update({}, cat({kOrigin, kAsPath, kNextHop}), hex("18 0a01")),
-                  two_octet(), 10, {}},
+        ResetCase{
+            "AttributesLengthOverruns", message(2, hex("0000 0010 40010100")), two_octet(), 1, {}},
+        ResetCase{
+            "WithdrawnPrefixLength33", update(hex("21 0a010101 01"), {}, {}), two_octet(), 10, {}},
+        ResetCase{"NlriPrefixOverruns",
+                  update({}, cat({kOrigin, kAsPath, kNextHop}), hex("18 0a01")),
+                  two_octet(),
+                  10,
+                  {}},
         ResetCase{"NlriPrefixLength33",
                   update({}, cat({kOrigin, kAsPath, kNextHop}), hex("21 0a010101 01")),
-                  two_octet(), 10, {}},
+                  two_octet(),
+                  10,
+                  {}},
         ResetCase{"AddPathExpectedButMissing",
                   update({}, cat({kOrigin, kAsPath, kNextHop}), kNlri),
-                  with_add_path({kIpv4Unicast}), 10, {}},
+                  with_add_path({kIpv4Unicast}),
+                  10,
+                  {}},
         ResetCase{"UnrecognizedWellKnownAttribute",
                   update({}, cat({kOrigin, kUnknownWellKnown}), {}), two_octet(), 2,
                   kUnknownWellKnown},
-        ResetCase{"MpReachTwice",
-                  update({},
-                         cat({attribute(0x80, 14, hex("0002 01 10 20010db8000000000000000000000001 00")),
-                              attribute(0x80, 14, hex("0002 01 10 20010db8000000000000000000000001 00"))}),
-                         {}),
-                  two_octet(), 1, {}},
+        ResetCase{
+            "MpReachTwice",
+            update({},
+                   cat({attribute(0x80, 14, hex("0002 01 10 20010db8000000000000000000000001 00")),
+                        attribute(0x80, 14,
+                                  hex("0002 01 10 20010db8000000000000000000000001 00"))}),
+                   {}),
+            two_octet(),
+            1,
+            {}},
         ResetCase{"MpReachNextHopLengthFive", update({}, kBadMpNextHop, {}), two_octet(), 9,
                   kBadMpNextHop},
         ResetCase{"MpReachPrefixLength129", update({}, kLongMpPrefix, {}), two_octet(), 9,
@@ -481,9 +504,9 @@ TEST(UpdateEncodeTest, LongSequencesAreSplitIntoSegments) {
 }
 
 TEST(PassOnTest, UnknownTransitiveGetsPartialAndNonTransitiveIsDropped) {
-  auto decoded = decode_ok(update({}, cat({kOrigin, kAsPath, kNextHop,
-                                           attribute(0xc0, 99, hex("abcd")),
-                                           attribute(0x80, 240, hex("01"))}),
+  auto decoded = decode_ok(update({},
+                                  cat({kOrigin, kAsPath, kNextHop, attribute(0xc0, 99, hex("abcd")),
+                                       attribute(0x80, 240, hex("01"))}),
                                   kNlri),
                            two_octet());
   UpdateMessage out = as_update(decoded);
@@ -492,9 +515,9 @@ TEST(PassOnTest, UnknownTransitiveGetsPartialAndNonTransitiveIsDropped) {
   EXPECT_EQ(out.attributes.unknown[0].flags, 0xe0);
   auto bytes = encode_message(out, two_octet());
   ASSERT_TRUE(bytes.ok());
-  EXPECT_EQ(to_hex(*bytes), to_hex(update({}, cat({kOrigin, kAsPath, kNextHop,
-                                                   attribute(0xe0, 99, hex("abcd"))}),
-                                          kNlri)));
+  EXPECT_EQ(to_hex(*bytes),
+            to_hex(update({}, cat({kOrigin, kAsPath, kNextHop, attribute(0xe0, 99, hex("abcd"))}),
+                          kNlri)));
 }
 
 }  // namespace

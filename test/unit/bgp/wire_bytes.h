@@ -20,10 +20,14 @@ inline Bytes hex(std::string_view text) {
   int high = -1;
   for (char c : text) {
     int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else continue;
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v = c - 'A' + 10;
+    else
+      continue;
     if (high < 0) {
       high = v;
     } else {
@@ -46,7 +50,8 @@ inline std::string to_hex(const Bytes& bytes) {
 
 inline Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  for (const auto& p : parts)
+    out.insert(out.end(), p.begin(), p.end());
   return out;
 }
 
@@ -86,8 +91,12 @@ inline Bytes update(const Bytes& withdrawn, const Bytes& attributes, const Bytes
 // OPEN: version 4, the given AS, hold time and identifier, then the parameters.
 inline Bytes open_message(std::uint16_t as, std::uint16_t hold, const Bytes& identifier,
                           const Bytes& parameters) {
-  return message(1, cat({{4}, u16(as), u16(hold), identifier,
-                         {static_cast<std::uint8_t>(parameters.size())}, parameters}));
+  return message(1, cat({{4},
+                         u16(as),
+                         u16(hold),
+                         identifier,
+                         {static_cast<std::uint8_t>(parameters.size())},
+                         parameters}));
 }
 
 // Names parameterised cases after their `name` field.

@@ -42,8 +42,8 @@ struct FourOctetAsCapability {
 // RFC 4724 (and the N bit of RFC 8538). Flags are kept raw so that bits defined later
 // survive a round trip.
 struct GracefulRestartCapability {
-  static constexpr std::uint8_t kRestartStateFlag = 0x8;  // of `flags` (the top 4 bits)
-  static constexpr std::uint8_t kNotificationFlag = 0x4;  // RFC 8538
+  static constexpr std::uint8_t kRestartStateFlag = 0x8;           // of `flags` (the top 4 bits)
+  static constexpr std::uint8_t kNotificationFlag = 0x4;           // RFC 8538
   static constexpr std::uint8_t kForwardingStatePreserved = 0x80;  // of a family's flags
   static constexpr std::uint16_t kMaxRestartTime = 0x0fff;         // 12 bits, seconds
 
@@ -54,7 +54,7 @@ struct GracefulRestartCapability {
     friend bool operator==(const FamilyFlags&, const FamilyFlags&) = default;
   };
 
-  std::uint8_t flags = 0;  // 4 bits: R (restarting), N (graceful notification), 2 reserved
+  std::uint8_t flags = 0;          // 4 bits: R (restarting), N (graceful notification), 2 reserved
   std::uint16_t restart_time = 0;  // seconds
   std::vector<FamilyFlags> families;
 
@@ -85,10 +85,10 @@ struct UnknownCapability {
   friend bool operator==(const UnknownCapability&, const UnknownCapability&) = default;
 };
 
-using Capability = std::variant<MultiprotocolCapability, RouteRefreshCapability,
-                                EnhancedRouteRefreshCapability, ExtendedMessageCapability,
-                                FourOctetAsCapability, GracefulRestartCapability,
-                                AddPathCapability, UnknownCapability>;
+using Capability =
+    std::variant<MultiprotocolCapability, RouteRefreshCapability, EnhancedRouteRefreshCapability,
+                 ExtendedMessageCapability, FourOctetAsCapability, GracefulRestartCapability,
+                 AddPathCapability, UnknownCapability>;
 
 // The capability code a Capability is sent with.
 std::uint8_t capability_code(const Capability& capability);
