@@ -1,0 +1,368 @@
+#include "tabby/ctl/tabbyctl.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "resource_table.h"
+#include "tabby/api/codec.h"
+#include "tabby/api/resource_store.h"
+#include "tabby/api/selector.h"
+#include "tabby/common/version.h"
+
+namespace tabby::ctl {
+namespace {
+
+using api::Kind;
+using api::Resource;
+
+// Thrown inside a command to end it with one line on stderr and exit status 1.
+struct Failure {
+  std::string message;
+};
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// calicoctl's names for kinds: the kind itself, its plural, and the short aliases.
+std::optional<Kind> kind_from_argument(std::string_view argument) {
+  static const std::map<std::string, Kind> kAliases = {
+      {"ipp", Kind::kIPPool},
+      {"pool", Kind::kIPPool},
+      {"pools", Kind::kIPPool},
+      {"bgpconfig", Kind::kBGPConfiguration},
+      {"bgpconfigs", Kind::kBGPConfiguration},
+      {"bgpf", Kind::kBGPFilter},
+      {"bf", Kind::kBGPFilter},
+      {"no", Kind::kNode},
+      {"felixconfig", Kind::kFelixConfiguration},
+      {"felixconfigs", Kind::kFelixConfiguration},
+      {"wep", Kind::kWorkloadEndpoint},
+      {"weps", Kind::kWorkloadEndpoint},
+  };
+  const std::string name = lower(argument);
+  if (auto it = kAliases.find(name); it != kAliases.end()) return it->second;
+  for (const auto& info : api::all_kinds()) {
+    const std::string kind = lower(info.name);
+    if (name == kind || name == kind + "s" || name == info.plural) return info.kind;
+  }
+  return std::nullopt;
+}
+
+std::string read_input(const std::string& filename, std::istream& in) {
+  if (filename == "-") {
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  if (fs::is_directory(filename, ec)) {
+    for (const auto& entry : fs::directory_iterator(filename, ec)) {
+      const auto ext = entry.path().extension();
+      if (ext == ".yaml" || ext == ".yml" || ext == ".json") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+  } else {
+    files.push_back(filename);
+  }
+  std::string text;
+  for (const auto& file : files) {
+    std::ifstream stream(file);
+    if (!stream)
+      throw Failure{fmt::format("failed to read {}: {}", file.string(), std::strerror(errno))};
+    std::stringstream content;
+    content << stream.rdbuf();
+    if (!text.empty()) text += "\n---\n";
+    text += content.str();
+  }
+  return text;
+}
+
+// "'IPPool' " when every resource has the same kind, else "".
+std::string kind_phrase(const std::vector<Resource>& resources) {
+  for (const auto& r : resources) {
+    if (r.kind != resources.front().kind) return "";
+  }
+  return resources.empty() ? "" : fmt::format("'{}' ", api::kind_info(resources.front().kind).name);
+}
+
+struct Context {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+  std::unique_ptr<api::Datastore> datastore;
+};
+
+enum class Verb { kCreate, kApply, kReplace, kDelete };
+
+const char* past_tense(Verb verb) {
+  switch (verb) {
+    case Verb::kCreate:
+      return "created";
+    case Verb::kApply:
+      return "applied";
+    case Verb::kReplace:
+      return "replaced";
+    case Verb::kDelete:
+      return "deleted";
+  }
+  return "";
+}
+
+const char* infinitive(Verb verb) {
+  switch (verb) {
+    case Verb::kCreate:
+      return "create";
+    case Verb::kApply:
+      return "apply";
+    case Verb::kReplace:
+      return "replace";
+    case Verb::kDelete:
+      return "delete";
+  }
+  return "";
+}
+
+void write_resources(Context& context, Verb verb, const std::vector<Resource>& resources,
+                     bool skip_existing) {
+  if (resources.empty()) throw Failure{"No resources specified"};
+  api::ResourceStore store(*context.datastore);
+  std::size_t done = 0;
+  for (const auto& resource : resources) {
+    api::DatastoreResult<Resource> result = [&]() -> api::DatastoreResult<Resource> {
+      switch (verb) {
+        case Verb::kCreate:
+          return store.create(resource);
+        case Verb::kApply:
+          return store.apply(resource);
+        case Verb::kReplace:
+          return store.update(resource);
+        case Verb::kDelete:
+          return store.remove(resource.kind, resource.metadata.namespace_, resource.metadata.name,
+                              resource.metadata.resource_version);
+      }
+      return api::DatastoreError{};
+    }();
+    const bool skipped = skip_existing && (result.is(api::DatastoreErrorKind::AlreadyExists) ||
+                                           result.is(api::DatastoreErrorKind::NotFound));
+    if (!result && !skipped) {
+      if (done == 0) {
+        throw Failure{fmt::format("Failed to {} {}resource: [{}]", infinitive(verb),
+                                  kind_phrase({resource}), result.error().message)};
+      }
+      throw Failure{
+          fmt::format("Partial success: {} the first {} out of {} {}resources:\nhit error: {}",
+                      past_tense(verb), done, resources.size(), kind_phrase(resources),
+                      result.error().message)};
+    }
+    ++done;
+  }
+  context.out << fmt::format("Successfully {} {} {}resource(s)\n", past_tense(verb), done,
+                             kind_phrase(resources));
+}
+
+std::vector<Resource> parse_input(Context& context, const std::string& filename) {
+  auto resources = api::parse_resources(read_input(filename, context.in));
+  if (!resources) throw Failure{resources.error().message};
+  return std::move(resources).value();
+}
+
+void get(Context& context, const std::string& kind_argument, const std::vector<std::string>& names,
+         const std::string& output, const std::string& selector_text, std::string namespace_,
+         bool all_namespaces) {
+  const auto kind = kind_from_argument(kind_argument);
+  if (!kind) throw Failure{fmt::format("resource type '{}' is not supported", kind_argument)};
+  const bool namespaced = api::kind_info(*kind).namespaced;
+  if (namespaced && namespace_.empty() && !all_namespaces) namespace_ = "default";
+  if (!namespaced || all_namespaces) namespace_.clear();
+  std::optional<api::Selector> selector;
+  if (!selector_text.empty()) {
+    auto parsed = api::Selector::parse(selector_text);
+    if (!parsed) throw Failure{parsed.error().message};
+    selector = std::move(*parsed);
+  }
+  static const std::set<std::string> kOutputs = {"ps", "wide", "yaml", "json", "name"};
+  if (!kOutputs.contains(output)) {
+    throw Failure{
+        fmt::format("unrecognized output format '{}' (use ps, wide, yaml, json or name)", output)};
+  }
+
+  api::ResourceStore store(*context.datastore);
+  std::vector<Resource> items;
+  std::string list_version;
+  if (names.empty()) {
+    auto list = store.list(*kind, namespace_);
+    if (!list) throw Failure{"failed to get resources: " + list.error().message};
+    items = std::move(list->items);
+    list_version = std::to_string(list->revision);
+  } else {
+    for (const auto& name : names) {
+      auto resource = store.get(*kind, namespace_.empty() ? "default" : namespace_, name);
+      if (!resource) throw Failure{resource.error().message};
+      items.push_back(std::move(*resource));
+    }
+  }
+  if (selector) {
+    std::erase_if(items, [&](const Resource& r) { return !selector->matches(r.metadata.labels); });
+  }
+
+  const bool single = names.size() == 1 && items.size() == 1;
+  if (output == "yaml") {
+    context.out << (single ? api::to_yaml(items.front()) : api::to_yaml_list(items, list_version));
+  } else if (output == "json") {
+    context.out << (single ? api::to_json_text(items.front())
+                           : api::to_json_list_text(items, list_version));
+  } else if (output == "name") {
+    for (const auto& r : items) {
+      context.out << lower(api::kind_info(r.kind).name) << "/"
+                  << (namespaced ? r.metadata.namespace_ + "/" : "") << r.metadata.name << "\n";
+    }
+  } else {
+    context.out << resource_table(items, output == "wide");
+  }
+}
+
+// Overrides the environment with the global datastore flags.
+api::EnvLookup with_flags(const api::EnvLookup& env, std::map<std::string, std::string> flags) {
+  return [env, flags = std::move(flags)](std::string_view name) -> std::optional<std::string> {
+    if (auto it = flags.find(std::string(name)); it != flags.end() && !it->second.empty()) {
+      return it->second;
+    }
+    return env(name);
+  };
+}
+
+}  // namespace
+
+int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                 std::ostream& err, const api::EnvLookup& env) {
+  CLI::App app{"tabbyctl: manage tabby's projectcalico.org/v3 resources (calicoctl's verbs)",
+               "tabbyctl"};
+  app.require_subcommand(1);
+  std::string datastore_type, datastore_path, etcd_endpoints;
+  app.add_option("--datastore-type", datastore_type, "sqlite or etcdv3 (env DATASTORE_TYPE)");
+  app.add_option("--datastore-path", datastore_path, "SQLite file (env TABBY_DATASTORE_PATH)");
+  app.add_option("--etcd-endpoints", etcd_endpoints, "etcd URLs (env ETCD_ENDPOINTS)");
+
+  std::string filename;
+  bool skip_exists = false, skip_not_exists = false;
+  auto* create = app.add_subcommand("create", "Create resources from a file");
+  create->add_option("-f,--filename", filename, "file, directory, or - for stdin")->required();
+  create->add_flag("--skip-exists", skip_exists, "Do not fail on resources that exist");
+  auto* apply = app.add_subcommand("apply", "Create or update resources from a file");
+  apply->add_option("-f,--filename", filename, "file, directory, or - for stdin")->required();
+  auto* replace = app.add_subcommand("replace", "Replace existing resources from a file");
+  replace->add_option("-f,--filename", filename, "file, directory, or - for stdin")->required();
+  auto* remove = app.add_subcommand("delete", "Delete resources (from a file, or KIND NAME...)");
+  std::vector<std::string> delete_args;
+  remove->add_option("-f,--filename", filename, "file, directory, or - for stdin");
+  remove->add_option("resource", delete_args, "KIND NAME...");
+  remove->add_flag("--skip-not-exists", skip_not_exists, "Do not fail on missing resources");
+
+  auto* get_command = app.add_subcommand("get", "Show resources");
+  std::string kind_argument, output = "ps", selector, namespace_;
+  std::vector<std::string> names;
+  bool all_namespaces = false;
+  get_command->add_option("kind", kind_argument, "resource kind (ippool, bgppeer, node, ...)")
+      ->required();
+  get_command->add_option("names", names, "resource names");
+  get_command->add_option("-o,--output", output, "ps (default), wide, yaml, json or name");
+  get_command->add_option("-l,--selector", selector, "label selector, e.g. \"rack == 'r1'\"");
+  get_command->add_option("-n,--namespace", namespace_, "namespace of namespaced kinds");
+  get_command->add_flag("-A,--all-namespaces", all_namespaces, "every namespace");
+
+  auto* version = app.add_subcommand("version", "Show the version");
+  auto* ipam = app.add_subcommand("ipam", "IP address management (show, check, release)");
+  ipam->allow_extras();
+  auto* node = app.add_subcommand("node", "Node operations (status)");
+  node->allow_extras();
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::ParseError& error) {
+    err << "tabbyctl: " << error.what() << " (see tabbyctl --help)\n";
+    return 1;
+  }
+
+  if (version->parsed()) {
+    out << "Client Version:    v" << kVersion << "\n";
+    return 0;
+  }
+  if (ipam->parsed()) {
+    err << "tabbyctl ipam: this build has no IPAM yet (pools, blocks and allocations arrive with "
+           "the IPAM work)\n";
+    return 1;
+  }
+  if (node->parsed()) {
+    err << "tabbyctl node: tabby-node is not running: this build has no node agent yet\n";
+    return 1;
+  }
+
+  const api::EnvLookup lookup = with_flags(env, {{"DATASTORE_TYPE", datastore_type},
+                                                 {"TABBY_DATASTORE_PATH", datastore_path},
+                                                 {"ETCD_ENDPOINTS", etcd_endpoints}});
+  try {
+    auto config = api::datastore_config_from_env(lookup);
+    if (!config) throw Failure{config.error().message};
+    auto datastore = api::open_datastore(*config);
+    if (!datastore) throw Failure{datastore.error().message};
+    Context context{in, out, err, std::move(*datastore)};
+
+    if (create->parsed())
+      write_resources(context, Verb::kCreate, parse_input(context, filename), skip_exists);
+    if (apply->parsed())
+      write_resources(context, Verb::kApply, parse_input(context, filename), false);
+    if (replace->parsed())
+      write_resources(context, Verb::kReplace, parse_input(context, filename), false);
+    if (remove->parsed()) {
+      std::vector<Resource> targets;
+      if (!filename.empty()) {
+        if (!delete_args.empty()) throw Failure{"delete takes -f FILE or KIND NAME..., not both"};
+        targets = parse_input(context, filename);
+      } else {
+        if (delete_args.size() < 2) throw Failure{"delete needs -f FILE or KIND NAME..."};
+        const auto kind = kind_from_argument(delete_args.front());
+        if (!kind)
+          throw Failure{fmt::format("resource type '{}' is not supported", delete_args.front())};
+        for (std::size_t i = 1; i < delete_args.size(); ++i) {
+          Resource target;
+          target.kind = *kind;
+          target.metadata.name = delete_args[i];
+          target.metadata.namespace_ = api::kind_info(*kind).namespaced ? "default" : "";
+          targets.push_back(std::move(target));
+        }
+      }
+      write_resources(context, Verb::kDelete, targets, skip_not_exists);
+    }
+    if (get_command->parsed()) {
+      get(context, kind_argument, names, output, selector, namespace_, all_namespaces);
+    }
+  } catch (const Failure& failure) {
+    err << failure.message << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace tabby::ctl

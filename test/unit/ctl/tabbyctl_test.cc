@@ -1,0 +1,221 @@
+// tabbyctl run in-process against a real SQLite datastore file: calicoctl's verbs, messages,
+// output formats and exit codes.
+
+#include "tabby/ctl/tabbyctl.h"
+
+#include <gmock/gmock.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace tabby::ctl {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kPools = R"(apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata:
+  name: p1
+  labels:
+    zone: a
+spec:
+  cidr: 10.244.0.0/16
+  ipipMode: Always
+---
+apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata:
+  name: p2
+spec:
+  cidr: 10.245.0.0/16
+  natOutgoing: true
+)";
+
+constexpr const char* kPeer = R"(apiVersion: projectcalico.org/v3
+kind: BGPPeer
+metadata:
+  name: tor
+spec:
+  peerIP: 192.168.1.1
+  asNumber: 65001
+)";
+
+struct Outcome {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+class TabbyctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("tabbyctl-test-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    env_["TABBY_DATASTORE_PATH"] = (dir_ / "datastore.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  Outcome run(std::vector<std::string> args, const std::string& stdin_text = "") {
+    std::istringstream in(stdin_text);
+    std::ostringstream out, err;
+    const int status = run_tabbyctl(args, in, out, err, [this](std::string_view name) {
+      auto it = env_.find(std::string(name));
+      return it == env_.end() ? std::nullopt : std::optional<std::string>(it->second);
+    });
+    return {status, out.str(), err.str()};
+  }
+  std::string file(const std::string& name, const std::string& content) {
+    const auto path = dir_ / name;
+    std::ofstream(path) << content;
+    return path.string();
+  }
+
+  std::filesystem::path dir_;
+  std::map<std::string, std::string> env_;
+};
+
+TEST_F(TabbyctlTest, ApplyGetApplyAgainChangesNothing) {
+  const auto pools = file("pools.yaml", kPools);
+  Outcome applied = run({"apply", "-f", pools});
+  ASSERT_EQ(applied.status, 0) << applied.err;
+  EXPECT_EQ(applied.out, "Successfully applied 2 'IPPool' resource(s)\n");
+
+  Outcome first = run({"get", "ippool", "p1", "-o", "yaml"});
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("kind: IPPool"));
+  EXPECT_THAT(first.out, HasSubstr("cidr: 10.244.0.0/16"));
+  EXPECT_THAT(first.out, HasSubstr("ipipMode: Always"));
+  EXPECT_THAT(first.out, HasSubstr("resourceVersion:"));
+  EXPECT_THAT(first.out, HasSubstr("uid:"));
+  EXPECT_THAT(first.out, HasSubstr("creationTimestamp:"));
+
+  ASSERT_EQ(run({"apply", "-f", pools}).status, 0);
+  EXPECT_EQ(run({"get", "ippool", "p1", "-o", "yaml"}).out, first.out);  // same revision too
+
+  // What get printed applies back unchanged.
+  const auto printed = file("printed.yaml", first.out);
+  ASSERT_EQ(run({"apply", "-f", printed}).status, 0);
+  EXPECT_EQ(run({"get", "ippool", "p1", "-o", "yaml"}).out, first.out);
+}
+
+TEST_F(TabbyctlTest, ApplyUpdatesWhatChanged) {
+  ASSERT_EQ(run({"apply", "-f", file("pools.yaml", kPools)}).status, 0);
+  std::string changed = kPools;
+  changed.replace(changed.find("ipipMode: Always"), 16, "ipipMode: CrossSubnet");
+  ASSERT_EQ(run({"apply", "-f", "-"}, changed).status, 0);
+  EXPECT_THAT(run({"get", "ippool", "p1", "-o", "json"}).out,
+              HasSubstr("\"ipipMode\": \"CrossSubnet\""));
+}
+
+TEST_F(TabbyctlTest, CreateReplaceDeleteFollowCalicoctl) {
+  const auto peer = file("peer.yaml", kPeer);
+  Outcome created = run({"create", "-f", peer});
+  ASSERT_EQ(created.status, 0) << created.err;
+  EXPECT_EQ(created.out, "Successfully created 1 'BGPPeer' resource(s)\n");
+
+  Outcome again = run({"create", "-f", peer});
+  EXPECT_EQ(again.status, 1);
+  EXPECT_EQ(again.err,
+            "Failed to create 'BGPPeer' resource: [resource already exists: BGPPeer(tor)]\n");
+  EXPECT_EQ(run({"create", "-f", peer, "--skip-exists"}).status, 0);
+
+  Outcome replaced = run({"replace", "-f", peer});
+  EXPECT_EQ(replaced.status, 0) << replaced.err;
+  EXPECT_EQ(replaced.out, "Successfully replaced 1 'BGPPeer' resource(s)\n");
+  Outcome missing = run({"replace", "-f", file("pools.yaml", kPools)});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_THAT(missing.err, HasSubstr("resource does not exist: IPPool(p1)"));
+
+  Outcome deleted = run({"delete", "bgppeer", "tor"});
+  EXPECT_EQ(deleted.status, 0) << deleted.err;
+  EXPECT_EQ(deleted.out, "Successfully deleted 1 'BGPPeer' resource(s)\n");
+  EXPECT_EQ(run({"delete", "bgppeer", "tor"}).status, 1);
+  EXPECT_EQ(run({"delete", "bgppeer", "tor", "--skip-not-exists"}).status, 0);
+  Outcome gone = run({"get", "bgppeer", "tor"});
+  EXPECT_EQ(gone.status, 1);
+  EXPECT_EQ(gone.err, "resource does not exist: BGPPeer(tor)\n");
+}
+
+TEST_F(TabbyctlTest, PartialSuccessSaysHowFarItGot) {
+  ASSERT_EQ(run({"create", "-f", file("peer.yaml", kPeer)}).status, 0);
+  std::string mixed = std::string(kPools) + "---\n" + kPeer;
+  Outcome partial = run({"create", "-f", "-"}, mixed);
+  EXPECT_EQ(partial.status, 1);
+  EXPECT_THAT(partial.err, HasSubstr("Partial success: created the first 2 out of 3 resources:"));
+  EXPECT_THAT(partial.err, HasSubstr("hit error: resource already exists: BGPPeer(tor)"));
+}
+
+TEST_F(TabbyctlTest, GetPrintsTablesListsNamesAndFiltersBySelector) {
+  ASSERT_EQ(run({"apply", "-f", file("pools.yaml", kPools)}).status, 0);
+  Outcome table = run({"get", "ippools"});
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_EQ(table.out,
+            "NAME   CIDR            SELECTOR\n"
+            "p1     10.244.0.0/16   all()\n"
+            "p2     10.245.0.0/16   all()\n");
+  Outcome wide = run({"get", "ipp", "-o", "wide"});
+  EXPECT_THAT(wide.out, HasSubstr("NAT     IPIPMODE"));
+  EXPECT_THAT(wide.out, HasSubstr("p2     10.245.0.0/16   true    Never"));
+  Outcome list = run({"get", "pool", "-o", "yaml"});
+  EXPECT_THAT(list.out, HasSubstr("kind: IPPoolList"));
+  EXPECT_THAT(list.out, HasSubstr("name: p2"));
+  EXPECT_EQ(run({"get", "ippool", "-o", "name"}).out, "ippool/p1\nippool/p2\n");
+  EXPECT_EQ(run({"get", "ippool", "-o", "name", "-l", "zone == 'a'"}).out, "ippool/p1\n");
+  Outcome bad_selector = run({"get", "ippool", "-l", "zone =="});
+  EXPECT_EQ(bad_selector.status, 1);
+  EXPECT_THAT(bad_selector.err, HasSubstr("selector \"zone ==\""));
+}
+
+TEST_F(TabbyctlTest, BadInputGetsOneClearLineAndExitStatusOne) {
+  Outcome invalid = run({"apply", "-f", "-"},
+                        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p1}\n"
+                        "spec: {cidr: 10.0.0.0/33}\n");
+  EXPECT_EQ(invalid.status, 1);
+  EXPECT_THAT(invalid.err,
+              HasSubstr("IPPool \"p1\": spec.cidr: \"10.0.0.0/33\" is not a valid CIDR"));
+  EXPECT_EQ(run({"apply", "-f", "-"}, "\n").err, "No resources specified\n");
+  EXPECT_THAT(run({"get", "frobnicators"}).err,
+              HasSubstr("resource type 'frobnicators' is not supported"));
+  EXPECT_THAT(run({"apply", "-f", (dir_ / "missing.yaml").string()}).err,
+              HasSubstr("missing.yaml"));
+  EXPECT_EQ(run({"frobnicate"}).status, 1);
+  EXPECT_EQ(run({"get", "ippool", "-o", "xml"}).status, 1);
+
+  env_["DATASTORE_TYPE"] = "mongodb";
+  Outcome bad_store = run({"get", "ippool"});
+  EXPECT_EQ(bad_store.status, 1);
+  EXPECT_THAT(bad_store.err, HasSubstr("DATASTORE_TYPE"));
+  EXPECT_THAT(bad_store.err, HasSubstr("mongodb"));
+  // A flag overrides the environment.
+  EXPECT_EQ(run({"--datastore-type", "sqlite", "get", "ippool"}).status, 0);
+}
+
+TEST_F(TabbyctlTest, NothingWasWrittenWhenADocumentIsInvalid) {
+  std::string text = std::string(kPools) +
+                     "---\napiVersion: projectcalico.org/v3\nkind: IPPool\n"
+                     "metadata: {name: p3}\nspec: {cdir: 10.9.0.0/16}\n";
+  Outcome run_result = run({"apply", "-f", "-"}, text);
+  EXPECT_EQ(run_result.status, 1);
+  EXPECT_THAT(run_result.err, HasSubstr("spec.cdir"));
+  EXPECT_EQ(run({"get", "ippool", "-o", "name"}).out, "");
+}
+
+TEST_F(TabbyctlTest, VersionAndTheVerbsThisBuildLacks) {
+  EXPECT_THAT(run({"version"}).out, HasSubstr("Client Version:"));
+  Outcome ipam = run({"ipam", "show"});
+  EXPECT_EQ(ipam.status, 1);
+  EXPECT_THAT(ipam.err, HasSubstr("no IPAM"));
+  Outcome node = run({"node", "status"});
+  EXPECT_EQ(node.status, 1);
+  EXPECT_THAT(node.err, Not(HasSubstr("Successfully")));
+}
+
+}  // namespace
+}  // namespace tabby::ctl
