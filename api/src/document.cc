@@ -1,10 +1,14 @@
 #include "document.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 
 namespace tabby::api::detail {
 namespace {
@@ -81,46 +85,116 @@ bool flow_nesting_too_deep(std::string_view text) {
   return false;
 }
 
-Result<Node> from_yaml(const YAML::Node& in, int depth, Budget& budget) {
-  if (depth > kMaxDepth) return Error{"document is nested too deeply"};
-  if (++budget.nodes > kMaxNodes) return Error{"document is too large (aliases expand too far?)"};
-  Node out;
-  switch (in.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      out.type = Node::Type::kNull;
-      return out;
-    case YAML::NodeType::Scalar: {
-      out.text = in.Scalar();
-      if (!valid_utf8(out.text)) return not_utf8();
-      // "!" is a quoted scalar; an explicit !!str tag means the same.
-      out.quoted = in.Tag() == "!" || in.Tag() == "tag:yaml.org,2002:str";
-      const bool null_word =
-          out.text == "~" || out.text == "null" || out.text == "Null" || out.text == "NULL";
-      out.type = (!out.quoted && null_word) ? Node::Type::kNull : Node::Type::kScalar;
-      return out;
-    }
-    case YAML::NodeType::Sequence:
-      out.type = Node::Type::kSequence;
-      for (const auto& item : in) {
-        auto child = from_yaml(item, depth + 1, budget);
-        if (!child) return child.error();
-        out.items.push_back(std::move(*child));
-      }
-      return out;
-    case YAML::NodeType::Map:
-      out.type = Node::Type::kMap;
-      for (const auto& entry : in) {
-        if (!entry.first.IsScalar()) return Error{"mapping keys must be strings"};
-        if (!valid_utf8(entry.first.Scalar())) return not_utf8();
-        auto child = from_yaml(entry.second, depth + 1, budget);
-        if (!child) return child.error();
-        out.entries.push_back({entry.first.Scalar(), std::move(*child)});
-      }
-      return out;
+// Builds our tree straight from yaml-cpp's parser events. Going through YAML::LoadAll
+// instead would hang: yaml-cpp 0.7 answers a stray ',' at document level (`- a\n,`) with
+// endless empty documents at the same position, which only a caller watching positions can
+// notice. Building from events also lets us bound depth and alias expansion as we go.
+class TreeBuilder : public YAML::EventHandler {
+ public:
+  explicit TreeBuilder(Budget& budget) : budget_(budget) {}
+
+  // The finished document, or why it was refused.
+  Result<Node> take() {
+    if (!error_.empty()) return Error{error_};
+    return std::move(root_);
   }
-  return out;
-}
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override { add(Node{}, anchor); }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t anchor) override {
+    auto found = anchors_.find(anchor);
+    if (found == anchors_.end()) return fail("alias to an unknown anchor");
+    if (budget_.nodes + found->second.second > kMaxNodes) return fail(kTooLarge);
+    budget_.nodes += found->second.second;
+    add(found->second.first, 0, false);
+  }
+  void OnScalar(const YAML::Mark&, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    if (!valid_utf8(value)) return fail(kNotUtf8);
+    Node node;
+    node.text = value;
+    // "!" marks a quoted scalar; an explicit !!str tag means the same.
+    node.quoted = tag == "!" || tag == "tag:yaml.org,2002:str";
+    const bool null_word = value == "~" || value == "null" || value == "Null" || value == "NULL";
+    node.type = (!node.quoted && null_word) ? Node::Type::kNull : Node::Type::kScalar;
+    add(std::move(node), anchor);
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(Node::Type::kSequence, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(Node::Type::kMap, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  static constexpr const char* kTooLarge = "document is too large (aliases expand too far?)";
+  static constexpr const char* kNotUtf8 = "text is not valid UTF-8";
+
+  struct Frame {
+    Node node;
+    YAML::anchor_t anchor = 0;
+    std::size_t first_node = 0;      // budget count when it opened, to size it for aliases
+    std::optional<std::string> key;  // maps: the key waiting for its value
+  };
+
+  void fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+  }
+
+  void open(Node::Type type, YAML::anchor_t anchor) {
+    if (!error_.empty()) return;
+    if (stack_.size() >= static_cast<std::size_t>(kMaxDepth))
+      return fail("document is nested too deeply");
+    if (++budget_.nodes > kMaxNodes) return fail(kTooLarge);
+    Frame frame;
+    frame.node.type = type;
+    frame.anchor = anchor;
+    frame.first_node = budget_.nodes;
+    stack_.push_back(std::move(frame));
+  }
+
+  void close() {
+    if (!error_.empty() || stack_.empty()) return;
+    Frame frame = std::move(stack_.back());
+    stack_.pop_back();
+    if (frame.key) return fail("mapping key without a value");
+    if (frame.anchor) anchors_[frame.anchor] = {frame.node, budget_.nodes - frame.first_node + 1};
+    add(std::move(frame.node), 0, false);
+  }
+
+  void add(Node node, YAML::anchor_t anchor, bool count = true) {
+    if (!error_.empty()) return;
+    if (count && ++budget_.nodes > kMaxNodes) return fail(kTooLarge);
+    if (anchor) anchors_[anchor] = {node, 1};
+    if (stack_.empty()) {
+      root_ = std::move(node);
+      return;
+    }
+    Frame& parent = stack_.back();
+    if (parent.node.type == Node::Type::kSequence) {
+      parent.node.items.push_back(std::move(node));
+    } else if (!parent.key) {
+      if (node.type != Node::Type::kScalar && node.type != Node::Type::kNull) {
+        return fail("mapping keys must be strings");
+      }
+      parent.key = node.text;
+    } else {
+      parent.node.entries.push_back({std::move(*parent.key), std::move(node)});
+      parent.key.reset();
+    }
+  }
+
+  Budget& budget_;
+  std::vector<Frame> stack_;
+  std::map<YAML::anchor_t, std::pair<Node, std::size_t>> anchors_;  // node and its size
+  Node root_;
+  std::string error_;
+};
 
 Result<Node> from_json(const nlohmann::json& in, int depth) {
   if (depth > kMaxDepth) return Error{"document is nested too deeply"};
@@ -165,6 +239,35 @@ Result<Node> from_json(const nlohmann::json& in, int depth) {
   return out;
 }
 
+// Forwards every event, remembering where the document started.
+struct StartWatcher : YAML::EventHandler {
+  explicit StartWatcher(YAML::EventHandler& inner) : next(inner) {}
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start = mark;
+    next.OnDocumentStart(mark);
+  }
+  void OnDocumentEnd() override { next.OnDocumentEnd(); }
+  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { next.OnNull(m, a); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override { next.OnAlias(m, a); }
+  void OnScalar(const YAML::Mark& m, const std::string& t, YAML::anchor_t a,
+                const std::string& v) override {
+    next.OnScalar(m, t, a, v);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string& t, YAML::anchor_t a,
+                       YAML::EmitterStyle::value s) override {
+    next.OnSequenceStart(m, t, a, s);
+  }
+  void OnSequenceEnd() override { next.OnSequenceEnd(); }
+  void OnMapStart(const YAML::Mark& m, const std::string& t, YAML::anchor_t a,
+                  YAML::EmitterStyle::value s) override {
+    next.OnMapStart(m, t, a, s);
+  }
+  void OnMapEnd() override { next.OnMapEnd(); }
+
+  YAML::EventHandler& next;
+  YAML::Mark start;
+};
+
 }  // namespace
 
 Result<std::vector<Node>> parse_documents(std::string_view text) {
@@ -186,21 +289,32 @@ Result<std::vector<Node>> parse_documents(std::string_view text) {
     }
   }
 
-  std::vector<YAML::Node> documents;
+  std::istringstream stream{std::string(text)};
+  std::vector<Node> out;
+  Budget budget;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    YAML::Parser parser(stream);
+    int last_start = -1;
+    while (true) {
+      TreeBuilder builder(budget);
+      StartWatcher watcher(builder);
+      if (!parser.HandleNextDocument(watcher)) break;
+      if (watcher.start.pos == last_start) {
+        return Error{
+            fmt::format("invalid YAML at line {}, column {}: unexpected text where a "
+                        "document should start",
+                        watcher.start.line + 1, watcher.start.column + 1)};
+      }
+      last_start = watcher.start.pos;
+      auto node = builder.take();
+      if (!node) return Error{fmt::format("document {}: {}", out.size() + 1, node.error().message)};
+      out.push_back(std::move(*node));
+    }
   } catch (const YAML::Exception& e) {
     return Error{fmt::format("invalid YAML at line {}, column {}: {}", e.mark.line + 1,
                              e.mark.column + 1, e.msg)};
   } catch (const std::exception& e) {
     return Error{fmt::format("invalid YAML: {}", e.what())};
-  }
-  std::vector<Node> out;
-  Budget budget;
-  for (std::size_t i = 0; i < documents.size(); ++i) {
-    auto node = from_yaml(documents[i], 0, budget);
-    if (!node) return Error{fmt::format("document {}: {}", i + 1, node.error().message)};
-    out.push_back(std::move(*node));
   }
   return out;
 }

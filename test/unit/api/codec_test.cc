@@ -482,6 +482,14 @@ TEST(CodecTest, SurvivesHostileInput) {
   EXPECT_THAT(parse_resources("{\"kind\": \"\\udc00\"}").error().message,
               HasSubstr("invalid JSON"));
   EXPECT_FALSE(parse_resources("{\"a\": }").ok());
+  // yaml-cpp, left to itself, loops forever on a stray ',' where a document may start.
+  for (const char* stray : {",", "- a\n,", "--- ,", "&a ,", "a: b\n---\n,", "\"x\"\n,"}) {
+    auto resources = parse_resources(stray);
+    ASSERT_FALSE(resources.ok()) << stray;
+    EXPECT_THAT(resources.error().message, HasSubstr("invalid YAML")) << stray;
+  }
+  EXPECT_THAT(parse_resources("a: *nowhere").error().message, HasSubstr("invalid YAML"));
+  EXPECT_THAT(parse_resources("? [a]\n: b").error().message, HasSubstr("keys must be strings"));
 }
 
 }  // namespace

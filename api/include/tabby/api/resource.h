@@ -3,7 +3,7 @@
 // the only ways to get one are the codecs (codec.h), which validate every field with
 // Calico's rules and fill in Calico's defaults. The spec is kept as JSON in Calico's field
 // order so that what a user wrote (and what calicoctl wrote to etcd) survives unchanged;
-// typed views over the specs the agent reads live in views.h.
+// typed views of the specs the agent reads, with effective defaults, live in views.h.
 
 #include <cstdint>
 #include <map>

@@ -52,6 +52,8 @@ struct SelectorNode {
 
 class Selector {
  public:
+  // all()
+  Selector() : root_(std::make_shared<const SelectorNode>()) {}
   // Errors read `selector "a == 'x' &&": unexpected end at position 11` (0-based byte offset).
   static Result<Selector> parse(std::string_view text);
 
