@@ -1,0 +1,246 @@
+// The allocator against a real SQLite datastore: affinity, claiming, borrowing, limits,
+// reservations, handles, release, and many allocators at once.
+
+#include "tabby/ipam/ipam.h"
+
+#include <gmock/gmock.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "tabby/api/codec.h"
+#include "tabby/api/resource_store.h"
+#include "tabby/api/sqlite_datastore.h"
+#include "tabby/ipam/block_operations.h"
+
+namespace tabby::ipam {
+namespace {
+
+using ::testing::HasSubstr;
+
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
+
+class IpamTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = std::filesystem::temp_directory_path() /
+            ("ipam-" + std::to_string(getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+    datastore_ = open();
+  }
+  void TearDown() override {
+    datastore_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path_.string() + suffix);
+  }
+  std::unique_ptr<api::Datastore> open() {
+    auto opened = api::open_sqlite_datastore({.path = path_.string()});
+    EXPECT_TRUE(opened.ok()) << opened.error().message;
+    return std::move(*opened);
+  }
+  void apply(const std::string& yaml) {
+    api::ResourceStore store(*datastore_);
+    for (const auto& resource : *api::parse_resources(yaml))
+      ASSERT_TRUE(store.apply(resource).ok());
+  }
+  void pool(const std::string& name, const std::string& cidr, const std::string& extra = "") {
+    apply("apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: " + name +
+          "}\nspec: {cidr: " + cidr + extra + "}\n");
+  }
+  AutoAssignRequest request(const std::string& node, int v4, const std::string& handle) {
+    AutoAssignRequest r;
+    r.node = node;
+    r.num_v4 = v4;
+    r.handle_id = handle;
+    r.attributes = {{"node", node}};
+    return r;
+  }
+  std::optional<api::AllocationBlock> block(const char* cidr) {
+    auto stored = datastore_->get(api::block_key(*IpPrefix::parse(cidr)));
+    if (!stored) return std::nullopt;
+    return *api::decode_block(stored->key, stored->value);
+  }
+
+  std::filesystem::path path_;
+  std::unique_ptr<api::Datastore> datastore_;
+};
+
+TEST_F(IpamTest, ANodeClaimsABlockAndAllocatesFromItInOrder) {
+  pool("p1", "10.244.0.0/24");
+  Ipam ipam(*datastore_);
+  auto first = ipam.auto_assign(request("n1", 1, "net.c1"));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_EQ(first->v4.size(), 1u);
+  const auto cidr = IpPrefix(first->v4[0].address, 26);
+  EXPECT_EQ(first->v4[0].prefix_length, 26);
+  EXPECT_EQ(first->v4[0].address, cidr.address());  // the network address comes first
+  // The affinity is confirmed and the block is ours.
+  auto affinity = datastore_->get(api::block_affinity_key("n1", cidr));
+  ASSERT_TRUE(affinity.ok());
+  EXPECT_EQ(api::decode_block_affinity(affinity->key, affinity->value)->state,
+            api::AffinityState::kConfirmed);
+  auto second = ipam.auto_assign(request("n1", 2, "net.c2"));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->v4[0].address, cidr.address().plus(1));
+  EXPECT_EQ(second->v4[1].address, cidr.address().plus(2));
+  // The handle records how many addresses it holds in which block.
+  auto handle = datastore_->get(api::handle_key("net.c2"));
+  ASSERT_TRUE(handle.ok());
+  EXPECT_EQ(api::decode_handle(handle->key, handle->value)->block.at(cidr.to_string()), 2);
+}
+
+TEST_F(IpamTest, AFullBlockLeadsToANewOneAndAnEmptyPoolToBorrowing) {
+  pool("p1", "10.244.0.0/25");  // two /26 blocks
+  Ipam ipam(*datastore_);
+  auto n1 = ipam.auto_assign(request("n1", 64, "net.a"));
+  ASSERT_TRUE(n1.ok()) << n1.error().message;
+  auto n1_more = ipam.auto_assign(request("n1", 1, "net.b"));
+  ASSERT_TRUE(n1_more.ok()) << n1_more.error().message;
+  EXPECT_NE(IpPrefix(n1_more->v4[0].address, 26), IpPrefix(n1->v4[0].address, 26));
+  // n2 finds no free block: it borrows from n1's second block.
+  auto n2 = ipam.auto_assign(request("n2", 1, "net.c"));
+  ASSERT_TRUE(n2.ok()) << n2.error().message;
+  EXPECT_EQ(IpPrefix(n2->v4[0].address, 26), IpPrefix(n1_more->v4[0].address, 26));
+  EXPECT_TRUE(datastore_->list(api::host_affinity_prefix("n2", IpFamily::kV4))->entries.empty());
+}
+
+TEST_F(IpamTest, StrictAffinityForbidsBorrowingAndSaysSo) {
+  pool("p1", "10.244.0.0/26");
+  ASSERT_TRUE(
+      datastore_->put(api::ipam_config_key(), api::encode(api::IpamConfig{.strict_affinity = true}))
+          .ok());
+  Ipam ipam(*datastore_);
+  ASSERT_TRUE(ipam.auto_assign(request("n1", 1, "net.a")).ok());
+  auto n2 = ipam.auto_assign(request("n2", 1, "net.b"));
+  ASSERT_FALSE(n2.ok());
+  EXPECT_EQ(n2.error().message,
+            "Assigned 0 out of 1 requested IPv4 addresses; No more free affine blocks and strict "
+            "affinity enabled");
+}
+
+TEST_F(IpamTest, AnExhaustedPoolGivesBackPartialAllocations) {
+  pool("p1", "10.244.0.0/30", ", blockSize: 30");
+  Ipam ipam(*datastore_);
+  auto too_many = ipam.auto_assign(request("n1", 5, "net.a"));
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_THAT(too_many.error().message, HasSubstr("Assigned 4 out of 5 requested IPv4 addresses"));
+  EXPECT_THAT(too_many.error().message, HasSubstr("No IPs available in pools: [10.244.0.0/30]"));
+  EXPECT_EQ(free_count(*block("10.244.0.0/30")), 4) << "the 4 it got were not given back";
+  EXPECT_TRUE(ipam.auto_assign(request("n1", 4, "net.b")).ok());
+}
+
+TEST_F(IpamTest, PoolsAreChosenByNameEnabledUseAndNodeSelector) {
+  pool("a-disabled", "10.1.0.0/24", ", disabled: true");
+  pool("b-rack2", "10.2.0.0/24", ", nodeSelector: \"rack == 'r2'\"");
+  pool("c-tunnel-only", "10.3.0.0/24", ", allowedUses: [Tunnel]");
+  pool("d-any", "10.4.0.0/24");
+  Ipam ipam(*datastore_);
+  auto plain = ipam.auto_assign(request("n1", 1, "net.a"));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(IpPrefix::parse("10.4.0.0/24")->contains(plain->v4[0].address));
+  auto rack2 = request("n2", 1, "net.b");
+  rack2.node_labels = {{"rack", "r2"}};
+  EXPECT_TRUE(IpPrefix::parse("10.2.0.0/24")->contains(ipam.auto_assign(rack2)->v4[0].address));
+  auto tunnel = request("n3", 1, "ipip-tunnel-addr-n3");
+  tunnel.use = Use::kTunnel;
+  EXPECT_TRUE(IpPrefix::parse("10.3.0.0/24")->contains(ipam.auto_assign(tunnel)->v4[0].address));
+  auto named = request("n4", 1, "net.c");
+  named.pools_v4 = {"a-disabled"};
+  EXPECT_THAT(ipam.auto_assign(named).error().message,
+              HasSubstr("the given pool (a-disabled) does not exist, or is not enabled"));
+}
+
+TEST_F(IpamTest, ReservedAddressesAreNeverHandedOut) {
+  pool("p1", "10.244.0.0/26");
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: IPReservation\nmetadata: {name: r}\n"
+      "spec: {reservedCIDRs: [10.244.0.0/31, 10.244.0.5]}\n");
+  Ipam ipam(*datastore_);
+  auto got = ipam.auto_assign(request("n1", 4, "net.a"));
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  std::set<IpAddress> addresses;
+  for (const auto& a : got->v4)
+    addresses.insert(a.address);
+  EXPECT_EQ(addresses, (std::set<IpAddress>{ip("10.244.0.2"), ip("10.244.0.3"), ip("10.244.0.4"),
+                                            ip("10.244.0.6")}));
+}
+
+TEST_F(IpamTest, ReleaseByHandleAndByAddress) {
+  pool("p1", "10.244.0.0/26");
+  Ipam ipam(*datastore_);
+  auto a = *ipam.auto_assign(request("n1", 2, "net.a"));
+  auto b = *ipam.auto_assign(request("n1", 1, "net.b"));
+  ASSERT_TRUE(ipam.release_by_handle("net.a").ok());
+  EXPECT_TRUE(datastore_->get(api::handle_key("net.a")).is(api::DatastoreErrorKind::NotFound));
+  EXPECT_TRUE(ipam.release_by_handle("net.a").ok());  // again: nothing to do, no error
+  auto not_allocated = ipam.release_ips({b.v4[0].address, a.v4[0].address});
+  ASSERT_TRUE(not_allocated.ok());
+  EXPECT_EQ(*not_allocated, std::vector<IpAddress>{a.v4[0].address});
+  EXPECT_TRUE(datastore_->get(api::handle_key("net.b")).is(api::DatastoreErrorKind::NotFound));
+  // The emptied block keeps its affinity (Calico releases affinities separately).
+  EXPECT_TRUE(block("10.244.0.0/26").has_value());
+  EXPECT_EQ(free_count(*block("10.244.0.0/26")), 64);
+}
+
+TEST_F(IpamTest, AssignIpTakesAGivenAddressOnce) {
+  pool("p1", "10.244.0.0/24");
+  Ipam ipam(*datastore_);
+  ASSERT_TRUE(ipam.assign_ip(ip("10.244.0.77"), "net.x", {{"node", "n1"}}, "n1").ok());
+  auto again = ipam.assign_ip(ip("10.244.0.77"), "net.y", {}, "n1");
+  ASSERT_FALSE(again.ok());
+  EXPECT_THAT(again.error().message, HasSubstr("already assigned"));
+  EXPECT_THAT(ipam.assign_ip(ip("192.0.2.1"), "net.z", {}, "n1").error().message,
+              HasSubstr("not in a configured pool"));
+  EXPECT_EQ(block("10.244.0.64/26")->affinity, std::optional<std::string>("host:n1"));
+}
+
+TEST_F(IpamTest, ManyAllocatorsAtOnceNeverShareAnAddress) {
+  pool("p1", "10.244.0.0/22");
+  constexpr int kNodes = 5, kPods = 20;
+  std::vector<std::vector<IpAddress>> got(kNodes);
+  std::vector<std::thread> threads;
+  for (int n = 0; n < kNodes; ++n) {
+    threads.emplace_back([&, n] {
+      auto store = open();  // each its own connection, as separate processes
+      Ipam ipam(*store);
+      for (int p = 0; p < kPods; ++p) {
+        auto r = ipam.auto_assign(request("node" + std::to_string(n), 1,
+                                          "net." + std::to_string(n) + "-" + std::to_string(p)));
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        got[static_cast<std::size_t>(n)].push_back(r->v4[0].address);
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  std::set<IpAddress> all;
+  for (const auto& addresses : got)
+    all.insert(addresses.begin(), addresses.end());
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kNodes * kPods))
+      << "an address was handed out twice";
+  // Every node got its own block.
+  for (int n = 0; n < kNodes; ++n) {
+    EXPECT_EQ(datastore_->list(api::host_affinity_prefix("node" + std::to_string(n), IpFamily::kV4))
+                  ->entries.size(),
+              1u);
+  }
+}
+
+TEST(CandidateBlocksTest, StartFromTheNodeNameAndVisitEveryBlockOnce) {
+  const auto pool = *IpPrefix::parse("10.244.0.0/24");
+  const auto blocks = candidate_blocks(pool, 26, "node1");
+  EXPECT_EQ(blocks.size(), 4u);
+  EXPECT_EQ(std::set<IpPrefix>(blocks.begin(), blocks.end()).size(), 4u);
+  EXPECT_EQ(candidate_blocks(pool, 26, "node1"), blocks);
+  const auto v6 = candidate_blocks(*IpPrefix::parse("fd00::/48"), 122, "node1", 3);
+  ASSERT_EQ(v6.size(), 3u);
+  EXPECT_EQ(v6[0].length(), 122);
+  EXPECT_TRUE(IpPrefix::parse("fd00::/48")->contains(v6[2]));
+}
+
+}  // namespace
+}  // namespace tabby::ipam
