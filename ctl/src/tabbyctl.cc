@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "ipam_commands.h"
 #include "resource_table.h"
 #include "tabby/api/codec.h"
 #include "tabby/api/resource_store.h"
@@ -287,7 +288,16 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
 
   auto* version = app.add_subcommand("version", "Show the version");
   auto* ipam = app.add_subcommand("ipam", "IP address management (show, check, release)");
-  ipam->allow_extras();
+  ipam->require_subcommand(1);
+  bool show_blocks = false;
+  std::string ip;
+  auto* ipam_show_command =
+      ipam->add_subcommand("show", "Usage per pool (and block), or who holds an IP");
+  ipam_show_command->add_flag("--show-blocks", show_blocks, "also one row per block");
+  ipam_show_command->add_option("--ip", ip, "show who holds this address");
+  auto* ipam_check_command = ipam->add_subcommand("check", "Look for leaks and inconsistencies");
+  auto* ipam_release_command = ipam->add_subcommand("release", "Release an address");
+  ipam_release_command->add_option("--ip", ip, "the address to release")->required();
   auto* node = app.add_subcommand("node", "Node operations (status)");
   node->allow_extras();
 
@@ -309,11 +319,6 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
     out << "Client Version:    v" << kVersion << "\n";
     return 0;
   }
-  if (ipam->parsed()) {
-    err << "tabbyctl ipam: this build has no IPAM yet (pools, blocks and allocations arrive with "
-           "the IPAM work)\n";
-    return 1;
-  }
   if (node->parsed()) {
     err << "tabbyctl node: tabby-node is not running: this build has no node agent yet\n";
     return 1;
@@ -328,6 +333,11 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
     auto datastore = api::open_datastore(*config);
     if (!datastore) throw Failure{datastore.error().message};
     Context context{in, out, err, std::move(*datastore)};
+
+    if (ipam_show_command->parsed())
+      return ipam_show(*context.datastore, show_blocks, ip, out, err);
+    if (ipam_check_command->parsed()) return ipam_check(*context.datastore, out, err);
+    if (ipam_release_command->parsed()) return ipam_release(*context.datastore, ip, out, err);
 
     if (create->parsed())
       write_resources(context, Verb::kCreate, parse_input(context, filename), skip_exists);

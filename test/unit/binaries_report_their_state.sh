@@ -18,7 +18,7 @@ check "tabby-node --version" 0 '^tabby-node [0-9]+\.[0-9]+\.[0-9]+' "$node" --ve
 check "tabby-node refuses to run" 2 "no node agent" "$node"
 check "tabby-node names what it can do" 2 "--cleanup" "$node"
 check "tabbyctl version" 0 'Client Version: +v[0-9]' "$ctl" version
-check "tabbyctl ipam refuses" 1 'no IPAM' "$ctl" ipam show
+check "tabbyctl node status refuses" 1 'not running' "$ctl" node status
 check "tabby ADD returns a CNI error" 1 '"code":100' env CNI_COMMAND=ADD "$cni"
 check "tabby-ipam ADD returns a CNI error" 1 '"code":100' env CNI_COMMAND=ADD "$ipam"
 exit $failed

@@ -1,0 +1,19 @@
+#pragma once
+// tabbyctl ipam show|check|release, with calicoctl's tables and messages.
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "tabby/api/datastore.h"
+
+namespace tabby::ctl {
+
+// Each returns the exit status and writes to out (results) and err (one line on failure).
+int ipam_show(api::Datastore& datastore, bool show_blocks, const std::string& ip, std::ostream& out,
+              std::ostream& err);
+int ipam_check(api::Datastore& datastore, std::ostream& out, std::ostream& err);
+int ipam_release(api::Datastore& datastore, const std::string& ip, std::ostream& out,
+                 std::ostream& err);
+
+}  // namespace tabby::ctl
