@@ -16,7 +16,8 @@ int main() {
       // 100+ are plugin-specific codes in the CNI spec.
       {"code", 100},
       {"msg", std::string(TABBY_CNI_PLUGIN_NAME) + " " + tabby::kVersion +
-                  ": this build cannot wire pods yet (IPAM and the CNI plugin are not in it)"},
+                  ": this build cannot wire pods yet (the veth and route set-up is not in it; "
+                  "tabby-ipam is)"},
       {"details", std::string("CNI_COMMAND=") + (command ? command : "(unset)")},
   };
   std::puts(error.dump().c_str());

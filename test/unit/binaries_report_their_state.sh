@@ -20,5 +20,5 @@ check "tabby-node names what it can do" 2 "--cleanup" "$node"
 check "tabbyctl version" 0 'Client Version: +v[0-9]' "$ctl" version
 check "tabbyctl node status refuses" 1 'not running' "$ctl" node status
 check "tabby ADD returns a CNI error" 1 '"code":100' env CNI_COMMAND=ADD "$cni"
-check "tabby-ipam ADD returns a CNI error" 1 '"code":100' env CNI_COMMAND=ADD "$ipam"
+check "tabby-ipam VERSION" 0 'supportedVersions' env CNI_COMMAND=VERSION "$ipam"
 exit $failed

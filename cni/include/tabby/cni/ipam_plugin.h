@@ -1,0 +1,22 @@
+#pragma once
+// The `tabby-ipam` CNI plugin (calico-ipam's behaviour, calico-node.md §5.9): ADD allocates an
+// IPv4 and/or IPv6 address from the pools for the container under the handle
+// "<network name>.<container id>" (or the address in CNI_ARGS IP=), DEL releases everything
+// under that handle and is idempotent, CHECK confirms the allocation still exists. Usable
+// by any main plugin that delegates IPAM (the `tabby` plugin, or e.g. `bridge`).
+
+#include <string>
+
+#include "tabby/cni/cni_protocol.h"
+
+namespace tabby::cni {
+
+struct PluginOutput {
+  int exit_code = 0;
+  std::string stdout_text;  // the result, or the error result
+};
+
+// `env` provides CNI_* and the datastore's variables (the config's datastore fields win).
+PluginOutput run_ipam_plugin(const std::string& stdin_text, const EnvLookup& env);
+
+}  // namespace tabby::cni
