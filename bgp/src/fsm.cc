@@ -100,6 +100,17 @@ Actions Fsm::advance(TimePoint now) {
   return std::exchange(actions_, {});
 }
 
+Actions Fsm::update_sent(TimePoint now) {
+  actions_.clear();
+  fire_due_timers(now);
+  now_ = std::max(now_, now);
+  if (state_ == State::kEstablished && negotiated_ &&
+      negotiated_->keepalive_interval > Duration{0}) {
+    start_timer(TimerId::kKeepalive, jittered(negotiated_->keepalive_interval, random_));
+  }
+  return std::exchange(actions_, {});
+}
+
 std::optional<TimePoint> Fsm::next_deadline() const {
   std::optional<TimePoint> earliest;
   for (const auto& deadline : deadlines_) {

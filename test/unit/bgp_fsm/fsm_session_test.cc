@@ -409,6 +409,19 @@ TEST(FsmSession, ALateWakeUpFiresEveryMissedExpiryWithoutDrift) {
   EXPECT_EQ(fsm.deadline(TimerId::kKeepalive), at(seconds(150)));
 }
 
+TEST(FsmSession, SendingUpdatesPostponesOurKeepalives) {
+  Fsm fsm = make_fsm();
+  drive_to(fsm, State::kEstablished);  // keepalive due at 30 s
+  EXPECT_EQ(fsm.update_sent(at(seconds(20))),
+            (Actions{StartTimer{TimerId::kKeepalive, seconds(30)}}));
+  EXPECT_EQ(fsm.advance(at(seconds(49))), Actions{});
+  EXPECT_EQ(count<SendKeepalive>(fsm.advance(at(seconds(50)))), 1);
+  // Outside Established an UPDATE is not ours to send; nothing changes.
+  Fsm opening = make_fsm();
+  drive_to(opening, State::kOpenConfirm);
+  EXPECT_EQ(opening.update_sent(at(seconds(20))), Actions{});
+}
+
 TEST(FsmSession, StateSinceFollowsTheClock) {
   Fsm fsm = make_fsm();
   (void)fsm.handle(ev(E::kManualStart), at(seconds(3)));

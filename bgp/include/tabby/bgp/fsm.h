@@ -33,6 +33,9 @@ class Fsm {
   Actions handle(const Event& event, TimePoint now);
   // Fires the timers due by `now`, earliest first.
   Actions advance(TimePoint now);
+  // The shell sent an UPDATE: RFC 4271 4.4 restarts the KeepaliveTimer, since any message
+  // proves we are alive. (KEEPALIVEs the Fsm asks for restart it already.)
+  Actions update_sent(TimePoint now);
   // When advance() next has something to do; nullopt when no timer runs.
   std::optional<TimePoint> next_deadline() const;
 
