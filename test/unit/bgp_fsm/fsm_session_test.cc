@@ -286,6 +286,35 @@ TEST_F(DelayOpen, AnUnacceptableOpenIsRefusedSilentlyUnlessAllowedBeforeOurOpen)
   EXPECT_EQ(sent_notification(told), (Notification{2, 6, {}}));
 }
 
+TEST_F(DelayOpen, AVersionNotificationDuringTheDelayDoesNotCountAsAFailedRetry) {
+  (void)fsm_->handle(ev(E::kTcpCrAcked), at(seconds(1)));
+  (void)fsm_->handle(Event::with_notification(E::kNotifMsgVerErr, {2, 1, {0, 3}}), at(seconds(2)));
+  EXPECT_EQ(fsm_->state(), State::kIdle);
+  EXPECT_EQ(fsm_->connect_retry_counter(), 0u);
+  EXPECT_EQ(fsm_->last_notification_received(), (Notification{2, 1, {0, 3}}));
+}
+
+TEST(FsmDelayOpenPassive, ManualStopDuringTheDelaySendsCeaseOnlyIfAllowed) {
+  for (bool allowed : {false, true}) {
+    SCOPED_TRACE(allowed);
+    FsmConfig config = test_config();
+    config.delay_open_time = seconds(10);
+    config.send_notification_without_open = allowed;
+    Fsm fsm = make_fsm(config);
+    (void)fsm.handle(ev(E::kManualStartWithPassiveTcpEstablishment), at(seconds(0)));
+    (void)fsm.handle(ev(E::kTcpConnectionConfirmed), at(seconds(1)));
+    ASSERT_EQ(fsm.state(), State::kActive);
+    ASSERT_TRUE(fsm.timer_running(TimerId::kDelayOpen));
+    const Actions stop = fsm.handle(ev(E::kManualStop), at(seconds(2)));
+    EXPECT_EQ(fsm.state(), State::kIdle);
+    if (allowed) {
+      EXPECT_EQ(sent_notification(stop), (Notification{6, 2, {}}));
+    } else {
+      EXPECT_EQ(sent_notification(stop), std::nullopt);
+    }
+  }
+}
+
 TEST(FsmSession, HoldTimeZeroMeansNoKeepalivesAndNoExpiry) {
   Fsm fsm = make_fsm();
   drive_to(fsm, State::kOpenSent);
