@@ -7,14 +7,18 @@
 #include <algorithm>
 #include <ostream>
 #include <string>
+#include <type_traits>
 
 #include "tabby/bgp/fsm.h"
 
 namespace tabby::bgp {
 
-// gtest prints these instead of byte dumps.
-inline void PrintTo(const Action& action, std::ostream* os) {
-  *os << to_string(action);
+// gtest prints these instead of byte dumps. Its variant printer prints the alternative, so
+// each alternative gets an operator<< (for tests only: the library has to_string).
+template <typename T>
+requires(std::is_constructible_v<Action, T> && !std::is_same_v<T, Action>) std::ostream& operator<<(
+    std::ostream& os, const T& alternative) {
+  return os << to_string(Action{alternative});
 }
 inline void PrintTo(State state, std::ostream* os) {
   *os << to_string(state);
