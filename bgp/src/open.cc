@@ -147,7 +147,7 @@ WireResult<OpenMessage> decode_open(std::span<const std::uint8_t> body) {
     auto capabilities = decode_capabilities(value);
     if (!capabilities) return capabilities.error();
     ++parameters;
-    if (capabilities->size() != 1) one_capability_each = false;
+    if (capabilities->size() > 1) one_capability_each = false;
     open.capabilities.insert(open.capabilities.end(), capabilities->begin(), capabilities->end());
   }
   open.layout = (parameters == 1 && open.capabilities.size() > 1) || !one_capability_each

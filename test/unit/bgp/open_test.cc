@@ -136,6 +136,19 @@ TEST(OpenTest, ExtendedParametersLengthIsUsedWhenTheParametersDoNotFit) {
   EXPECT_EQ(decoded.capabilities, open.capabilities);
 }
 
+TEST(OpenTest, EmptyCapabilitiesParameterIsNotCanonicalButStable) {
+  // An empty capabilities parameter carries nothing and is dropped on re-encoding,
+  // and what is re-encoded decodes to the same OPEN.
+  auto decoded = decode_message(open_message(65001, 90, kId, tlv(2, {})), CodecContext{});
+  ASSERT_TRUE(decoded.ok());
+  const auto& open = std::get<OpenMessage>(decoded->message);
+  EXPECT_TRUE(open.capabilities.empty());
+  auto encoded = encode_message(open, CodecContext{});
+  ASSERT_TRUE(encoded.ok());
+  EXPECT_EQ(to_hex(*encoded), to_hex(open_message(65001, 90, kId, {})));
+  EXPECT_EQ(std::get<OpenMessage>(decode_message(*encoded, CodecContext{})->message), open);
+}
+
 struct ErrorCase {
   const char* name;
   Bytes bytes;
