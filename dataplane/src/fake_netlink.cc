@@ -154,7 +154,9 @@ Result<std::vector<LinkInfo>> FakeNetlink::dump_links() {
 
 Status FakeNetlink::add_link(const LinkSpec& spec) {
   const std::string what = fmt::format("create {} link {}", spec.kind, spec.name);
-  if (spec.kind != "ipip" && spec.kind != "vxlan") return Error{what + ": unsupported link kind"};
+  if (spec.kind != "ipip" && spec.kind != "vxlan" && spec.kind != "veth") {
+    return Error{what + ": unsupported link kind"};
+  }
   if (links_.contains(spec.name)) return kernel_error(what, EEXIST);
   if (spec.vxlan && !spec.vxlan->parent.empty() && !links_.contains(spec.vxlan->parent)) {
     return kernel_error(what, ENODEV);

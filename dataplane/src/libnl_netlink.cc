@@ -12,6 +12,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/ipip.h>
+#include <netlink/route/link/veth.h>
 #include <netlink/route/link/vxlan.h>
 #include <netlink/route/neighbour.h>
 #include <netlink/socket.h>
@@ -390,6 +391,32 @@ Status LibnlNetlink::add_link(const LinkSpec& spec) {
       if (!parent) return Error{what + ": parent: " + parent.error().message};
       rtnl_link_set_link(link.get(), *parent);
     }
+  } else if (spec.kind == "veth") {
+    link.reset(rtnl_link_veth_alloc());
+    if (!link) return Error{what + ": out of memory"};
+    rtnl_link* peer = rtnl_link_veth_get_peer(link.get());
+    rtnl_link_set_name(peer, spec.peer_name.c_str());
+    if (spec.mtu) rtnl_link_set_mtu(peer, spec.mtu);
+    UniqueFd peer_netns;
+    if (!spec.peer_netns.empty()) {
+      peer_netns = UniqueFd(::open(spec.peer_netns.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!peer_netns.valid()) {
+        rtnl_link_put(peer);
+        return Error{fmt::format("{}: network namespace {}: {}", what, spec.peer_netns, errno_text(errno))};
+      }
+      rtnl_link_set_ns_fd(peer, peer_netns.get());
+    }
+    rtnl_link_put(peer);
+    rtnl_link_set_name(link.get(), spec.name.c_str());
+    if (spec.mtu) rtnl_link_set_mtu(link.get(), spec.mtu);
+    if (!spec.mac.empty()) {
+      auto mac = libnl::mac_to_nl_addr(spec.mac);
+      if (!mac) return Error{what + ": " + mac.error().message};
+      rtnl_link_set_addr(link.get(), mac->get());
+    }
+    const int err = rtnl_link_add(request_.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
+    (void)refresh_link_names();
+    return status_of(err, what);
   } else {
     return Error{fmt::format("{}: unsupported link kind", what)};
   }

@@ -19,6 +19,7 @@ check "tabby-node refuses to run" 2 "no node agent" "$node"
 check "tabby-node names what it can do" 2 "--cleanup" "$node"
 check "tabbyctl version" 0 'Client Version: +v[0-9]' "$ctl" version
 check "tabbyctl node status refuses" 1 'not running' "$ctl" node status
-check "tabby ADD returns a CNI error" 1 '"code":100' env CNI_COMMAND=ADD "$cni"
+check "tabby VERSION" 0 'supportedVersions' env CNI_COMMAND=VERSION "$cni"
+check "tabby ADD without CNI_CONTAINERID is a CNI error" 1 '"code":4' env CNI_COMMAND=ADD "$cni"
 check "tabby-ipam VERSION" 0 'supportedVersions' env CNI_COMMAND=VERSION "$ipam"
 exit $failed

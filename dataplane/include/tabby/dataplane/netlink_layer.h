@@ -37,13 +37,17 @@ struct LinkInfo {
   std::optional<VxlanSettings> vxlan;
 };
 
-// A new tunnel device.
+// A new device: a tunnel, or a veth pair for a pod.
 struct LinkSpec {
   std::string name;
-  std::string kind;  // "ipip" or "vxlan"
+  std::string kind;  // "ipip", "vxlan" or "veth"
   std::uint32_t mtu = 0;
   std::string mac;  // vxlan only; empty: kernel's choice
   std::optional<VxlanSettings> vxlan;
+  // veth only: the other end's name, and the network namespace (a /run/netns or /proc path)
+  // it is created in; empty for this namespace.
+  std::string peer_name;
+  std::string peer_netns;
 };
 
 struct InterfaceAddress {

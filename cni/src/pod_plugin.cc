@@ -1,0 +1,285 @@
+#include "tabby/cni/pod_plugin.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include "tabby/api/codec.h"
+#include "tabby/api/datastore_factory.h"
+#include "tabby/api/resource_store.h"
+#include "tabby/common/sha1.h"
+#include "tabby/dataplane/libnl_netlink.h"
+#include "tabby/dataplane/sysctls.h"
+
+namespace tabby::cni {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kHostSideMac = "ee:ee:ee:ee:ee:ee";
+constexpr const char* kGatewayV4 = "169.254.1.1";
+constexpr const char* kGatewayV6 = "fe80::ecee:eeff:feee:eeee";  // the host side's link-local
+
+PluginOutput fail(ErrorCode code, const std::string& message, const std::string& version) {
+  return {1, format_error({code, message, ""}, version)};
+}
+
+std::string doubled_dashes(const std::string& segment) {
+  std::string out;
+  for (char c : segment) {
+    out += c;
+    if (c == '-') out += '-';
+  }
+  return out;
+}
+
+struct PodIdentity {
+  std::string namespace_ = "default";
+  std::string pod;
+  std::string orchestrator = "cni";
+};
+
+PodIdentity identity(const Environment& cni) {
+  PodIdentity id;
+  auto ns = cni.args.find("K8S_POD_NAMESPACE");
+  auto pod = cni.args.find("K8S_POD_NAME");
+  if (ns != cni.args.end() && pod != cni.args.end()) {
+    id = {ns->second, pod->second, "k8s"};
+  }
+  return id;
+}
+
+Status check(const Status& status, const std::string& what) {
+  if (status) return {};
+  return Error{what + ": " + status.error().message};
+}
+
+}  // namespace
+
+std::string host_interface_name(const std::string& namespace_, const std::string& pod,
+                                const std::string& container_id) {
+  if (pod.empty()) return "cali" + container_id.substr(0, 11);
+  return "cali" + sha1_hex(namespace_ + "." + pod).substr(0, 11);
+}
+
+std::string workload_endpoint_name(const std::string& node, const std::string& orchestrator,
+                                   const std::string& workload, const std::string& ifname) {
+  return fmt::format("{}-{}-{}-{}", doubled_dashes(node), doubled_dashes(orchestrator),
+                     doubled_dashes(workload), doubled_dashes(ifname));
+}
+
+namespace {
+
+// Creates the veth pair and configures both ends; returns the container side's MAC.
+Result<std::string> wire_pod(const Environment& cni, const NetworkConfig& config,
+                             const std::string& host_if, const std::vector<ResultIp>& ips) {
+  auto host = dataplane::LibnlNetlink::open();
+  if (!host) return host.error();
+  // A previous, failed ADD may have left the host side behind: start clean.
+  (void)(*host)->delete_link(host_if);
+  const std::uint32_t mtu = config.mtu > 0 ? static_cast<std::uint32_t>(config.mtu) : 0;
+  if (auto s = check((*host)->add_link({.name = host_if,
+                                        .kind = "veth",
+                                        .mtu = mtu,
+                                        .mac = kHostSideMac,
+                                        .peer_name = cni.ifname,
+                                        .peer_netns = cni.netns}),
+                     "creating the veth pair");
+      !s) {
+    return s.error();
+  }
+  auto pod = dataplane::LibnlNetlink::open(cni.netns);
+  if (!pod) return pod.error();
+  const bool v4 =
+      std::any_of(ips.begin(), ips.end(), [](const ResultIp& ip) { return ip.address.is_v4(); });
+  const bool v6 =
+      std::any_of(ips.begin(), ips.end(), [](const ResultIp& ip) { return ip.address.is_v6(); });
+  if (v6) (void)(*pod)->write_sysctl("net/ipv6/conf/" + cni.ifname + "/accept_dad", "0");
+  for (const auto& ip : ips) {
+    if (auto s = check((*pod)->add_address({cni.ifname, ip.address, ip.address.bit_length()}),
+                       "pod address");
+        !s) {
+      return s.error();
+    }
+  }
+  (void)(*pod)->set_link_up("lo", true);
+  if (auto s = check((*pod)->set_link_up(cni.ifname, true), "pod interface up"); !s)
+    return s.error();
+
+  // Host side: Felix's sysctls (rp_filter is Felix's to set), up, the /32 routes.
+  auto sysctls = dataplane::workload_interface_sysctls(host_if, v4, v6, "");
+  std::erase_if(sysctls, [](const dataplane::Sysctl& s) { return s.path.ends_with("/rp_filter"); });
+  for (const auto& sysctl : sysctls) {
+    auto status = (*host)->write_sysctl(sysctl.path, sysctl.value);
+    const bool optional =
+        sysctl.path.ends_with("proxy_delay") || sysctl.path.ends_with("accept_ra");
+    if (!status && !optional) return status.error();
+  }
+  if (auto s = check((*host)->set_link_up(host_if, true), "host side up"); !s) return s.error();
+
+  // Pod routes: the gateway is reached on eth0; its ARP is answered by proxy on the host side.
+  std::vector<dataplane::RouteOp> pod_routes;
+  if (v4) {
+    const IpAddress gateway = *IpAddress::parse(kGatewayV4);
+    dataplane::Route link_route = dataplane::workload_route(gateway, cni.ifname);
+    pod_routes.push_back({dataplane::RouteOp::Kind::kReplace, link_route});
+    dataplane::Route default_route;
+    default_route.destination = *IpPrefix::parse("0.0.0.0/0");
+    default_route.protocol = dataplane::kProtoBoot;
+    default_route.next_hops = {dataplane::NextHop{.gateway = gateway, .device = cni.ifname}};
+    pod_routes.push_back({dataplane::RouteOp::Kind::kReplace, default_route});
+  }
+  if (v6) {
+    dataplane::Route default_route;
+    default_route.destination = *IpPrefix::parse("::/0");
+    default_route.protocol = dataplane::kProtoBoot;
+    default_route.next_hops = {
+        dataplane::NextHop{.gateway = *IpAddress::parse(kGatewayV6), .device = cni.ifname}};
+    pod_routes.push_back({dataplane::RouteOp::Kind::kReplace, default_route});
+  }
+  for (const auto& status : (*pod)->apply_routes(pod_routes)) {
+    if (!status) return Error{"pod route: " + status.error().message};
+  }
+  std::vector<dataplane::RouteOp> host_routes;
+  for (const auto& ip : ips) {
+    host_routes.push_back(
+        {dataplane::RouteOp::Kind::kReplace, dataplane::workload_route(ip.address, host_if)});
+  }
+  for (const auto& status : (*host)->apply_routes(host_routes)) {
+    if (!status) return Error{"host route: " + status.error().message};
+  }
+  auto links = (*pod)->dump_links();
+  if (!links) return links.error();
+  for (const auto& link : *links) {
+    if (link.name == cni.ifname) return link.mac;
+  }
+  return Error{"the pod interface " + cni.ifname + " vanished"};
+}
+
+// Removes the pod side (which takes the host side and its routes with it); a netns that is
+// already gone is fine.
+Status unwire_pod(const Environment& cni) {
+  struct stat st {};
+  if (cni.netns.empty() || stat(cni.netns.c_str(), &st) != 0) return {};
+  auto pod = dataplane::LibnlNetlink::open(cni.netns);
+  if (!pod) return {};  // gone between the stat and the open
+  return (*pod)->delete_link(cni.ifname);
+}
+
+}  // namespace
+
+PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env) {
+  auto environment = read_environment(env);
+  if (auto* error = std::get_if<PluginError>(&environment))
+    return {1, format_error(*error, "1.0.0")};
+  const Environment& cni = std::get<Environment>(environment);
+  if (cni.command == "VERSION") return {0, format_version_info("1.0.0")};
+  auto parsed = parse_network_config(stdin_text);
+  if (auto* error = std::get_if<PluginError>(&parsed)) return {1, format_error(*error, "1.0.0")};
+  const NetworkConfig& config = std::get<NetworkConfig>(parsed);
+  const std::string& version = config.cni_version;
+  if (cni.command != "DEL" && cni.netns.empty())
+    return fail(ErrorCode::kInvalidEnvironment, "CNI_NETNS is not set", version);
+  auto node = node_name(config);
+  if (auto* error = std::get_if<PluginError>(&node)) return {1, format_error(*error, version)};
+  const PodIdentity id = identity(cni);
+  const std::string host_if = host_interface_name(id.namespace_, id.pod, cni.container_id);
+  const std::string wep_name =
+      workload_endpoint_name(std::get<std::string>(node), id.orchestrator,
+                             id.pod.empty() ? cni.container_id : id.pod, cni.ifname);
+
+  const api::EnvLookup datastore_env = [&](std::string_view name) -> std::optional<std::string> {
+    if (auto it = config.datastore_env.find(std::string(name)); it != config.datastore_env.end())
+      return it->second;
+    return env(name);
+  };
+  auto datastore_config = api::datastore_config_from_env(datastore_env);
+  if (!datastore_config)
+    return fail(ErrorCode::kInvalidConfig, datastore_config.error().message, version);
+  auto datastore = api::open_datastore(*datastore_config);
+  if (!datastore) return fail(ErrorCode::kTryAgainLater, datastore.error().message, version);
+  api::ResourceStore store(**datastore);
+
+  if (cni.command == "DEL") {
+    auto removed = store.remove(api::Kind::kWorkloadEndpoint, id.namespace_, wep_name);
+    if (!removed && !removed.is(api::DatastoreErrorKind::NotFound)) {
+      return fail(ErrorCode::kTryAgainLater, removed.error().message, version);
+    }
+    if (auto status = unwire_pod(cni); !status)
+      return fail(ErrorCode::kIoFailure, status.error().message, version);
+    return run_ipam_plugin(stdin_text, env);  // releases by handle; idempotent
+  }
+  if (cni.command == "CHECK") {
+    auto wep = store.get(api::Kind::kWorkloadEndpoint, id.namespace_, wep_name);
+    if (!wep) return fail(ErrorCode::kUnknownContainer, wep.error().message, version);
+    return {0, ""};
+  }
+
+  // ADD: addresses from the previous plugin in a chain, else from tabby-ipam.
+  std::vector<ResultIp> ips;
+  if (config.prev_result.is_object() && config.prev_result.contains("ips")) {
+    for (const auto& ip : config.prev_result["ips"]) {
+      auto prefix = IpPrefix::parse_interface(ip.value("address", ""));
+      auto address =
+          IpAddress::parse(ip.value("address", "").substr(0, ip.value("address", "").find('/')));
+      if (!prefix || !address)
+        return fail(ErrorCode::kDecodeFailure, "prevResult: bad address " + ip.dump(), version);
+      ips.push_back({*address, address->bit_length(), 1});
+    }
+  } else {
+    if (config.ipam.type != "tabby-ipam" && config.ipam.type != "calico-ipam") {
+      return fail(
+          ErrorCode::kInvalidConfig,
+          fmt::format("ipam.type: \"{}\" is not supported (use tabby-ipam)", config.ipam.type),
+          version);
+    }
+    auto allocated = run_ipam_plugin(stdin_text, env);
+    if (allocated.exit_code != 0) return allocated;
+    const json allocated_result = json::parse(allocated.stdout_text);
+    for (const auto& ip : allocated_result.at("ips")) {
+      const std::string text = ip["address"];
+      auto address = *IpAddress::parse(text.substr(0, text.find('/')));
+      ips.push_back({address, address.bit_length(), 1});  // the pod gets /32 and /128
+    }
+  }
+  const auto undo = [&](const std::string& message, ErrorCode code) {
+    (void)unwire_pod(cni);
+    auto delete_env = [&](std::string_view name) -> std::optional<std::string> {
+      if (name == "CNI_COMMAND") return std::string("DEL");
+      return env(name);
+    };
+    if (!config.prev_result.is_object()) (void)run_ipam_plugin(stdin_text, delete_env);
+    return fail(code, message, version);
+  };
+
+  auto mac = wire_pod(cni, config, host_if, ips);
+  if (!mac) return undo(mac.error().message, ErrorCode::kIoFailure);
+
+  json networks = json::array();
+  for (const auto& ip : ips)
+    networks.push_back(fmt::format("{}/{}", ip.address.to_string(), ip.prefix_length));
+  json wep = {{"apiVersion", "projectcalico.org/v3"},
+              {"kind", "WorkloadEndpoint"},
+              {"metadata", {{"name", wep_name}, {"namespace", id.namespace_}}},
+              {"spec",
+               {{"orchestrator", id.orchestrator},
+                {"node", std::get<std::string>(node)},
+                {"containerID", cni.container_id},
+                {"endpoint", cni.ifname},
+                {"interfaceName", host_if},
+                {"mac", *mac},
+                {"ipNetworks", networks}}}};
+  if (!id.pod.empty()) wep["spec"]["pod"] = id.pod;
+  auto resource = api::resource_from_json(api::Json::parse(wep.dump()));
+  if (!resource)
+    return undo("WorkloadEndpoint: " + resource.error().message, ErrorCode::kIoFailure);
+  auto written = store.apply(*resource);
+  if (!written) return undo(written.error().message, ErrorCode::kTryAgainLater);
+
+  PluginResult result;
+  result.interfaces = {{host_if, kHostSideMac, "", 0}, {cni.ifname, *mac, cni.netns, config.mtu}};
+  result.ips = ips;
+  return {0, format_result(result, version)};
+}
+
+}  // namespace tabby::cni
