@@ -676,12 +676,46 @@ const Schema& wep_spec() {
       str("ipv4Gateway", check_ipv4),
       str("ipv6Gateway", check_ipv6),
       strings("profiles"),
-      required(str("interfaceName", check_interface_name, Emit::kAlways)),
+      str("interfaceName", check_interface_name),
       str("mac", check_mac),
       objects("ports", endpoint_port()),
       strings("allowSpoofedSourcePrefixes", check_cidr),
   }};
   return schema;
+}
+
+// The address part of "10.0.0.5/32", already known to parse.
+IpAddress valid_address(const std::string& text) {
+  return IpAddress::parse(text.substr(0, text.find('/'))).value();
+}
+
+// Calico: each ipNetworks entry is one address (a /32 or /128, or a bare address), and each
+// NAT's internal IP is one of them.
+void wep_check(const Json& spec, const ObjectMeta&, Errors& errors) {
+  std::vector<IpAddress> addresses;
+  const Json networks = spec.value("ipNetworks", Json::array());
+  for (std::size_t i = 0; i < networks.size(); ++i) {
+    const std::string text = networks[i];
+    if (auto address = IpAddress::parse(text)) {
+      addresses.push_back(*address);
+    } else if (auto prefix = IpPrefix::parse_interface(text)) {
+      if (prefix->length() != prefix->address().bit_length()) {
+        errors.add(fmt::format("spec.ipNetworks[{}]", i),
+                   fmt::format("{} holds more than one address (use /{})", quote_text(text),
+                               prefix->address().bit_length()));
+      }
+      addresses.push_back(valid_address(text));
+    }
+  }
+  const Json nats = spec.value("ipNATs", Json::array());
+  for (std::size_t i = 0; i < nats.size(); ++i) {
+    auto internal = IpAddress::parse(nats[i].value("internalIP", ""));
+    if (internal && std::find(addresses.begin(), addresses.end(), *internal) == addresses.end()) {
+      errors.add(fmt::format("spec.ipNATs[{}].internalIP", i),
+                 fmt::format("{} is not one of spec.ipNetworks",
+                             quote_text(nats[i].value("internalIP", ""))));
+    }
+  }
 }
 
 // ---- IPReservation -----------------------------------------------------------------------
@@ -716,7 +750,7 @@ const KindSchema& kind_schema(Kind kind) {
   static const KindSchema bgpconfig{&bgpconfig_spec(), nullptr, no_defaults, bgpconfig_check};
   static const KindSchema bgpfilter{&bgpfilter_spec(), nullptr, no_defaults, bgpfilter_check};
   static const KindSchema felix{&felix_spec(), nullptr, no_defaults, no_check};
-  static const KindSchema wep{&wep_spec(), nullptr, no_defaults, no_check};
+  static const KindSchema wep{&wep_spec(), nullptr, no_defaults, wep_check};
   static const KindSchema reservation{&ipreservation_spec(), nullptr, no_defaults, no_check};
   switch (kind) {
     case Kind::kIPPool:

@@ -238,7 +238,8 @@ spec:
   pod: nginx
   endpoint: eth0
   serviceAccountName: default
-  ipNetworks: [192.168.10.5/32]
+  ipNetworks: [192.168.10.5/32, "fd00::5"]
+  ipNATs: [{internalIP: 192.168.10.5, externalIP: 203.0.113.5}]
   profiles: [kns.web, ksa.web.default]
   interfaceName: cali12345abcdef
   mac: "ee:ee:ee:ee:ee:ee"

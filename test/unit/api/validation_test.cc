@@ -191,8 +191,11 @@ const Invalid kInvalid[] = {
     {"FelixConfiguration", "default", "{routeSource: Kernel}",
      R"(FelixConfiguration "default": spec.routeSource: "Kernel" is not one of CalicoIPAM, WorkloadIPs)"},
     // WorkloadEndpoint
-    {"WorkloadEndpoint", "w", "{node: n1}",
-     R"(WorkloadEndpoint "w": spec.interfaceName: is required)"},
+    {"WorkloadEndpoint", "w", "{ipNetworks: [10.0.0.0/24]}",
+     R"(WorkloadEndpoint "w": spec.ipNetworks[0]: "10.0.0.0/24" holds more than one address (use /32))"},
+    {"WorkloadEndpoint", "w",
+     "{ipNetworks: [10.0.0.5/32], ipNATs: [{internalIP: 10.0.0.6, externalIP: 1.2.3.4}]}",
+     R"(WorkloadEndpoint "w": spec.ipNATs[0].internalIP: "10.0.0.6" is not one of spec.ipNetworks)"},
     {"WorkloadEndpoint", "w", "{interfaceName: cali0, ipNetworks: [10.0.0.5/33]}",
      R"(WorkloadEndpoint "w": spec.ipNetworks[0]: "10.0.0.5/33" is not a valid IP address or CIDR)"},
     {"WorkloadEndpoint", "w", "{interfaceName: cali0, ports: [{name: http, port: 0}]}",
