@@ -33,8 +33,7 @@ void WatchState::stop() {
   wake_.notify_all();
 }
 
-WatchThread::WatchThread(std::shared_ptr<WatchState> state,
-                         std::function<void(WatchState&)> body)
+WatchThread::WatchThread(std::shared_ptr<WatchState> state, std::function<void(WatchState&)> body)
     : state_(std::move(state)) {
   // The thread holds its own reference to the state: it outlives this object if need be.
   thread_ = std::thread([state = state_, body = std::move(body)] { body(*state); });

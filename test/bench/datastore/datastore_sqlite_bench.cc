@@ -25,7 +25,8 @@ const std::string& database_path() {
   static const std::string path = [] {
     std::string dir = (std::filesystem::temp_directory_path() / "tabby-bench-XXXXXX").string();
     if (!mkdtemp(dir.data())) std::abort();
-    std::atexit([] { std::filesystem::remove_all(std::filesystem::path(database_path()).parent_path()); });
+    std::atexit(
+        [] { std::filesystem::remove_all(std::filesystem::path(database_path()).parent_path()); });
     return dir + "/datastore.db";
   }();
   return path;
@@ -57,7 +58,8 @@ void BM_SqliteGet(benchmark::State& state) {
   auto store = open_store();
   static std::once_flag populated;
   std::call_once(populated, [&] {
-    for (int i = 0; i < 1000; ++i) (void)store->put("/calico/bench/get/" + std::to_string(i), kValue);
+    for (int i = 0; i < 1000; ++i)
+      (void)store->put("/calico/bench/get/" + std::to_string(i), kValue);
   });
   int i = 0;
   for (auto _ : state) {
