@@ -4,12 +4,13 @@ namespace tabby::api::detail {
 
 bool WatchState::deliver(const WatchEvent& event) {
   if (stopped()) return false;
+  // Recorded before the callback runs, so whoever the callback wakes sees it already.
+  if (event.type != WatchEvent::Type::Compacted) last_ = event.revision;
   callback_(event);
   if (event.type == WatchEvent::Type::Compacted) {
     stopped_ = true;
     return false;
   }
-  last_ = event.revision;
   return !stopped();
 }
 

@@ -319,12 +319,22 @@ void run_etcd_watch(detail::WatchState& state, EtcdClient& client, const std::st
       }
       return true;
     };
+    // A line of an unexpected shape (a field of another type) makes nlohmann::json throw:
+    // it ends this stream like any other bad answer, never the process.
+    auto handle = [&](std::string_view line) {
+      try {
+        return handle_line(line);
+      } catch (const nlohmann::json::exception& error) {
+        stream_error = "unexpected answer (" + std::string(error.what()) + ")";
+        return false;
+      }
+    };
     request.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
       buffer.append(data, length);
       for (size_t end; (end = buffer.find('\n')) != std::string::npos;) {
         const std::string line = buffer.substr(0, end);
         buffer.erase(0, end + 1);
-        if (!line.empty() && !handle_line(line)) return false;
+        if (!line.empty() && !handle(line)) return false;
       }
       return !state.stopped();
     };
@@ -333,8 +343,7 @@ void run_etcd_watch(detail::WatchState& state, EtcdClient& client, const std::st
     auto response = http->send(request);
     state.set_interrupt({});
     // A last line without its newline (the stream closed right after it).
-    if (!buffer.empty() && !compacted && stream_error.empty() && !state.stopped())
-      handle_line(buffer);
+    if (!buffer.empty() && !compacted && stream_error.empty() && !state.stopped()) handle(buffer);
 
     if (compacted) {
       state.deliver(WatchEvent{WatchEvent::Type::Compacted, "", "", *compacted, {}});

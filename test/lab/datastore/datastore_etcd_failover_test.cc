@@ -166,6 +166,7 @@ TEST_F(EtcdFailoverTest, AWatchResumesWhenItsEtcdIsRestarted) {
   lab_support::EnterNetns inside(ns.name());
   EtcdDatastoreOptions options;
   options.endpoints = {first.client_url()};
+  options.retry_deadline = 1s;  // the get while it is down fails sooner
   auto store = open(options);
   EventCollector events;
   auto watch = store->watch("/calico/restart/", 0, events.callback());
