@@ -1,5 +1,6 @@
 #include "etcd_bench_server.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -59,13 +60,20 @@ struct Server {
                                      "--advertise-client-urls=" + client,
                                      "--listen-peer-urls=" + peer,
                                      "--initial-advertise-peer-urls=" + peer,
-                                     "--initial-cluster=bench=" + peer,
-                                     "--log-outputs=" + (dir / "etcd.log").string()};
+                                     "--initial-cluster=bench=" + peer};
     std::vector<char*> argv;
     for (auto& arg : args)
       argv.push_back(arg.data());
     argv.push_back(nullptr);
-    if (posix_spawnp(&pid, "etcd", nullptr, nullptr, argv.data(), environ) != 0) {
+    // Its log goes to a file, not between the figures.
+    const std::string log = (dir / "etcd.log").string();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    const int spawned = posix_spawnp(&pid, "etcd", &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) {
       pid = -1;
       error = "cannot start etcd (Debian's etcd-server package)";
       return;
