@@ -4,12 +4,13 @@ namespace tabby::api::detail {
 
 bool WatchState::deliver(const WatchEvent& event) {
   if (stopped()) return false;
+  // Recorded before the callback runs, so whoever the callback wakes sees it already.
+  if (event.type != WatchEvent::Type::Compacted) last_ = event.revision;
   callback_(event);
   if (event.type == WatchEvent::Type::Compacted) {
     stopped_ = true;
     return false;
   }
-  last_ = event.revision;
   return !stopped();
 }
 
@@ -33,8 +34,7 @@ void WatchState::stop() {
   wake_.notify_all();
 }
 
-WatchThread::WatchThread(std::shared_ptr<WatchState> state,
-                         std::function<void(WatchState&)> body)
+WatchThread::WatchThread(std::shared_ptr<WatchState> state, std::function<void(WatchState&)> body)
     : state_(std::move(state)) {
   // The thread holds its own reference to the state: it outlives this object if need be.
   thread_ = std::thread([state = state_, body = std::move(body)] { body(*state); });

@@ -49,8 +49,7 @@ class WatchState {
 class WatchThread final : public Watch {
  public:
   // Runs body(state) on a new thread; body returns when state.stopped() or on Compacted.
-  WatchThread(std::shared_ptr<WatchState> state,
-              std::function<void(WatchState&)> body);
+  WatchThread(std::shared_ptr<WatchState> state, std::function<void(WatchState&)> body);
   ~WatchThread() override;
 
   void cancel() override;

@@ -11,16 +11,24 @@ using nlohmann::json;
 
 std::string describe_error(httplib::Error error) {
   switch (error) {
-    case httplib::Error::Connection: return "cannot connect";
-    case httplib::Error::ConnectionTimeout: return "connecting timed out";
-    case httplib::Error::Read: return "connection lost while waiting for the answer";
-    case httplib::Error::Write: return "connection lost while sending";
-    case httplib::Error::SSLConnection: return "TLS handshake failed";
-    case httplib::Error::SSLLoadingCerts: return "cannot load the TLS certificates or key";
+    case httplib::Error::Connection:
+      return "cannot connect";
+    case httplib::Error::ConnectionTimeout:
+      return "connecting timed out";
+    case httplib::Error::Read:
+      return "connection lost while waiting for the answer";
+    case httplib::Error::Write:
+      return "connection lost while sending";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts:
+      return "cannot load the TLS certificates or key";
     case httplib::Error::SSLServerVerification:
       return "the server's TLS certificate is not trusted (ETCD_CA_CERT_FILE)";
-    case httplib::Error::Canceled: return "canceled";
-    default: return httplib::to_string(error);
+    case httplib::Error::Canceled:
+      return "canceled";
+    default:
+      return httplib::to_string(error);
   }
 }
 
@@ -56,8 +64,9 @@ Exchange post(httplib::Client& client, std::string_view path, const httplib::Hea
   };
   auto result = client.send(request);
   exchange.error = result.error();
-  exchange.answered = exchange.status != 0 && (result || (exchange.status >= 400 &&
-                      json::parse(exchange.body, nullptr, false).is_object()));
+  exchange.answered =
+      exchange.status != 0 && (result || (exchange.status >= 400 &&
+                                          json::parse(exchange.body, nullptr, false).is_object()));
   return exchange;
 }
 
@@ -75,10 +84,9 @@ EtcdClient::EtcdClient(EtcdDatastoreOptions options) : options_(std::move(option
 
 std::unique_ptr<httplib::Client> EtcdClient::make_http_client(
     const std::string& endpoint, std::chrono::milliseconds read_timeout) const {
-  auto client = options_.cert_file.empty()
-                    ? std::make_unique<httplib::Client>(endpoint)
-                    : std::make_unique<httplib::Client>(endpoint, options_.cert_file,
-                                                        options_.key_file);
+  auto client = options_.cert_file.empty() ? std::make_unique<httplib::Client>(endpoint)
+                                           : std::make_unique<httplib::Client>(
+                                                 endpoint, options_.cert_file, options_.key_file);
   if (!options_.ca_cert_file.empty()) client->set_ca_cert_path(options_.ca_cert_file);
   client->enable_server_certificate_verification(true);
   client->set_connection_timeout(options_.dial_timeout);
@@ -108,10 +116,10 @@ DatastoreResult<std::string> EtcdClient::authenticate() {
         answer["token"].is_string()) {
       return answer["token"].get<std::string>();
     }
-    std::string message = answer.is_object() && answer.contains("message") &&
-                                  answer["message"].is_string()
-                              ? answer["message"].get<std::string>()
-                              : exchange.body;
+    std::string message =
+        answer.is_object() && answer.contains("message") && answer["message"].is_string()
+            ? answer["message"].get<std::string>()
+            : exchange.body;
     return DatastoreError{DatastoreErrorKind::InvalidArgument,
                           "datastore " + description_ + ": authenticating as user " +
                               options_.username + ": " + message};
@@ -153,7 +161,8 @@ DatastoreResult<json> EtcdClient::call(std::string_view path, const json& body, 
     Exchange exchange;
     {
       std::lock_guard lock(endpoint.mutex);
-      if (!endpoint.client) endpoint.client = make_http_client(endpoint.url, options_.request_timeout);
+      if (!endpoint.client)
+        endpoint.client = make_http_client(endpoint.url, options_.request_timeout);
       exchange = post(*endpoint.client, path, *headers, payload);
       if (!exchange.answered || exchange.error != httplib::Error::Success)
         endpoint.client.reset();  // a fresh connection next time
@@ -169,9 +178,9 @@ DatastoreResult<json> EtcdClient::call(std::string_view path, const json& body, 
         return DatastoreError{DatastoreErrorKind::Unavailable, prefix + last_failure};
       }
       if (!not_sent && retry == Retry::SentOnce) {
-        return DatastoreError{DatastoreErrorKind::Unavailable,
-                              prefix + last_failure + " (outcome unknown: the request may " +
-                                  "have been applied)"};
+        return DatastoreError{
+            DatastoreErrorKind::Unavailable,
+            prefix + last_failure + " (outcome unknown: the request may " + "have been applied)"};
       }
       if (std::chrono::steady_clock::now() >= deadline) break;
       continue;

@@ -4,11 +4,10 @@
 
 #include <httplib.h>
 
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

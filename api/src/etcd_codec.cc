@@ -110,8 +110,8 @@ std::optional<KeyValue> decode_key_value(const nlohmann::json& kv) {
 }
 
 nlohmann::json range_request(std::string_view key, bool prefix) {
-  nlohmann::json body = {{"key", base64_encode(prefix && key.empty() ? std::string_view("\0", 1)
-                                                                     : key)}};
+  nlohmann::json body = {
+      {"key", base64_encode(prefix && key.empty() ? std::string_view("\0", 1) : key)}};
   if (prefix) {
     // etcd: range_end "\0" means "every key >= key".
     const auto end = prefix_range_end(key);
@@ -123,7 +123,7 @@ nlohmann::json range_request(std::string_view key, bool prefix) {
 DatastoreErrorKind kind_of_grpc_error(int grpc_code, std::string_view message) {
   if (message.find("compacted") != std::string_view::npos) return DatastoreErrorKind::Compacted;
   switch (grpc_code) {
-    case 3:  // INVALID_ARGUMENT
+    case 3:   // INVALID_ARGUMENT
     case 11:  // OUT_OF_RANGE (future revision)
       return DatastoreErrorKind::InvalidArgument;
     case 5:  // NOT_FOUND

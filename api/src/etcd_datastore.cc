@@ -2,6 +2,8 @@
 // transaction comparing the key's create_revision (create) or mod_revision (update, delete),
 // exactly as Calico's libcalico-go etcdv3 backend does, so both can share one etcd.
 
+#include "tabby/api/etcd_datastore.h"
+
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -12,7 +14,6 @@
 #include "etcd_client.h"
 #include "tabby/api/datastore_keys.h"
 #include "tabby/api/etcd_codec.h"
-#include "tabby/api/etcd_datastore.h"
 
 namespace tabby::api {
 namespace {
@@ -58,18 +59,19 @@ class EtcdDatastore final : public Datastore {
     const json body = {
         {"compare",
          {{{"key", base64_encode(key)}, {"target", "CREATE"}, {"create_revision", "0"}}}},
-        {"success", {{{"request_put", {{"key", base64_encode(key)}, {"value", base64_encode(value)}}}}}},
+        {"success",
+         {{{"request_put", {{"key", base64_encode(key)}, {"value", base64_encode(value)}}}}}},
         {"failure", {{{"request_range", etcd::range_request(key, false)}}}}};
     auto answer = txn(body, "create " + std::string(key));
     if (!answer) return answer.error();
     if (!succeeded(*answer)) {
       auto current = failure_range(*answer, key);
-      return DatastoreError{DatastoreErrorKind::AlreadyExists,
-                            "datastore " + describe() + ": key " + std::string(key) +
-                                " already exists" +
-                                (current && !current->empty()
-                                     ? " (revision " + std::to_string(current->front().revision) + ")"
-                                     : std::string())};
+      return DatastoreError{
+          DatastoreErrorKind::AlreadyExists,
+          "datastore " + describe() + ": key " + std::string(key) + " already exists" +
+              (current && !current->empty()
+                   ? " (revision " + std::to_string(current->front().revision) + ")"
+                   : std::string())};
     }
     return header_revision(*answer, key);
   }
@@ -79,7 +81,8 @@ class EtcdDatastore final : public Datastore {
     if (auto s = check_key(describe(), key); !s) return s.error();
     const json body = {
         {"compare", {mod_revision_compare(key, expected_revision)}},
-        {"success", {{{"request_put", {{"key", base64_encode(key)}, {"value", base64_encode(value)}}}}}},
+        {"success",
+         {{{"request_put", {{"key", base64_encode(key)}, {"value", base64_encode(value)}}}}}},
         {"failure", {{{"request_range", etcd::range_request(key, false)}}}}};
     auto answer = txn(body, "update " + std::string(key));
     if (!answer) return answer.error();
@@ -89,9 +92,9 @@ class EtcdDatastore final : public Datastore {
 
   DatastoreResult<Revision> put(std::string_view key, std::string_view value) override {
     if (auto s = check_key(describe(), key); !s) return s.error();
-    auto answer = client_->call("/v3/kv/put",
-                                {{"key", base64_encode(key)}, {"value", base64_encode(value)}},
-                                Retry::SentOnce, "put " + std::string(key));
+    auto answer =
+        client_->call("/v3/kv/put", {{"key", base64_encode(key)}, {"value", base64_encode(value)}},
+                      Retry::SentOnce, "put " + std::string(key));
     if (!answer) return answer.error();
     return header_revision(*answer, key);
   }
@@ -132,9 +135,9 @@ class EtcdDatastore final : public Datastore {
                                                 WatchCallback callback) override;
 
   DatastoreResult<void> compact(Revision revision) override {
-    auto answer = client_->call("/v3/kv/compaction",
-                                {{"revision", std::to_string(revision)}, {"physical", true}},
-                                Retry::Idempotent, "compact at revision " + std::to_string(revision));
+    auto answer = client_->call(
+        "/v3/kv/compaction", {{"revision", std::to_string(revision)}, {"physical", true}},
+        Retry::Idempotent, "compact at revision " + std::to_string(revision));
     if (!answer) return answer.error();
     return {};
   }
@@ -167,7 +170,8 @@ class EtcdDatastore final : public Datastore {
   }
 
   static json mod_revision_compare(std::string_view key, Revision revision) {
-    return {{"key", base64_encode(key)}, {"target", "MOD"}, {"mod_revision", std::to_string(revision)}};
+    return {
+        {"key", base64_encode(key)}, {"target", "MOD"}, {"mod_revision", std::to_string(revision)}};
   }
   static bool succeeded(const json& answer) {
     return answer.contains("succeeded") && answer["succeeded"].is_boolean() &&
@@ -186,7 +190,8 @@ class EtcdDatastore final : public Datastore {
                                                     std::string_view key) const {
     std::vector<KeyValue> out;
     if (!answer.is_object() || !answer.contains(field)) return out;  // empty = omitted
-    if (!answer[field].is_array()) return malformed(key, std::string(field) + " that is not a list");
+    if (!answer[field].is_array())
+      return malformed(key, std::string(field) + " that is not a list");
     for (const auto& item : answer[field]) {
       auto kv = decode_key_value(item);
       if (!kv) return malformed(key, "a malformed key-value: " + item.dump());
@@ -281,8 +286,8 @@ void run_etcd_watch(detail::WatchState& state, EtcdClient& client, const std::st
         stream_error = "canceled by etcd: " + result.value("cancel_reason", std::string());
         return false;
       }
-      const bool has_events = result.contains("events") && result["events"].is_array() &&
-                              !result["events"].empty();
+      const bool has_events =
+          result.contains("events") && result["events"].is_array() && !result["events"].empty();
       if (!has_events) {
         // A progress notification: everything up to its revision has been sent.
         if (!result.value("created", false) && result.contains("header")) {
@@ -305,7 +310,8 @@ void run_etcd_watch(detail::WatchState& state, EtcdClient& client, const std::st
         event.revision = kv->revision;
         if (event.type == WatchEvent::Type::Put) event.value = std::move(kv->value);
         if (item.contains("prev_kv")) {
-          if (auto previous = decode_key_value(item["prev_kv"])) event.previous_value = previous->value;
+          if (auto previous = decode_key_value(item["prev_kv"]))
+            event.previous_value = previous->value;
         }
         if (!state.deliver(event)) return false;
         resume_after = event.revision;
@@ -313,12 +319,22 @@ void run_etcd_watch(detail::WatchState& state, EtcdClient& client, const std::st
       }
       return true;
     };
+    // A line of an unexpected shape (a field of another type) makes nlohmann::json throw:
+    // it ends this stream like any other bad answer, never the process.
+    auto handle = [&](std::string_view line) {
+      try {
+        return handle_line(line);
+      } catch (const nlohmann::json::exception& error) {
+        stream_error = "unexpected answer (" + std::string(error.what()) + ")";
+        return false;
+      }
+    };
     request.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
       buffer.append(data, length);
       for (size_t end; (end = buffer.find('\n')) != std::string::npos;) {
         const std::string line = buffer.substr(0, end);
         buffer.erase(0, end + 1);
-        if (!line.empty() && !handle_line(line)) return false;
+        if (!line.empty() && !handle(line)) return false;
       }
       return !state.stopped();
     };
@@ -327,7 +343,7 @@ void run_etcd_watch(detail::WatchState& state, EtcdClient& client, const std::st
     auto response = http->send(request);
     state.set_interrupt({});
     // A last line without its newline (the stream closed right after it).
-    if (!buffer.empty() && !compacted && stream_error.empty() && !state.stopped()) handle_line(buffer);
+    if (!buffer.empty() && !compacted && stream_error.empty() && !state.stopped()) handle(buffer);
 
     if (compacted) {
       state.deliver(WatchEvent{WatchEvent::Type::Compacted, "", "", *compacted, {}});
@@ -386,7 +402,8 @@ DatastoreError bad_option(const std::string& message) {
 
 }  // namespace
 
-DatastoreResult<std::unique_ptr<Datastore>> open_etcd_datastore(const EtcdDatastoreOptions& options) {
+DatastoreResult<std::unique_ptr<Datastore>> open_etcd_datastore(
+    const EtcdDatastoreOptions& options) {
   if (options.endpoints.empty()) return bad_option("no endpoints (ETCD_ENDPOINTS is empty)");
   for (const auto& endpoint : options.endpoints) {
     const bool http = endpoint.rfind("http://", 0) == 0;
@@ -405,7 +422,8 @@ DatastoreResult<std::unique_ptr<Datastore>> open_etcd_datastore(const EtcdDatast
     }
   }
   if (options.cert_file.empty() != options.key_file.empty()) {
-    return bad_option("ETCD_CERT_FILE and ETCD_KEY_FILE go together (a client certificate and its key)");
+    return bad_option(
+        "ETCD_CERT_FILE and ETCD_KEY_FILE go together (a client certificate and its key)");
   }
   if (options.username.empty() != options.password.empty()) {
     return bad_option("ETCD_USERNAME and ETCD_PASSWORD go together");

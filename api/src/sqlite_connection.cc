@@ -41,7 +41,8 @@ DatastoreResult<std::unique_ptr<SqliteConnection>> SqliteConnection::open(
   // log. synchronous=FULL: the log is fsynced at every commit, so an acknowledged write
   // survives a power cut too, not only a crash of the process (NORMAL would in WAL mode).
   // The mode is stored in the file; setting it needs a brief lock, hence the busy timeout.
-  if (auto s = connection->exec("PRAGMA journal_mode=WAL", "setting WAL mode"); !s) return s.error();
+  if (auto s = connection->exec("PRAGMA journal_mode=WAL", "setting WAL mode"); !s)
+    return s.error();
   if (auto s = connection->exec("PRAGMA synchronous=FULL", "setting synchronous=FULL"); !s)
     return s.error();
   return connection;
@@ -136,7 +137,8 @@ std::int64_t SqliteStatement::column_int(int column) const {
 std::string SqliteStatement::column_text(int column) const {
   const auto* text = sqlite3_column_blob(stmt_, column);
   const int size = sqlite3_column_bytes(stmt_, column);
-  return text ? std::string(static_cast<const char*>(text), static_cast<size_t>(size)) : std::string();
+  return text ? std::string(static_cast<const char*>(text), static_cast<size_t>(size))
+              : std::string();
 }
 
 bool SqliteStatement::column_is_null(int column) const {

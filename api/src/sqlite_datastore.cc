@@ -83,8 +83,8 @@ class SqliteDatastore final : public Datastore {
   DatastoreResult<KeyValue> get(std::string_view key) override {
     if (auto s = check_key(describe(), key); !s) return s.error();
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare(
-        "SELECT value, mod_revision, create_revision FROM tabby_kv WHERE key = ?1");
+    auto stmt =
+        db_->prepare("SELECT value, mod_revision, create_revision FROM tabby_kv WHERE key = ?1");
     if (!stmt) return stmt.error();
     stmt->bind(1, key);
     auto row = stmt->step(what("get", key));
@@ -225,8 +225,8 @@ class SqliteDatastore final : public Datastore {
     WriteOutcome outcome;
     outcome.revision = *revision + 1;
 
-    auto existing = db_->prepare(
-        "SELECT value, mod_revision, create_revision FROM tabby_kv WHERE key = ?1");
+    auto existing =
+        db_->prepare("SELECT value, mod_revision, create_revision FROM tabby_kv WHERE key = ?1");
     if (!existing) return existing.error();
     existing->bind(1, key);
     auto row = existing->step(what("reading", key));
@@ -240,9 +240,9 @@ class SqliteDatastore final : public Datastore {
 
     const std::string name = "datastore " + describe() + ": key " + std::string(key);
     if (mode == WriteMode::Create && found) {
-      return DatastoreError{DatastoreErrorKind::AlreadyExists,
-                            name + " already exists (revision " +
-                                std::to_string(outcome.previous.revision) + ")"};
+      return DatastoreError{
+          DatastoreErrorKind::AlreadyExists,
+          name + " already exists (revision " + std::to_string(outcome.previous.revision) + ")"};
     }
     if ((mode == WriteMode::Update || mode == WriteMode::Remove) && !found) return not_found(key);
     if ((mode == WriteMode::Update || (mode == WriteMode::Remove && expected != 0)) &&
@@ -416,10 +416,9 @@ void run_sqlite_watch(detail::WatchState& state, const SqliteDatastoreOptions& o
         auto r = log->step("reading the change log");
         if (!r) return r.error();
         if (!*r) break;
-        rows.push_back(LogRow{log->column_int(0), log->column_text(1), log->column_int(2) != 0,
-                              log->column_text(3),
-                              log->column_is_null(4) ? std::nullopt
-                                                     : std::optional(log->column_text(4))});
+        rows.push_back(LogRow{
+            log->column_int(0), log->column_text(1), log->column_int(2) != 0, log->column_text(3),
+            log->column_is_null(4) ? std::nullopt : std::optional(log->column_text(4))});
       }
       if (rows.size() < static_cast<size_t>(kBatch)) {
         // Everything up to the snapshot's revision has been seen, matching or not: a later
@@ -505,8 +504,7 @@ DatastoreResult<std::unique_ptr<Datastore>> open_sqlite_datastore(
     (void)(*db)->exec("ROLLBACK");
     return s.error();
   }
-  return std::unique_ptr<Datastore>(
-      std::make_unique<SqliteDatastore>(options, std::move(*db)));
+  return std::unique_ptr<Datastore>(std::make_unique<SqliteDatastore>(options, std::move(*db)));
 }
 
 }  // namespace tabby::api

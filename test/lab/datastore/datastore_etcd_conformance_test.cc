@@ -53,10 +53,10 @@ class EtcdBackend final : public ConformanceBackend {
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(
-    Etcd, DatastoreConformance,
-    ::testing::Values(BackendFactory{"etcdv3", [] { return std::make_unique<EtcdBackend>(); }}),
-    backend_name);
+INSTANTIATE_TEST_SUITE_P(Etcd, DatastoreConformance,
+                         ::testing::Values(BackendFactory{
+                             "etcdv3", [] { return std::make_unique<EtcdBackend>(); }}),
+                         backend_name);
 
 }  // namespace
 }  // namespace tabby::api::conformance

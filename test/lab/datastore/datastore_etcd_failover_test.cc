@@ -23,10 +23,10 @@ namespace tabby::api {
 namespace {
 
 using namespace std::chrono_literals;
-using ::testing::HasSubstr;
 using conformance::EventCollector;
 using lab::Etcd;
 using lab::Netns;
+using ::testing::HasSubstr;
 
 class EtcdFailoverTest : public lab::LabTest {
  protected:
@@ -61,10 +61,10 @@ TEST_F(EtcdFailoverTest, ThreeMemberClusterLosesNothingWhenItsLeaderIsKilled) {
   }
   std::vector<Etcd*> members;
   for (size_t i = 0; i < addresses.size(); ++i) {
-    members.push_back(&lab().start_etcd(
-        ns, "m" + std::to_string(i + 1), addresses[i],
-        {"--initial-cluster=" + initial_cluster, "--initial-cluster-state=new",
-         "--initial-cluster-token=tabby-datastore-failover"}));
+    members.push_back(
+        &lab().start_etcd(ns, "m" + std::to_string(i + 1), addresses[i],
+                          {"--initial-cluster=" + initial_cluster, "--initial-cluster-state=new",
+                           "--initial-cluster-token=tabby-datastore-failover"}));
   }
   ASSERT_TRUE(lab::eventually(
       [&] {
@@ -118,9 +118,7 @@ TEST_F(EtcdFailoverTest, ThreeMemberClusterLosesNothingWhenItsLeaderIsKilled) {
       }
     }
   });
-  auto wait_acked = [&](int count) {
-    return lab::eventually([&] { return acked >= count; }, 40s);
-  };
+  auto wait_acked = [&](int count) { return lab::eventually([&] { return acked >= count; }, 40s); };
   ASSERT_TRUE(wait_acked(100));
   kill9(ns, *leader);
   const int at_kill = acked;
@@ -129,13 +127,15 @@ TEST_F(EtcdFailoverTest, ThreeMemberClusterLosesNothingWhenItsLeaderIsKilled) {
   writer.join();
   ASSERT_TRUE(continued) << "writes did not resume after the leader died; failures: "
                          << (failures.empty() ? "" : failures.back());
-  for (const auto& failure : failures) EXPECT_THAT(failure, HasSubstr("datastore etcdv3:"));
+  for (const auto& failure : failures)
+    EXPECT_THAT(failure, HasSubstr("datastore etcdv3:"));
 
   // Every acknowledged write is in the surviving cluster.
   auto listed = store->list("/calico/failover/");
   ASSERT_TRUE(listed) << listed.error().message;
   std::map<std::string, std::string> stored;
-  for (const auto& kv : listed->entries) stored[kv.key] = kv.value;
+  for (const auto& kv : listed->entries)
+    stored[kv.key] = kv.value;
   for (const auto& [i, revision] : acknowledged) {
     EXPECT_EQ(stored["/calico/failover/k" + std::to_string(i)], "v" + std::to_string(i));
   }
@@ -166,11 +166,13 @@ TEST_F(EtcdFailoverTest, AWatchResumesWhenItsEtcdIsRestarted) {
   lab_support::EnterNetns inside(ns.name());
   EtcdDatastoreOptions options;
   options.endpoints = {first.client_url()};
+  options.retry_deadline = 1s;  // the get while it is down fails sooner
   auto store = open(options);
   EventCollector events;
   auto watch = store->watch("/calico/restart/", 0, events.callback());
   ASSERT_TRUE(watch) << watch.error().message;
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->put("/calico/restart/before" + std::to_string(i), "x"));
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(store->put("/calico/restart/before" + std::to_string(i), "x"));
   ASSERT_TRUE(events.wait_for(5));
 
   first.stop();
@@ -182,7 +184,11 @@ TEST_F(EtcdFailoverTest, AWatchResumesWhenItsEtcdIsRestarted) {
   auto& again = lab().start_etcd(ns, "single-again", "127.0.0.1",
                                  {"--data-dir=" + data_dir, "--name=single",
                                   "--initial-cluster=single=http://127.0.0.1:2380"});
-  ASSERT_TRUE(lab::eventually([&] { return again.etcdctl({"endpoint", "health"}).ok(); }, 20s))
+  ASSERT_TRUE(lab::eventually(
+      [&] {
+        return again.etcdctl({"endpoint", "health"}).ok();
+      },
+      20s))
       << again.log();
   std::vector<Revision> written;
   for (int i = 0; i < 5; ++i) {
@@ -193,7 +199,8 @@ TEST_F(EtcdFailoverTest, AWatchResumesWhenItsEtcdIsRestarted) {
   ASSERT_TRUE(events.wait_for(10)) << events.events().size() << " events";
   const auto seen = events.events();
   ASSERT_EQ(seen.size(), 10u);
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(seen[5 + static_cast<size_t>(i)].revision, written[static_cast<size_t>(i)]);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(seen[5 + static_cast<size_t>(i)].revision, written[static_cast<size_t>(i)]);
 }
 
 TEST_F(EtcdFailoverTest, AuthenticatesWithUserAndPassword) {
@@ -202,9 +209,9 @@ TEST_F(EtcdFailoverTest, AuthenticatesWithUserAndPassword) {
   ASSERT_TRUE(etcd.etcdctl({"user", "add", "root:rootpw"}).ok());
   ASSERT_TRUE(etcd.etcdctl({"user", "add", "calico:s3cret"}).ok());
   ASSERT_TRUE(etcd.etcdctl({"role", "add", "calico"}).ok());
-  ASSERT_TRUE(etcd.etcdctl({"role", "grant-permission", "calico", "--prefix=true", "readwrite",
-                            "/calico/"})
-                  .ok());
+  ASSERT_TRUE(
+      etcd.etcdctl({"role", "grant-permission", "calico", "--prefix=true", "readwrite", "/calico/"})
+          .ok());
   ASSERT_TRUE(etcd.etcdctl({"user", "grant-role", "calico", "calico"}).ok());
   auto enabled = etcd.etcdctl({"auth", "enable"});
   ASSERT_TRUE(enabled.ok()) << enabled.output;

@@ -31,8 +31,8 @@ void DatastoreConformance::SetUp() {
   ASSERT_TRUE(store_);
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::random_device random;
-  prefix_ = "/calico/conformance/" + std::string(info->name()) + "-" +
-            std::to_string(getpid()) + "-" + std::to_string(random() % 100000) + "/";
+  prefix_ = "/calico/conformance/" + std::string(info->name()) + "-" + std::to_string(getpid()) +
+            "-" + std::to_string(random() % 100000) + "/";
 }
 
 namespace {
@@ -84,7 +84,8 @@ TEST_P(DatastoreConformance, CreateOfAnExistingKeyIsAlreadyExistsAndChangesNothi
   auto first = store_->create(key("k"), "one");
   ASSERT_TRUE(first) << first.error().message;
   auto second = store_->create(key("k"), "two");
-  ASSERT_TRUE(second.is(Kind::AlreadyExists)) << (second ? "created twice" : second.error().message);
+  ASSERT_TRUE(second.is(Kind::AlreadyExists))
+      << (second ? "created twice" : second.error().message);
   EXPECT_THAT(second.error().message, HasSubstr(key("k") + " already exists"));
   auto got = store_->get(key("k"));
   ASSERT_TRUE(got);
@@ -172,9 +173,10 @@ TEST_P(DatastoreConformance, AnEmptyKeyIsInvalidArgument) {
 
 TEST_P(DatastoreConformance, ValuesRoundTripByteForByte) {
   std::string binary;
-  for (int i = 0; i < 256; ++i) binary += static_cast<char>(i);
-  const std::vector<std::string> values = {
-      "", "{\"a\":\"line1\\nline2\"}\n", "émoji ✓ 日本", binary, std::string(200000, 'x')};
+  for (int i = 0; i < 256; ++i)
+    binary += static_cast<char>(i);
+  const std::vector<std::string> values = {"", "{\"a\":\"line1\\nline2\"}\n", "émoji ✓ 日本",
+                                           binary, std::string(200000, 'x')};
   for (size_t i = 0; i < values.size(); ++i) {
     const auto k = key("v" + std::to_string(i));
     ASSERT_TRUE(store_->put(k, values[i])) << i;
@@ -197,7 +199,8 @@ TEST_P(DatastoreConformance, EveryWriteGetsAHigherStoreWideRevision) {
   revisions.push_back(*store_->update(key("a"), "2", revisions[0]));
   revisions.push_back(*store_->put(key("c"), "1"));
   revisions.push_back(store_->remove(key("b"))->revision);
-  for (size_t i = 1; i < revisions.size(); ++i) EXPECT_GT(revisions[i], revisions[i - 1]);
+  for (size_t i = 1; i < revisions.size(); ++i)
+    EXPECT_GT(revisions[i], revisions[i - 1]);
   auto current = store_->current_revision();
   ASSERT_TRUE(current);
   EXPECT_GE(*current, revisions.back());
@@ -233,11 +236,13 @@ TEST_P(DatastoreConformance, ListReturnsExactlyThePrefixSortedWithItsRevision) {
   auto listed = store_->list(key("pools/"));
   ASSERT_TRUE(listed) << listed.error().message;
   std::vector<std::string> keys;
-  for (const auto& kv : listed->entries) keys.push_back(kv.key);
+  for (const auto& kv : listed->entries)
+    keys.push_back(kv.key);
   EXPECT_THAT(keys, ElementsAre(key("pools/a"), key("pools/b"), key("pools/c/nested")));
   EXPECT_EQ(listed->entries[0].value, "A");
   EXPECT_GE(listed->revision, *last);
-  for (const auto& kv : listed->entries) EXPECT_LE(kv.revision, listed->revision);
+  for (const auto& kv : listed->entries)
+    EXPECT_LE(kv.revision, listed->revision);
 
   auto none = store_->list(key("nothing/"));
   ASSERT_TRUE(none);
@@ -324,11 +329,13 @@ TEST_P(DatastoreConformance, ListThenWatchFromTheListRevisionMissesNothing) {
       ++written;
     }
   });
-  while (written < 40) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (written < 40)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   auto listed = store_->list(key("s/"));
   ASSERT_TRUE(listed) << listed.error().message;
   std::map<std::string, std::string> state;
-  for (const auto& kv : listed->entries) state[kv.key] = kv.value;
+  for (const auto& kv : listed->entries)
+    state[kv.key] = kv.value;
   std::mutex mutex;
   Revision last = listed->revision;
   bool ordered = true;
@@ -355,7 +362,8 @@ TEST_P(DatastoreConformance, ListThenWatchFromTheListRevisionMissesNothing) {
   }
   (*watch)->cancel();
   std::map<std::string, std::string> expected;
-  for (const auto& kv : final_list->entries) expected[kv.key] = kv.value;
+  for (const auto& kv : final_list->entries)
+    expected[kv.key] = kv.value;
   std::lock_guard lock(mutex);
   EXPECT_TRUE(ordered);
   EXPECT_EQ(state, expected);
@@ -451,13 +459,16 @@ TEST_P(DatastoreConformance, CompareAndSwapFromManyClientsLosesNoIncrement) {
   for (int c = 0; c < kClients; ++c) {
     threads.emplace_back([&, c] {
       auto client = backend_->open();
-      for (int i = 0; i < kIncrements; ++i) won[c].push_back(increment(*client, key("counter")));
+      for (int i = 0; i < kIncrements; ++i)
+        won[c].push_back(increment(*client, key("counter")));
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(store_->get(key("counter"))->value, std::to_string(kClients * kIncrements));
   std::set<Revision> distinct;
-  for (const auto& revisions : won) distinct.insert(revisions.begin(), revisions.end());
+  for (const auto& revisions : won)
+    distinct.insert(revisions.begin(), revisions.end());
   EXPECT_EQ(distinct.size(), static_cast<size_t>(kClients * kIncrements));
 }
 
@@ -480,9 +491,11 @@ TEST_P(DatastoreConformance, ExactlyOneCreateWinsEachRound) {
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(other_errors, 0);
-  for (int r = 0; r < kRounds; ++r) EXPECT_EQ(wins[r], 1) << "round " << r;
+  for (int r = 0; r < kRounds; ++r)
+    EXPECT_EQ(wins[r], 1) << "round " << r;
 }
 
 }  // namespace tabby::api::conformance

@@ -9,8 +9,8 @@
 #include <condition_variable>
 #include <functional>
 #include <memory>
-#include <ostream>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -31,7 +31,9 @@ struct BackendFactory {
   std::string name;
   std::function<std::unique_ptr<ConformanceBackend>()> make;
 };
-inline void PrintTo(const BackendFactory& factory, std::ostream* out) { *out << factory.name; }
+inline void PrintTo(const BackendFactory& factory, std::ostream* out) {
+  *out << factory.name;
+}
 
 class DatastoreConformance : public ::testing::TestWithParam<BackendFactory> {
  protected:

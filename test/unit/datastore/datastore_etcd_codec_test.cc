@@ -23,7 +23,8 @@ TEST(EtcdCodecTest, Base64MatchesTheGatewaysExamples) {
 
 TEST(EtcdCodecTest, Base64RoundTripsEveryByte) {
   std::string bytes;
-  for (int i = 0; i < 256; ++i) bytes += static_cast<char>(255 - i);
+  for (int i = 0; i < 256; ++i)
+    bytes += static_cast<char>(255 - i);
   for (size_t length = 0; length < 10; ++length) {
     const auto part = bytes.substr(0, length);
     EXPECT_EQ(base64_decode(base64_encode(part)), part);
@@ -32,10 +33,10 @@ TEST(EtcdCodecTest, Base64RoundTripsEveryByte) {
 }
 
 TEST(EtcdCodecTest, MalformedBase64IsRejected) {
-  EXPECT_FALSE(base64_decode("abc"));     // not a multiple of 4
-  EXPECT_FALSE(base64_decode("ab!d"));    // not in the alphabet
-  EXPECT_FALSE(base64_decode("a=bc"));    // padding in the middle
-  EXPECT_FALSE(base64_decode("YQ==YQ==")); // data after padding
+  EXPECT_FALSE(base64_decode("abc"));       // not a multiple of 4
+  EXPECT_FALSE(base64_decode("ab!d"));      // not in the alphabet
+  EXPECT_FALSE(base64_decode("a=bc"));      // padding in the middle
+  EXPECT_FALSE(base64_decode("YQ==YQ=="));  // data after padding
 }
 
 TEST(EtcdCodecTest, Int64FieldsAreStringsOrOmittedDefaults) {
@@ -62,7 +63,7 @@ TEST(EtcdCodecTest, KeyValuesDecodeFromTheGatewaysShape) {
   ASSERT_TRUE(deleted);
   EXPECT_EQ(deleted->value, "");
   EXPECT_EQ(deleted->revision, 5);
-  EXPECT_FALSE(decode_key_value(json::parse(R"({"mod_revision":"5"})")));        // no key
+  EXPECT_FALSE(decode_key_value(json::parse(R"({"mod_revision":"5"})")));  // no key
   EXPECT_FALSE(decode_key_value(json::parse(R"({"key":"%%%%","mod_revision":"5"})")));
   EXPECT_FALSE(decode_key_value(json::parse(R"([1,2])")));
 }

@@ -1,12 +1,13 @@
 // Choosing the datastore from calico-node's environment variables, and the errors for bad
 // values.
 
+#include "tabby/api/datastore_factory.h"
+
 #include <gmock/gmock.h>
 
 #include <map>
 
 #include "sqlite_test_dir.h"
-#include "tabby/api/datastore_factory.h"
 
 namespace tabby::api {
 namespace {
@@ -37,13 +38,14 @@ TEST(DatastoreFactoryTest, ReadsSqlitePath) {
 }
 
 TEST(DatastoreFactoryTest, ReadsEtcdSettingsAsCalicoNamesThem) {
-  auto config = datastore_config_from_env(env({{"DATASTORE_TYPE", "etcdv3"},
-                                               {"ETCD_ENDPOINTS", "http://10.0.0.1:2379, https://etcd-1:2379/"},
-                                               {"ETCD_CA_CERT_FILE", "/etc/ca.pem"},
-                                               {"ETCD_CERT_FILE", "/etc/cert.pem"},
-                                               {"ETCD_KEY_FILE", "/etc/key.pem"},
-                                               {"ETCD_USERNAME", "calico"},
-                                               {"ETCD_PASSWORD", "s3cret"}}));
+  auto config = datastore_config_from_env(
+      env({{"DATASTORE_TYPE", "etcdv3"},
+           {"ETCD_ENDPOINTS", "http://10.0.0.1:2379, https://etcd-1:2379/"},
+           {"ETCD_CA_CERT_FILE", "/etc/ca.pem"},
+           {"ETCD_CERT_FILE", "/etc/cert.pem"},
+           {"ETCD_KEY_FILE", "/etc/key.pem"},
+           {"ETCD_USERNAME", "calico"},
+           {"ETCD_PASSWORD", "s3cret"}}));
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->type, DatastoreConfig::Type::Etcdv3);
   EXPECT_THAT(config->etcd.endpoints, ElementsAre("http://10.0.0.1:2379", "https://etcd-1:2379"));
@@ -84,7 +86,8 @@ TEST(DatastoreFactoryTest, EtcdOptionsAreCheckedWhenOpening) {
   options.ca_cert_file = "/nonexistent/ca.pem";
   auto store = open_etcd_datastore(options);
   ASSERT_FALSE(store);
-  EXPECT_THAT(store.error().message, HasSubstr("ETCD_CA_CERT_FILE /nonexistent/ca.pem cannot be read"));
+  EXPECT_THAT(store.error().message,
+              HasSubstr("ETCD_CA_CERT_FILE /nonexistent/ca.pem cannot be read"));
   options.ca_cert_file.clear();
   options.username = "calico";
   EXPECT_THAT(open_etcd_datastore(options).error().message,

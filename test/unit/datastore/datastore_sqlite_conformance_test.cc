@@ -30,10 +30,10 @@ class SqliteBackend final : public ConformanceBackend {
   test_support::TempDir dir_;
 };
 
-INSTANTIATE_TEST_SUITE_P(
-    Sqlite, DatastoreConformance,
-    ::testing::Values(BackendFactory{"sqlite", [] { return std::make_unique<SqliteBackend>(); }}),
-    backend_name);
+INSTANTIATE_TEST_SUITE_P(Sqlite, DatastoreConformance,
+                         ::testing::Values(BackendFactory{
+                             "sqlite", [] { return std::make_unique<SqliteBackend>(); }}),
+                         backend_name);
 
 }  // namespace
 }  // namespace tabby::api::conformance

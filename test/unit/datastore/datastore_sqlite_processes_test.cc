@@ -37,7 +37,8 @@ class Worker {
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
     posix_spawn_file_actions_addclose(&actions, fds[0]);
     std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+      argv.push_back(a.data());
     argv.push_back(nullptr);
     if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0)
       throw std::runtime_error("cannot start " + args[0]);
@@ -75,7 +76,8 @@ class Worker {
   std::vector<std::string> lines() const {
     std::vector<std::string> out;
     std::istringstream in(output_.substr(0, output_.rfind('\n') + 1));
-    for (std::string line; std::getline(in, line);) out.push_back(line);
+    for (std::string line; std::getline(in, line);)
+      out.push_back(line);
     return out;
   }
 
@@ -109,12 +111,14 @@ TEST_F(SqliteProcessesTest, ConcurrentCompareAndSwapFromProcessesLosesAndRepeats
   std::multiset<long> written;
   for (auto& worker : workers) {
     ASSERT_EQ(worker->wait(), 0);
-    for (const auto& line : worker->lines()) written.insert(std::stol(line));
+    for (const auto& line : worker->lines())
+      written.insert(std::stol(line));
   }
   // Every value 1..N was written by exactly one process: no update lost, none applied twice.
   ASSERT_EQ(written.size(), static_cast<size_t>(kProcesses * kIncrements));
   long expected = 1;
-  for (long value : written) EXPECT_EQ(value, expected++);
+  for (long value : written)
+    EXPECT_EQ(value, expected++);
   EXPECT_EQ(store->get("/calico/test/counter")->value, std::to_string(kProcesses * kIncrements));
 }
 
@@ -130,10 +134,12 @@ TEST_F(SqliteProcessesTest, ExactlyOneProcessWinsEachCreateRound) {
   std::map<int, int> winners;
   for (auto& worker : workers) {
     ASSERT_EQ(worker->wait(), 0);
-    for (const auto& line : worker->lines()) ++winners[std::stoi(line)];
+    for (const auto& line : worker->lines())
+      ++winners[std::stoi(line)];
   }
   ASSERT_EQ(winners.size(), static_cast<size_t>(kRounds));
-  for (const auto& [round, wins] : winners) EXPECT_EQ(wins, 1) << "round " << round;
+  for (const auto& [round, wins] : winners)
+    EXPECT_EQ(wins, 1) << "round " << round;
   EXPECT_EQ(store->list("/calico/test/round/")->entries.size(), static_cast<size_t>(kRounds));
 }
 
@@ -154,13 +160,15 @@ TEST_F(SqliteProcessesTest, AWriterKilledWithSigkillLosesNoAcknowledgedWrite) {
   { auto create_schema = open(); }
   Worker victim({"stream", path(), "/calico/test/victim/"});
   Worker survivor({"stream", path(), "/calico/test/survivor/"});
-  while (victim.lines().size() < 300) ASSERT_TRUE(victim.read_some());
+  while (victim.lines().size() < 300)
+    ASSERT_TRUE(victim.read_some());
   // A random moment inside the next writes.
   std::this_thread::sleep_for(std::chrono::microseconds(1000 + getpid() % 3000));
   victim.kill9();
   EXPECT_EQ(victim.wait(), 128 + SIGKILL);
   const size_t survivor_before = survivor.lines().size();
-  while (survivor.lines().size() < survivor_before + 100) ASSERT_TRUE(survivor.read_some());
+  while (survivor.lines().size() < survivor_before + 100)
+    ASSERT_TRUE(survivor.read_some());
   survivor.kill9();
   survivor.wait();
 
@@ -173,7 +181,8 @@ TEST_F(SqliteProcessesTest, AWriterKilledWithSigkillLosesNoAcknowledgedWrite) {
     auto listed = store->list(prefix);
     ASSERT_TRUE(listed) << listed.error().message;
     std::map<std::string, std::string> stored;
-    for (const auto& kv : listed->entries) stored[kv.key] = kv.value;
+    for (const auto& kv : listed->entries)
+      stored[kv.key] = kv.value;
     for (const auto& i : acknowledged) {
       auto it = stored.find(prefix + i);
       ASSERT_NE(it, stored.end()) << "acknowledged write " << prefix << i << " is missing";
@@ -196,8 +205,9 @@ TEST_F(SqliteProcessesTest, AWriterKilledWithSigkillLosesNoAcknowledgedWrite) {
   EXPECT_EQ(query_int(db, "SELECT max(revision) FROM tabby_log"), revision);
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM tabby_log"), revision);
   EXPECT_EQ(query_int(db, "SELECT max(mod_revision) FROM tabby_kv"), revision);
-  EXPECT_EQ(query_int(db, "SELECT count(*) FROM tabby_kv k JOIN tabby_log l ON "
-                          "l.revision = k.mod_revision AND l.key = k.key AND l.value = k.value"),
+  EXPECT_EQ(query_int(db,
+                      "SELECT count(*) FROM tabby_kv k JOIN tabby_log l ON "
+                      "l.revision = k.mod_revision AND l.key = k.key AND l.value = k.value"),
             query_int(db, "SELECT count(*) FROM tabby_kv"));
   sqlite3_close(db);
 }

@@ -25,7 +25,8 @@ class SqliteDatastoreTest : public ::testing::Test {
 };
 
 TEST_F(SqliteDatastoreTest, AWriteLockHeldElsewhereIsUnavailableAfterTheBusyTimeout) {
-  auto store = open_sqlite_datastore({.path = path(), .busy_timeout = std::chrono::milliseconds(200)});
+  auto store =
+      open_sqlite_datastore({.path = path(), .busy_timeout = std::chrono::milliseconds(200)});
   ASSERT_TRUE(store) << store.error().message;
   ASSERT_TRUE((*store)->put("/calico/k", "v"));
 
@@ -72,7 +73,8 @@ TEST_F(SqliteDatastoreTest, HistoryBeyondTheRetentionIsTrimmedAndWatchersAreTold
   auto store = open_sqlite_datastore({.path = path(), .history_revisions = 300});
   ASSERT_TRUE(store);
   Revision last = 0;
-  for (int i = 0; i < 700; ++i) last = *(*store)->put("/calico/k" + std::to_string(i % 10), "v");
+  for (int i = 0; i < 700; ++i)
+    last = *(*store)->put("/calico/k" + std::to_string(i % 10), "v");
   conformance::EventCollector old_events;
   auto old_watch = (*store)->watch("/calico/", 1, old_events.callback());
   ASSERT_TRUE(old_watch);
@@ -93,10 +95,12 @@ TEST_F(SqliteDatastoreTest, AWatchKeepsUpAcrossBatchesOfManyChanges) {
   conformance::EventCollector events;
   auto watch = (*store)->watch("/calico/", 0, events.callback());
   ASSERT_TRUE(watch);
-  for (int i = 0; i < 1000; ++i) ASSERT_TRUE((*store)->put("/calico/k" + std::to_string(i), "v"));
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_TRUE((*store)->put("/calico/k" + std::to_string(i), "v"));
   ASSERT_TRUE(events.wait_for(1000));
   auto got = events.events();
-  for (size_t i = 1; i < got.size(); ++i) ASSERT_EQ(got[i].revision, got[i - 1].revision + 1);
+  for (size_t i = 1; i < got.size(); ++i)
+    ASSERT_EQ(got[i].revision, got[i - 1].revision + 1);
 }
 
 }  // namespace

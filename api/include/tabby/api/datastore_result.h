@@ -47,11 +47,13 @@ class [[nodiscard]] DatastoreResult {
   // Taking the value of a failed result is a programming error, hence the exception.
   T& value() & { return std::get<0>(checked()); }
   const T& value() const& { return std::get<0>(checked()); }
-  T&& value() && { return std::get<0>(std::move(checked())); }
+  // By value on a temporary, so `for (auto& x : *store.list(...))` does not dangle.
+  T value() && { return std::get<0>(std::move(checked())); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
 
   const DatastoreError& error() const {
     if (ok()) throw std::logic_error("DatastoreResult::error() on a successful result");

@@ -4,9 +4,8 @@
 // out (a PUT event has no "type", a failed txn no "succeeded", revision 0 no "mod_revision").
 // Pure functions, so they are unit-tested without an etcd.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -35,6 +35,7 @@ struct EtcdDatastoreOptions {
 // Checks the options (endpoints' form, files readable); does not contact etcd. With an https
 // endpoint, SIGPIPE is set to ignored (if it was at its default): OpenSSL would otherwise let
 // a connection closed by the server kill the process.
-DatastoreResult<std::unique_ptr<Datastore>> open_etcd_datastore(const EtcdDatastoreOptions& options);
+DatastoreResult<std::unique_ptr<Datastore>> open_etcd_datastore(
+    const EtcdDatastoreOptions& options);
 
 }  // namespace tabby::api
