@@ -7,6 +7,8 @@
 #include <fstream>
 #include <set>
 
+#include "tabby/api/datastore_factory.h"
+
 namespace tabby::cni {
 
 using nlohmann::json;
@@ -197,6 +199,21 @@ std::variant<std::string, PluginError> node_name(const NetworkConfig& config) {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   return std::string(host);
+}
+
+std::variant<std::unique_ptr<api::Datastore>, PluginError> open_datastore(
+    const NetworkConfig& config, const EnvLookup& env) {
+  const api::EnvLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
+    if (auto it = config.datastore_env.find(std::string(name)); it != config.datastore_env.end()) {
+      return it->second;
+    }
+    return env(name);
+  };
+  auto settings = api::datastore_config_from_env(lookup);
+  if (!settings) return PluginError{ErrorCode::kInvalidConfig, settings.error().message, ""};
+  auto datastore = api::open_datastore(*settings);
+  if (!datastore) return PluginError{ErrorCode::kTryAgainLater, datastore.error().message, ""};
+  return std::move(datastore).value();
 }
 
 std::string format_result(const PluginResult& result, const std::string& version) {

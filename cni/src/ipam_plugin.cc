@@ -5,7 +5,6 @@
 #include <chrono>
 #include <ctime>
 
-#include "tabby/api/datastore_factory.h"
 #include "tabby/ipam/ipam.h"
 
 namespace tabby::cni {
@@ -48,17 +47,10 @@ PluginOutput run_ipam_plugin(const std::string& stdin_text, const EnvLookup& env
   auto node = node_name(config);
   if (auto* error = std::get_if<PluginError>(&node)) return fail(*error, version);
 
-  const api::EnvLookup datastore_env = [&](std::string_view name) -> std::optional<std::string> {
-    if (auto it = config.datastore_env.find(std::string(name)); it != config.datastore_env.end())
-      return it->second;
-    return env(name);
-  };
-  auto datastore_config = api::datastore_config_from_env(datastore_env);
-  if (!datastore_config)
-    return fail({ErrorCode::kInvalidConfig, datastore_config.error().message, ""}, version);
-  auto datastore = api::open_datastore(*datastore_config);
-  if (!datastore) return fail({ErrorCode::kTryAgainLater, datastore.error().message, ""}, version);
-  ipam::Ipam ipam(**datastore);
+  auto opened = open_datastore(config, env);
+  if (auto* error = std::get_if<PluginError>(&opened)) return fail(*error, version);
+  auto& datastore = std::get<std::unique_ptr<api::Datastore>>(opened);
+  ipam::Ipam ipam(*datastore);
   const std::string handle = config.name + "." + cni.container_id;
 
   if (cni.command == "DEL") {
@@ -67,7 +59,7 @@ PluginOutput run_ipam_plugin(const std::string& stdin_text, const EnvLookup& env
     return {0, ""};
   }
   if (cni.command == "CHECK") {
-    auto stored = (*datastore)->get(api::handle_key(handle));
+    auto stored = datastore->get(api::handle_key(handle));
     if (stored) return {0, ""};
     return fail({ErrorCode::kIpamFailure,
                  fmt::format("no addresses are allocated to container {}", cni.container_id), ""},

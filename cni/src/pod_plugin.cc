@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include "tabby/api/codec.h"
-#include "tabby/api/datastore_factory.h"
 #include "tabby/api/resource_store.h"
 #include "tabby/common/sha1.h"
 #include "tabby/dataplane/libnl_netlink.h"
@@ -188,17 +187,10 @@ PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env)
       workload_endpoint_name(std::get<std::string>(node), id.orchestrator,
                              id.pod.empty() ? cni.container_id : id.pod, cni.ifname);
 
-  const api::EnvLookup datastore_env = [&](std::string_view name) -> std::optional<std::string> {
-    if (auto it = config.datastore_env.find(std::string(name)); it != config.datastore_env.end())
-      return it->second;
-    return env(name);
-  };
-  auto datastore_config = api::datastore_config_from_env(datastore_env);
-  if (!datastore_config)
-    return fail(ErrorCode::kInvalidConfig, datastore_config.error().message, version);
-  auto datastore = api::open_datastore(*datastore_config);
-  if (!datastore) return fail(ErrorCode::kTryAgainLater, datastore.error().message, version);
-  api::ResourceStore store(**datastore);
+  auto opened = open_datastore(config, env);
+  if (auto* error = std::get_if<PluginError>(&opened)) return {1, format_error(*error, version)};
+  auto& datastore = std::get<std::unique_ptr<api::Datastore>>(opened);
+  api::ResourceStore store(*datastore);
 
   if (cni.command == "DEL") {
     auto removed = store.remove(api::Kind::kWorkloadEndpoint, id.namespace_, wep_name);

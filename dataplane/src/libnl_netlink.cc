@@ -402,7 +402,8 @@ Status LibnlNetlink::add_link(const LinkSpec& spec) {
       peer_netns = UniqueFd(::open(spec.peer_netns.c_str(), O_RDONLY | O_CLOEXEC));
       if (!peer_netns.valid()) {
         rtnl_link_put(peer);
-        return Error{fmt::format("{}: network namespace {}: {}", what, spec.peer_netns, errno_text(errno))};
+        return Error{
+            fmt::format("{}: network namespace {}: {}", what, spec.peer_netns, errno_text(errno))};
       }
       rtnl_link_set_ns_fd(peer, peer_netns.get());
     }

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "tabby/api/datastore.h"
 #include "tabby/common/ip.h"
 #include "tabby/common/result.h"
 
@@ -78,6 +80,11 @@ std::variant<Environment, PluginError> read_environment(const EnvLookup& env);
 
 // The node name: the config's nodename, else the nodename file, else the host name.
 std::variant<std::string, PluginError> node_name(const NetworkConfig& config);
+
+// Opens the datastore the config names (its datastore fields override `env`, as Calico's
+// plugin exports them): InvalidConfig for bad settings, TryAgainLater when it cannot be reached.
+std::variant<std::unique_ptr<api::Datastore>, PluginError> open_datastore(
+    const NetworkConfig& config, const EnvLookup& env);
 
 struct ResultIp {
   IpAddress address;
