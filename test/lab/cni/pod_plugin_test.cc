@@ -124,6 +124,29 @@ TEST_F(PodPluginTest, TwoPodsOnANodeReachEachOther) {
   EXPECT_TRUE(a.ping(b_ip.substr(0, b_ip.find('/')), 2));
 }
 
+TEST_F(PodPluginTest, ChainedAfterAnotherPluginItUsesThePrevResultsAddresses) {
+  auto& pod = lab().add_pod("pod4");
+  const std::string config =
+      R"({"cniVersion":"1.0.0","name":"chain","type":"tabby","nodename":"node1",)"
+      R"("datastore_path":")" +
+      database_ + R"(","prevResult":{"cniVersion":"1.0.0","ips":[{"address":"10.99.0.7/24"}]}})";
+  const std::string env =
+      " CNI_CONTAINERID=c4 CNI_NETNS=/run/netns/" + pod.name() +
+      " CNI_IFNAME=eth0 CNI_ARGS='K8S_POD_NAMESPACE=shop;K8S_POD_NAME=chained' ";
+  auto added = node_->sh("printf '%s' '" + config + "' | CNI_COMMAND=ADD" + env + TABBY_CNI_PLUGIN);
+  ASSERT_TRUE(added.ok()) << added.output;
+  EXPECT_EQ(json::parse(added.output).at("ips").at(0).at("address"), "10.99.0.7/32");
+  EXPECT_THAT(pod.must("ip -o addr show eth0"), HasSubstr("10.99.0.7/32"));
+  EXPECT_TRUE(node_->ping("10.99.0.7", 1));
+  // No IPAM was involved: nothing was allocated from the pools.
+  auto store = api::open_sqlite_datastore({.path = database_}).value();
+  EXPECT_TRUE(store->list("/calico/ipam/v2/handle/").value().entries.empty());
+  auto deleted =
+      node_->sh("printf '%s' '" + config + "' | CNI_COMMAND=DEL" + env + TABBY_CNI_PLUGIN);
+  EXPECT_TRUE(deleted.ok()) << deleted.output;
+  EXPECT_EQ(node_->routes("10.99.0.7"), "");
+}
+
 TEST_F(PodPluginTest, ABadConfigIsACniErrorNamingTheField) {
   auto& pod = lab().add_pod("pod3");
   const std::string script =
