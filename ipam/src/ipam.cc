@@ -304,7 +304,16 @@ Result<std::vector<AssignedAddress>> Ipam::assign_family(IpFamily family, int co
   std::vector<IpPrefix> affine;
   for (const auto& entry : affinities->entries) {
     auto cidr = api::block_cidr_from_key(entry.key);
-    if (cidr && in_pools(*cidr)) affine.push_back(*cidr);
+    if (!cidr) continue;
+    if (in_pools(*cidr)) {
+      affine.push_back(*cidr);
+    } else if (request.pools_v4.empty() && request.pools_v6.empty() &&
+               request.use == Use::kWorkload) {
+      // A pool that no longer selects this node: its empty blocks go back, as in Calico.
+      if (auto status = release_affinity(request.node, *cidr, /*only_if_empty=*/true); !status) {
+        return status.error();
+      }
+    }
   }
   for (const auto& cidr : affine) {
     if (static_cast<int>(got.size()) == count) break;
@@ -450,6 +459,61 @@ Status Ipam::assign_ip(const IpAddress& address, const std::string& handle_id,
                ": max retries hit - excessive concurrent IPAM requests"};
 }
 
+Result<bool> Ipam::pool_selects(const IpPrefix& block, const std::string& node) {
+  api::ResourceStore store(datastore_);
+  auto resource = store.get(api::Kind::kNode, "", node);
+  api::Labels labels;
+  if (resource) {
+    labels = resource->metadata.labels;
+  } else if (!resource.is(DatastoreErrorKind::NotFound)) {
+    return Error{resource.error().message};
+  }
+  auto pools = store.list(api::Kind::kIPPool);
+  if (!pools) return Error{pools.error().message};
+  for (const auto& pool : pools->items) {
+    const auto view = api::ip_pool_view(pool);
+    if (view.cidr.contains(block) && !view.disabled && view.node_selector.matches(labels))
+      return true;
+  }
+  return false;
+}
+
+Status Ipam::release_affinity(const std::string& node, const IpPrefix& cidr, bool only_if_empty) {
+  const std::string affinity_key = api::block_affinity_key(node, cidr);
+  const std::string block_key = api::block_key(cidr);
+  auto affinity = datastore_.get(affinity_key);
+  if (affinity.is(DatastoreErrorKind::NotFound)) return {};
+  if (!affinity) return error_of(affinity.error());
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto stored = datastore_.get(block_key);
+    if (stored.is(DatastoreErrorKind::NotFound)) break;
+    if (!stored) return error_of(stored.error());
+    auto block = api::decode_block(block_key, stored->value);
+    if (!block) return block.error();
+    if (block->affinity != "host:" + node) break;  // not ours (any more): only the affinity goes
+    if (!is_empty(*block) && only_if_empty) return {};
+    auto pending = datastore_.put(
+        affinity_key,
+        api::encode(api::BlockAffinity{.state = api::AffinityState::kPendingDeletion}));
+    if (!pending) return error_of(pending.error());
+    api::DatastoreResult<api::Revision> written = api::Revision{0};
+    if (is_empty(*block)) {
+      auto removed = datastore_.remove(block_key, stored->revision);
+      written = removed ? api::DatastoreResult<api::Revision>(removed->revision)
+                        : api::DatastoreResult<api::Revision>(removed.error());
+    } else {
+      block->affinity.reset();
+      written = datastore_.update(block_key, api::encode(*block), stored->revision);
+    }
+    if (written) break;
+    if (!written.is(DatastoreErrorKind::Conflict)) return error_of(written.error());
+    back_off(attempt);
+  }
+  auto removed = datastore_.remove(affinity_key);
+  if (!removed && !removed.is(DatastoreErrorKind::NotFound)) return error_of(removed.error());
+  return {};
+}
+
 Status Ipam::release_in_blocks(const std::map<IpPrefix, std::vector<IpAddress>>& by_block,
                                std::vector<IpAddress>& not_allocated) {
   for (const auto& [cidr, addresses] : by_block) {
@@ -486,6 +550,16 @@ Status Ipam::release_in_blocks(const std::map<IpPrefix, std::vector<IpAddress>>&
                              released.not_allocated.end());
         for (const auto& [handle, n] : released.by_handle) {
           if (auto status = change_handle(handle, cidr, -n); !status) return status;
+        }
+        // An emptied block whose pool no longer selects its node goes back, as in Calico.
+        if (!drop && is_empty(*block) && block->affinity && block->affinity->starts_with("host:")) {
+          const std::string owner = block->affinity->substr(5);
+          auto selected = pool_selects(cidr, owner);
+          if (!selected) return selected.error();
+          if (!*selected) {
+            if (auto status = release_affinity(owner, cidr, /*only_if_empty=*/true); !status)
+              return status;
+          }
         }
         done = true;
       } else if (!written.is(DatastoreErrorKind::Conflict)) {

@@ -230,6 +230,66 @@ TEST_F(IpamTest, ManyAllocatorsAtOnceNeverShareAnAddress) {
   }
 }
 
+TEST_F(IpamTest, ReleasingAnAffinityDeletesAnEmptyBlockAndOrphansAFullOne) {
+  pool("p1", "10.244.0.0/24");
+  Ipam ipam(*datastore_);
+  auto got = ipam.auto_assign(request("n1", 1, "net.a")).value();
+  const IpPrefix cidr(got.v4[0].address, 26);
+  ASSERT_TRUE(ipam.release_affinity("n1", cidr).ok());
+  // The block keeps its address but has no owner; the affinity is gone.
+  auto stored = datastore_->get(api::block_key(cidr)).value();
+  auto orphan = api::decode_block(stored.key, stored.value).value();
+  EXPECT_FALSE(orphan.affinity.has_value());
+  EXPECT_EQ(free_count(orphan), 63);
+  EXPECT_TRUE(
+      datastore_->get(api::block_affinity_key("n1", cidr)).is(api::DatastoreErrorKind::NotFound));
+  // Releasing its last address deletes the ownerless block.
+  ASSERT_TRUE(ipam.release_by_handle("net.a").ok());
+  EXPECT_TRUE(datastore_->get(api::block_key(cidr)).is(api::DatastoreErrorKind::NotFound));
+}
+
+TEST_F(IpamTest, APoolThatStopsSelectingANodeGetsItsEmptyBlocksBack) {
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1, labels: {rack: "
+      "r1}}\nspec: {}\n");
+  pool("p1", "10.244.0.0/24");
+  Ipam ipam(*datastore_);
+  auto first = ipam.auto_assign(request("n1", 2, "net.a")).value();
+  const IpPrefix cidr(first.v4[0].address, 26);
+  pool("p1", "10.244.0.0/24", ", nodeSelector: \"rack == 'r2'\"");
+  pool("p2", "10.245.0.0/24");
+  // Releasing one address leaves the block non-empty: the affinity stays.
+  ASSERT_TRUE(ipam.release_ips({first.v4[0].address}).ok());
+  EXPECT_TRUE(datastore_->get(api::block_affinity_key("n1", cidr)).ok());
+  // Releasing the last one empties it, and p1 no longer selects n1: it goes back.
+  ASSERT_TRUE(ipam.release_ips({first.v4[1].address}).ok());
+  EXPECT_TRUE(
+      datastore_->get(api::block_affinity_key("n1", cidr)).is(api::DatastoreErrorKind::NotFound));
+  EXPECT_TRUE(datastore_->get(api::block_key(cidr)).is(api::DatastoreErrorKind::NotFound));
+}
+
+TEST_F(IpamTest, AllocatingReleasesEmptyBlocksOfPoolsThatNoLongerSelectTheNode) {
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1, labels: {rack: "
+      "r1}}\nspec: {}\n");
+  pool("p1", "10.244.0.0/24");
+  Ipam ipam(*datastore_);
+  auto first = ipam.auto_assign(request("n1", 1, "net.a")).value();
+  const IpPrefix cidr(first.v4[0].address, 26);
+  ASSERT_TRUE(ipam.release_by_handle("net.a").ok());  // p1 still selects n1: the block stays
+  EXPECT_TRUE(datastore_->get(api::block_key(cidr)).ok());
+  pool("p1", "10.244.0.0/24", ", nodeSelector: \"rack == 'r2'\"");
+  pool("p2", "10.245.0.0/24");
+  auto next = request("n1", 1, "net.b");
+  next.node_labels = {{"rack", "r1"}};
+  auto second = ipam.auto_assign(next);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_TRUE(IpPrefix::parse("10.245.0.0/24")->contains(second->v4[0].address));
+  EXPECT_TRUE(
+      datastore_->get(api::block_affinity_key("n1", cidr)).is(api::DatastoreErrorKind::NotFound));
+  EXPECT_TRUE(datastore_->get(api::block_key(cidr)).is(api::DatastoreErrorKind::NotFound));
+}
+
 TEST(CandidateBlocksTest, StartFromTheNodeNameAndVisitEveryBlockOnce) {
   const auto pool = *IpPrefix::parse("10.244.0.0/24");
   const auto blocks = candidate_blocks(pool, 26, "node1");

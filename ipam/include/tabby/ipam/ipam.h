@@ -62,6 +62,12 @@ class Ipam {
   Result<std::vector<IpAddress>> release_ips(const std::vector<IpAddress>& addresses);
   // Releases everything held under the handle; an unknown handle is fine (idempotent DEL).
   Status release_by_handle(const std::string& handle_id);
+  // Gives up `node`'s affinity for a block, as Calico's ReleaseAffinity: the affinity is marked
+  // pendingDeletion; an empty block is deleted, a block with addresses keeps them but loses
+  // its owner (its addresses stay valid and it becomes borrowable); then the affinity goes.
+  // With only_if_empty, a block that still holds addresses keeps its affinity.
+  Status release_affinity(const std::string& node, const IpPrefix& cidr,
+                          bool only_if_empty = false);
 
   Result<api::IpamConfig> config();
 
@@ -78,6 +84,8 @@ class Ipam {
                               const std::vector<IpPrefix>& reserved,
                               std::vector<AssignedAddress>& out);
   Result<bool> claim_block(const std::string& node, const IpPrefix& cidr);
+  // Whether an enabled pool holding the block selects the node (by its Node's labels).
+  Result<bool> pool_selects(const IpPrefix& block, const std::string& node);
   Status change_handle(const std::string& handle_id, const IpPrefix& block, int delta);
   Status release_in_blocks(const std::map<IpPrefix, std::vector<IpAddress>>& by_block,
                            std::vector<IpAddress>& not_allocated);
