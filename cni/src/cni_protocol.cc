@@ -164,6 +164,21 @@ std::variant<Environment, PluginError> read_environment(const EnvLookup& env) {
     if (environment.ifname.empty())
       return PluginError{ErrorCode::kInvalidEnvironment, "CNI_IFNAME is not set", ""};
   }
+  // The kernel takes at most 15 characters and no '/', ':' or whitespace; libnl would
+  // silently cut a longer name, so refuse it here.
+  if (!environment.ifname.empty()) {
+    const bool bad = environment.ifname.size() > 15 || environment.ifname == "." ||
+                     environment.ifname == ".." ||
+                     environment.ifname.find_first_of("/: \t\n") != std::string::npos;
+    if (bad) {
+      return PluginError{
+          ErrorCode::kInvalidEnvironment,
+          fmt::format("CNI_IFNAME: \"{}\" is not a valid interface name (1-15 characters, no "
+                      "'/', ':' or spaces)",
+                      environment.ifname),
+          ""};
+    }
+  }
   // CNI_ARGS: "K=V;K=V" (IgnoreUnknown is implied, as Calico forces it).
   const std::string args = get("CNI_ARGS");
   std::size_t start = 0;

@@ -6,6 +6,7 @@
 #include <ostream>
 #include <vector>
 
+#include "tabby/api/ipam_records.h"
 #include "tabby/ipam/ipam.h"
 #include "tabby/ipam/ipam_inspect.h"
 
@@ -108,8 +109,25 @@ int ipam_check(api::Datastore& datastore, std::ostream& out, std::ostream& err) 
   return 0;
 }
 
-int ipam_release(api::Datastore& datastore, const std::string& ip, std::ostream& out,
-                 std::ostream& err) {
+int ipam_release(api::Datastore& datastore, const std::string& ip, const std::string& handle,
+                 std::ostream& out, std::ostream& err) {
+  if (ip.empty() == handle.empty()) {
+    err << "ipam release needs exactly one of --ip and --handle\n";
+    return 1;
+  }
+  if (!handle.empty()) {
+    if (!datastore.get(api::handle_key(handle))) {
+      err << "IPAM handle " << handle << " does not exist\n";
+      return 1;
+    }
+    ipam::Ipam ipam(datastore);
+    if (auto status = ipam.release_by_handle(handle); !status) {
+      err << status.error().message << "\n";
+      return 1;
+    }
+    out << "Successfully released handle " << handle << "\n";
+    return 0;
+  }
   auto address = IpAddress::parse(ip);
   if (!address) {
     err << address.error().message << "\n";

@@ -13,7 +13,9 @@ namespace tabby::ctl {
 int ipam_show(api::Datastore& datastore, bool show_blocks, const std::string& ip, std::ostream& out,
               std::ostream& err);
 int ipam_check(api::Datastore& datastore, std::ostream& out, std::ostream& err);
-int ipam_release(api::Datastore& datastore, const std::string& ip, std::ostream& out,
-                 std::ostream& err);
+// Releases one address (--ip), or everything under a handle (--handle), e.g. a handle that
+// `ipam check` reports as holding nothing after a crash.
+int ipam_release(api::Datastore& datastore, const std::string& ip, const std::string& handle,
+                 std::ostream& out, std::ostream& err);
 
 }  // namespace tabby::ctl

@@ -297,7 +297,9 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
   ipam_show_command->add_option("--ip", ip, "show who holds this address");
   auto* ipam_check_command = ipam->add_subcommand("check", "Look for leaks and inconsistencies");
   auto* ipam_release_command = ipam->add_subcommand("release", "Release an address");
-  ipam_release_command->add_option("--ip", ip, "the address to release")->required();
+  std::string handle;
+  ipam_release_command->add_option("--ip", ip, "the address to release");
+  ipam_release_command->add_option("--handle", handle, "release everything under this IPAM handle");
   auto* node = app.add_subcommand("node", "Node operations (status)");
   node->allow_extras();
 
@@ -337,7 +339,8 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
     if (ipam_show_command->parsed())
       return ipam_show(*context.datastore, show_blocks, ip, out, err);
     if (ipam_check_command->parsed()) return ipam_check(*context.datastore, out, err);
-    if (ipam_release_command->parsed()) return ipam_release(*context.datastore, ip, out, err);
+    if (ipam_release_command->parsed())
+      return ipam_release(*context.datastore, ip, handle, out, err);
 
     if (create->parsed())
       write_resources(context, Verb::kCreate, parse_input(context, filename), skip_exists);

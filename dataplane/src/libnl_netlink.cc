@@ -373,6 +373,11 @@ Result<std::vector<LinkInfo>> LibnlNetlink::dump_links() {
 
 Status LibnlNetlink::add_link(const LinkSpec& spec) {
   const std::string what = fmt::format("create {} link {}", spec.kind, spec.name);
+  // libnl cuts names at IFNAMSIZ - 1 without a word: refuse instead of creating another name.
+  for (const std::string& name : {spec.name, spec.peer_name}) {
+    if (name.size() > IFNAMSIZ - 1)
+      return Error{fmt::format("{}: interface name \"{}\" is longer than 15", what, name)};
+  }
   LinkPtr link;
   if (spec.kind == "ipip") {
     link.reset(rtnl_link_ipip_alloc());

@@ -147,6 +147,46 @@ TEST_F(PodPluginTest, ChainedAfterAnotherPluginItUsesThePrevResultsAddresses) {
   EXPECT_EQ(node_->routes("10.99.0.7"), "");
 }
 
+TEST_F(PodPluginTest, AFailedAddLeavesNothingBehindAndARetrySucceeds) {
+  auto& pod = lab().add_pod("pod5");
+  const std::string config = R"({"cniVersion":"1.0.0","name":"k8s-pod-network","type":"tabby",)"
+                             R"("nodename":"node1","datastore_path":")" +
+                             database_ + R"(","ipam":{"type":"tabby-ipam"}})";
+  const auto add = [&](const std::string& netns) {
+    return node_->sh("printf '%s' '" + config +
+                     "' | CNI_COMMAND=ADD CNI_CONTAINERID=c5 CNI_NETNS=" + netns +
+                     " CNI_IFNAME=eth0 CNI_ARGS='K8S_POD_NAMESPACE=shop;K8S_POD_NAME=retry' " +
+                     TABBY_CNI_PLUGIN);
+  };
+  // A CNI_NETNS that is no network namespace: the ADD fails after IPAM ran.
+  const std::string not_a_netns = (lab().dir() / "not-a-netns").string();
+  node_->must("touch " + not_a_netns);
+  auto failed = add(not_a_netns);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(json::parse(failed.output).at("msg").get<std::string>(), HasSubstr("veth"))
+      << failed.output;
+  auto store = api::open_sqlite_datastore({.path = database_}).value();
+  EXPECT_TRUE(
+      store->get(api::handle_key("k8s-pod-network.c5")).is(api::DatastoreErrorKind::NotFound))
+      << "the failed ADD kept its address";
+  EXPECT_THAT(node_->must("ip -o link show"), ::testing::Not(HasSubstr("cali")));
+  auto retried = add("/run/netns/" + pod.name());
+  ASSERT_TRUE(retried.ok()) << retried.output;
+  EXPECT_TRUE(store->get(api::handle_key("k8s-pod-network.c5")).ok());
+}
+
+TEST_F(PodPluginTest, AnInterfaceNameTheKernelCannotTakeIsRefused) {
+  auto& pod = lab().add_pod("pod6");
+  const std::string script =
+      R"(printf '%s' '{"cniVersion":"1.0.0","name":"n","type":"tabby","nodename":"n1"}' | )"
+      "CNI_COMMAND=ADD CNI_CONTAINERID=c6 CNI_NETNS=/run/netns/" +
+      pod.name() + " CNI_IFNAME=eth0123456789abc " + TABBY_CNI_PLUGIN;
+  auto result = node_->sh(script);
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(json::parse(result.output).at("code"), 4);
+  EXPECT_THAT(result.output, HasSubstr("CNI_IFNAME"));
+}
+
 TEST_F(PodPluginTest, ABadConfigIsACniErrorNamingTheField) {
   auto& pod = lab().add_pod("pod3");
   const std::string script =

@@ -288,6 +288,13 @@ TEST_F(TabbyctlTest, IpamCheckFindsWhatACrashLeavesBehind) {
   EXPECT_THAT(check.out, HasSubstr("handle orphan holds no allocated address"));
   EXPECT_THAT(check.out, HasSubstr("allocated to handle tunnel, which does not exist"));
   EXPECT_THAT(check.out, HasSubstr("found 2 problems"));
+  // What check found, release can mend.
+  Outcome released = run({"ipam", "release", "--handle", "orphan"});
+  EXPECT_EQ(released.status, 0) << released.err;
+  EXPECT_EQ(released.out, "Successfully released handle orphan\n");
+  EXPECT_THAT(run({"ipam", "check"}).out, HasSubstr("found 1 problems"));
+  EXPECT_EQ(run({"ipam", "release", "--handle", "orphan"}).status, 1);
+  EXPECT_EQ(run({"ipam", "release"}).status, 1);
 }
 
 TEST_F(TabbyctlTest, VersionAndTheVerbsThisBuildLacks) {

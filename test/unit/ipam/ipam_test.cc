@@ -290,6 +290,26 @@ TEST_F(IpamTest, AllocatingReleasesEmptyBlocksOfPoolsThatNoLongerSelectTheNode) 
   EXPECT_TRUE(datastore_->get(api::block_key(cidr)).is(api::DatastoreErrorKind::NotFound));
 }
 
+TEST_F(IpamTest, ThePerNodeBlockLimitStopsNewClaimsWithoutBorrowing) {
+  pool("p1", "10.244.0.0/25");  // two /26 blocks
+  ASSERT_TRUE(
+      datastore_
+          ->put(api::ipam_config_key(),
+                api::encode(api::IpamConfig{.strict_affinity = true, .max_blocks_per_host = 1}))
+          .ok());
+  Ipam ipam(*datastore_);
+  ASSERT_TRUE(ipam.auto_assign(request("n1", 64, "net.a")).ok());
+  auto more = ipam.auto_assign(request("n1", 1, "net.b"));
+  ASSERT_FALSE(more.ok());
+  EXPECT_THAT(more.error().message,
+              HasSubstr("cannot allocate new block due to per host block limit"));
+  // The request's own limit applies too.
+  pool("p2", "10.245.0.0/24");
+  auto limited = request("n2", 65, "net.c");
+  limited.max_blocks_per_host = 1;
+  EXPECT_THAT(ipam.auto_assign(limited).error().message, HasSubstr("per host block limit"));
+}
+
 TEST(CandidateBlocksTest, StartFromTheNodeNameAndVisitEveryBlockOnce) {
   const auto pool = *IpPrefix::parse("10.244.0.0/24");
   const auto blocks = candidate_blocks(pool, 26, "node1");
