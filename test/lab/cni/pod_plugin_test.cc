@@ -175,6 +175,34 @@ TEST_F(PodPluginTest, AFailedAddLeavesNothingBehindAndARetrySucceeds) {
   EXPECT_TRUE(store->get(api::handle_key("k8s-pod-network.c5")).ok());
 }
 
+TEST_F(PodPluginTest, TwoHundredAddDelCyclesLeaveNothingBehind) {
+  auto& pod = lab().add_pod("pod7");
+  const std::string before_links = node_->must("ip -o link show | wc -l");
+  const std::string before_routes = node_->must("ip -o route show | wc -l");
+  for (int cycle = 0; cycle < 200; ++cycle) {
+    const std::string id = "cycle" + std::to_string(cycle);
+    auto added = cni("ADD", pod, id, "churn");
+    ASSERT_TRUE(added.ok()) << "cycle " << cycle << ": " << added.output;
+    auto deleted = cni("DEL", pod, id, "churn");
+    ASSERT_TRUE(deleted.ok()) << "cycle " << cycle << ": " << deleted.output;
+  }
+  EXPECT_EQ(node_->must("ip -o link show | wc -l"), before_links) << "a veth was left behind";
+  EXPECT_EQ(node_->must("ip -o route show | wc -l"), before_routes) << "a route was left behind";
+  EXPECT_EQ(pod.must("ip -o addr show | grep -c 10.244. || true"), "0\n")
+      << "an address was left in the pod";
+  auto store = api::open_sqlite_datastore({.path = database_}).value();
+  EXPECT_TRUE(store->list("/calico/ipam/v2/handle/").value().entries.empty())
+      << "a handle was left behind";
+  EXPECT_TRUE(
+      store->list(api::resource_prefix(api::Kind::kWorkloadEndpoint)).value().entries.empty());
+  for (const auto& entry : store->list(api::block_prefix(IpFamily::kV4)).value().entries) {
+    auto block = api::decode_block(entry.key, entry.value).value();
+    EXPECT_TRUE(std::none_of(block.allocations.begin(), block.allocations.end(),
+                             [](const auto& slot) { return slot.has_value(); }))
+        << "an allocation was left in " << entry.key;
+  }
+}
+
 TEST_F(PodPluginTest, AnInterfaceNameTheKernelCannotTakeIsRefused) {
   auto& pod = lab().add_pod("pod6");
   const std::string script =

@@ -14,6 +14,7 @@
 #include "tabby/api/resource_store.h"
 #include "tabby/api/sqlite_datastore.h"
 #include "tabby/ipam/block_operations.h"
+#include "tabby/ipam/ipam_inspect.h"
 
 namespace tabby::ipam {
 namespace {
@@ -75,6 +76,15 @@ TEST(IpamProcessesTest, FiftyPodsOnEachOfFiveNodesAtOnce) {
   }
   EXPECT_EQ(datastore->list("/calico/ipam/v2/handle/")->entries.size(),
             static_cast<std::size_t>(kNodes * kPods));
+  // And ipam check agrees: nothing leaked or inconsistent (the workers' pods have no
+  // WorkloadEndpoints, so only their structural consistency is judged here).
+  auto report = check_ipam(*datastore);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->allocations, static_cast<std::size_t>(kNodes * kPods));
+  for (const auto& problem : report->problems) {
+    EXPECT_THAT(problem.description, ::testing::HasSubstr("(leaked)"))
+        << "inconsistent after the storm";
+  }
   datastore.reset();
   for (const char* suffix : {"", "-wal", "-shm"})
     std::filesystem::remove(path.string() + suffix);
