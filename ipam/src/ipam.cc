@@ -459,6 +459,18 @@ Status Ipam::assign_ip(const IpAddress& address, const std::string& handle_id,
                ": max retries hit - excessive concurrent IPAM requests"};
 }
 
+api::DatastoreResult<api::Revision> Ipam::write_back(const std::string& key,
+                                                     const AllocationBlock& block,
+                                                     api::Revision revision) {
+  // An empty block without an owner goes (Calico keeps empty blocks only while affine).
+  if (is_empty(block) && !block.affinity) {
+    auto removed = datastore_.remove(key, revision);
+    if (!removed) return removed.error();
+    return removed->revision;
+  }
+  return datastore_.update(key, api::encode(block), revision);
+}
+
 Result<bool> Ipam::pool_selects(const IpPrefix& block, const std::string& node) {
   api::ResourceStore store(datastore_);
   auto resource = store.get(api::Kind::kNode, "", node);
@@ -496,15 +508,8 @@ Status Ipam::release_affinity(const std::string& node, const IpPrefix& cidr, boo
         affinity_key,
         api::encode(api::BlockAffinity{.state = api::AffinityState::kPendingDeletion}));
     if (!pending) return error_of(pending.error());
-    api::DatastoreResult<api::Revision> written = api::Revision{0};
-    if (is_empty(*block)) {
-      auto removed = datastore_.remove(block_key, stored->revision);
-      written = removed ? api::DatastoreResult<api::Revision>(removed->revision)
-                        : api::DatastoreResult<api::Revision>(removed.error());
-    } else {
-      block->affinity.reset();
-      written = datastore_.update(block_key, api::encode(*block), stored->revision);
-    }
+    block->affinity.reset();
+    auto written = write_back(block_key, *block, stored->revision);
     if (written) break;
     if (!written.is(DatastoreErrorKind::Conflict)) return error_of(written.error());
     back_off(attempt);
@@ -536,15 +541,8 @@ Status Ipam::release_in_blocks(const std::map<IpPrefix, std::vector<IpAddress>>&
         done = true;
         break;
       }
-      // An empty block without an affinity goes; one that still has an owner stays.
       const bool drop = is_empty(*block) && !block->affinity;
-      auto written =
-          drop ? api::DatastoreResult<api::Revision>([&]() -> api::DatastoreResult<api::Revision> {
-            auto removed = datastore_.remove(key, stored->revision);
-            if (!removed) return removed.error();
-            return removed->revision;
-          }())
-               : datastore_.update(key, api::encode(*block), stored->revision);
+      auto written = write_back(key, *block, stored->revision);
       if (written) {
         not_allocated.insert(not_allocated.end(), released.not_allocated.begin(),
                              released.not_allocated.end());
@@ -615,7 +613,7 @@ Status Ipam::release_by_handle(const std::string& handle_id) {
   if (!stored) return error_of(stored.error());
   auto handle = api::decode_handle(key, stored->value);
   if (!handle) return handle.error();
-  for (const auto& [cidr_text, count] : handle->block) {
+  for (const auto& [cidr_text, held] : handle->block) {
     auto cidr = IpPrefix::parse(cidr_text);
     if (!cidr) continue;
     const std::string block_key = api::block_key(*cidr);
@@ -627,19 +625,11 @@ Status Ipam::release_by_handle(const std::string& handle_id) {
       if (!block) return block.error();
       BlockRelease released = release_handle(*block, handle_id);
       if (released.released.empty()) break;
-      api::DatastoreResult<api::Revision> written = api::Revision{0};
-      if (is_empty(*block) && !block->affinity) {
-        auto removed = datastore_.remove(block_key, block_stored->revision);
-        written = removed ? api::DatastoreResult<api::Revision>(removed->revision)
-                          : api::DatastoreResult<api::Revision>(removed.error());
-      } else {
-        written = datastore_.update(block_key, api::encode(*block), block_stored->revision);
-      }
+      auto written = write_back(block_key, *block, block_stored->revision);
       if (written) break;
       if (!written.is(DatastoreErrorKind::Conflict)) return error_of(written.error());
       back_off(attempt);
     }
-    (void)count;
   }
   // The handle goes once nothing is held under it.
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {

@@ -65,13 +65,22 @@ class TabbyctlTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  std::optional<std::string> lookup(std::string_view name) const {
+    auto it = env_.find(std::string(name));
+    return it == env_.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  // The datastore tabbyctl uses, for set-up behind its back.
+  std::unique_ptr<api::Datastore> open_store() const {
+    return api::open_datastore(*api::datastore_config_from_env(
+                                   [this](std::string_view name) { return lookup(name); }))
+        .value();
+  }
+
   Outcome run(std::vector<std::string> args, const std::string& stdin_text = "") {
     std::istringstream in(stdin_text);
     std::ostringstream out, err;
-    const int status = run_tabbyctl(args, in, out, err, [this](std::string_view name) {
-      auto it = env_.find(std::string(name));
-      return it == env_.end() ? std::nullopt : std::optional<std::string>(it->second);
-    });
+    const int status =
+        run_tabbyctl(args, in, out, err, [this](std::string_view name) { return lookup(name); });
     return {status, out.str(), err.str()};
   }
   std::string file(const std::string& name, const std::string& content) {
@@ -218,11 +227,7 @@ TEST_F(TabbyctlTest, IpamShowCheckAndRelease) {
             0);
   std::vector<IpAddress> addresses;
   {
-    auto datastore =
-        api::open_datastore(*api::datastore_config_from_env([this](std::string_view name) {
-          auto it = env_.find(std::string(name));
-          return it == env_.end() ? std::nullopt : std::optional<std::string>(it->second);
-        })).value();
+    auto datastore = open_store();
     ipam::Ipam ipam(*datastore);
     ipam::AutoAssignRequest request;
     request.node = "n1";
@@ -270,11 +275,7 @@ TEST_F(TabbyctlTest, IpamCheckFindsWhatACrashLeavesBehind) {
                 "spec: {cidr: 10.244.0.0/24}\n")
                 .status,
             0);
-  auto datastore =
-      api::open_datastore(*api::datastore_config_from_env([this](std::string_view name) {
-        auto it = env_.find(std::string(name));
-        return it == env_.end() ? std::nullopt : std::optional<std::string>(it->second);
-      })).value();
+  auto datastore = open_store();
   ipam::Ipam ipam(*datastore);
   ipam::AutoAssignRequest request;
   request.node = "n1";

@@ -86,6 +86,11 @@ class Ipam {
   Result<bool> claim_block(const std::string& node, const IpPrefix& cidr);
   // Whether an enabled pool holding the block selects the node (by its Node's labels).
   Result<bool> pool_selects(const IpPrefix& block, const std::string& node);
+  // Compare-and-swaps a changed block back at `revision`, deleting it instead when it is empty
+  // and has no owner.
+  api::DatastoreResult<api::Revision> write_back(const std::string& key,
+                                                 const api::AllocationBlock& block,
+                                                 api::Revision revision);
   Status change_handle(const std::string& handle_id, const IpPrefix& block, int delta);
   Status release_in_blocks(const std::map<IpPrefix, std::vector<IpAddress>>& by_block,
                            std::vector<IpAddress>& not_allocated);
