@@ -1,6 +1,7 @@
 #include "tabby/lab/daemons.h"
 
 #include <grp.h>
+#include <signal.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -36,6 +37,10 @@ void Daemon::spawn(const std::string& process, const std::vector<std::string>& a
   std::vector<std::string> full = {"ip", "netns", "exec", netns_.name()};
   full.insert(full.end(), argv.begin(), argv.end());
   processes_.emplace_back(process, spawn_background(full, dir_ / (process + ".log")));
+}
+
+void Daemon::signal_all(int signal) const {
+  for (const auto& [process, pid] : processes_) ::kill(pid, signal);
 }
 
 bool Daemon::running() const {
@@ -229,6 +234,25 @@ CommandResult Etcd::etcdctl(const std::vector<std::string>& args) const {
                                    "--command-timeout=5s"};
   argv.insert(argv.end(), args.begin(), args.end());
   return netns().exec(argv, 20s);
+}
+
+Process::Process(const Netns& ns, std::string name, fs::path dir, std::vector<std::string> argv,
+                 std::vector<std::string> environment)
+    : Daemon(ns, std::move(name), std::move(dir)) {
+  command_ = {"env"};
+  command_.insert(command_.end(), environment.begin(), environment.end());
+  command_.insert(command_.end(), argv.begin(), argv.end());
+  spawn(this->name(), command_);
+}
+
+void Process::wait_until(const std::function<bool()>& ready, std::string_view what,
+                         std::chrono::milliseconds timeout) {
+  wait_ready(ready, what, timeout);
+}
+
+void Process::restart() {
+  stop();
+  spawn(name(), command_);
 }
 
 }  // namespace tabby::lab

@@ -222,6 +222,12 @@ Etcd& Lab::start_etcd(const Netns& ns, std::string_view name, std::string_view c
   return start_daemon<Etcd>(ns, std::string(name), daemon_dir(name), client_address, extra_args);
 }
 
+Process& Lab::start_process(const Netns& ns, std::string_view name,
+                           const std::vector<std::string>& argv,
+                           const std::vector<std::string>& environment) {
+  return start_daemon<Process>(ns, std::string(name), daemon_dir(name), argv, environment);
+}
+
 std::vector<std::string> Lab::namespace_names() const {
   std::vector<std::string> names;
   for (const auto& ns : namespaces_)

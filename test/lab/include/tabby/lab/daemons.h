@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +41,8 @@ class Daemon {
 
   static void require_program(const std::string& program, std::string_view debian_package);
   void write_file(const std::string& filename, std::string_view content) const;
+  // Sends `signal` to every process of the daemon (SIGSTOP/SIGCONT to freeze and thaw it).
+  void signal_all(int signal) const;
   // Starts argv inside the namespace; output goes to <dir>/<process>.log.
   void spawn(const std::string& process, const std::vector<std::string>& argv);
   // Waits for `ready`; if it never holds or a process dies first, stops the daemon and
@@ -94,6 +97,22 @@ class Etcd final : public Daemon {
 
  private:
   std::string client_url_;
+};
+
+// Any program the test runs in a namespace as a long-lived process (tabby-node, the
+// bgp-peer driver): started with its environment, stopped with SIGTERM (then SIGKILL) when
+// the lab goes; restart() stops and starts it again with the same command.
+class Process final : public Daemon {
+ public:
+  Process(const Netns& ns, std::string name, std::filesystem::path dir,
+          std::vector<std::string> argv, std::vector<std::string> environment);
+  void restart();
+  // Waits until `ready` holds (LabError with the log if it never does or the process dies).
+  void wait_until(const std::function<bool()>& ready, std::string_view what,
+                  std::chrono::milliseconds timeout = 20s);
+
+ private:
+  std::vector<std::string> command_;
 };
 
 }  // namespace tabby::lab

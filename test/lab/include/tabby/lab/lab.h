@@ -22,6 +22,7 @@ class Bird;
 class Frr;
 class Gobgp;
 class Etcd;
+class Process;
 
 class Netns {
  public:
@@ -102,6 +103,10 @@ class Lab : private EmergencyTeardown {
   Etcd& start_etcd(const Netns& ns, std::string_view name, std::string_view client_address,
                    const std::vector<std::string>& extra_args = {});
 
+  // A long-lived program in `ns` with extra environment ("NAME=value"); see Process.
+  Process& start_process(const Netns& ns, std::string_view name,
+                         const std::vector<std::string>& argv,
+                         const std::vector<std::string>& environment = {});
   // Names of every namespace this lab made (fabric included), oldest first.
   std::vector<std::string> namespace_names() const;
   // Removes everything now; the destructor calls it. Safe to call twice.

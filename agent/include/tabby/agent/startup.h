@@ -1,0 +1,119 @@
+#pragma once
+// calico-node's start-up, in Calico's order (calico-node.md §1.3): wait for the datastore,
+// work out the node's addresses (and refuse one another node already uses), write or merge
+// the Node resource, create the default IP pools when no pool of a family exists, create the
+// default cluster objects, allocate the tunnel addresses. Everything here talks only to the
+// Datastore interface; what it needs from the host (autodetection, host addresses, sleeping)
+// comes in through StartupHost, so tests run it on the in-memory datastore.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tabby/api/datastore.h"
+#include "tabby/api/resource.h"
+#include "tabby/common/ip.h"
+#include "tabby/common/result.h"
+
+namespace tabby::agent {
+
+enum class NetworkingBackend { kBird, kVxlan, kNone };
+
+// How one family's node address is chosen: the IP / IP6 variable.
+struct AddressSetting {
+  enum class Mode { kUnset, kAutodetect, kNone, kExplicit };
+  Mode mode = Mode::kUnset;
+  // kExplicit: the address as written; prefix_given says whether it carried a /len (without
+  // one, Calico looks the prefix length up on the host's interfaces).
+  std::optional<IpPrefix> value;
+  bool prefix_given = false;
+};
+
+// One family's default pool: the CALICO_IPVxPOOL_* variables, already validated.
+struct DefaultPoolSetting {
+  bool disabled = false;               // CIDR "none"
+  std::optional<IpPrefix> cidr;        // unset: Calico's default for the family
+  int block_size = 0;                  // 0: the family's default (26 / 122)
+  std::string ipip_mode = "Never";     // Always | CrossSubnet | Never
+  std::string vxlan_mode = "Never";    // Always | CrossSubnet | Never
+  std::optional<bool> nat_outgoing;    // unset: true for IPv4, false for IPv6
+  std::string node_selector;           // empty: all()
+  bool disable_bgp_export = false;
+};
+
+struct StartupSettings {
+  std::string node_name;
+  NetworkingBackend backend = NetworkingBackend::kBird;
+  AddressSetting ipv4{.mode = AddressSetting::Mode::kAutodetect};
+  AddressSetting ipv6;
+  std::optional<std::uint32_t> as_number;  // AS
+  bool wait_for_datastore = false;         // WAIT_FOR_DATASTORE=true
+  bool disable_node_ip_check = false;      // DISABLE_NODE_IP_CHECK=true
+  bool no_default_pools = false;           // NO_DEFAULT_POOLS=true
+  bool ipv6_supported = true;              // FELIX_IPV6SUPPORT and the kernel
+  bool etcd_datastore = false;             // etcd gets FelixConfiguration node.<name>
+  DefaultPoolSetting ipv4_pool;
+  DefaultPoolSetting ipv6_pool;
+};
+
+// A host interface with its addresses (prefix length kept), as Node.spec.interfaces lists.
+struct HostInterface {
+  std::string name;
+  std::vector<IpPrefix> addresses;
+};
+
+// What start-up needs from the machine it runs on.
+struct StartupHost {
+  // Runs IP_AUTODETECTION_METHOD / IP6_AUTODETECTION_METHOD for the family.
+  std::function<Result<IpPrefix>(IpFamily)> autodetect;
+  // Every interface's addresses (no exclusions): the prefix of an explicit IP, the default
+  // pool's fallback and the "address is not on this host" warning.
+  std::vector<HostInterface> all_interfaces;
+  // The interfaces outside Calico's default exclusions: Node.spec.interfaces.
+  std::vector<HostInterface> node_interfaces;
+  std::function<void(std::chrono::milliseconds)> sleep;
+  // Random bytes for the IPv6 default pool's ULA /48.
+  std::function<std::uint8_t()> random_byte;
+};
+
+struct StartupOutcome {
+  api::Resource node;                        // as stored
+  std::vector<std::string> created_pools;    // names of the pools this start created
+  std::optional<IpAddress> ipip_tunnel_address;
+  std::optional<IpAddress> vxlan_tunnel_address;
+  std::optional<IpAddress> vxlan_v6_tunnel_address;
+};
+
+// WAIT_FOR_DATASTORE: reads this node's Node until the datastore answers (any answer but
+// Unavailable), sleeping 1 s between tries; gives up after `attempts` tries (0: never).
+Status wait_for_datastore(api::Datastore& datastore, const std::string& node_name,
+                          const StartupHost& host, int attempts = 0);
+
+// Steps 6-11: the Node as it should be stored, written when it changed. Fails (the agent
+// stops) on an autodetection failure with no previous address, on an address another node
+// uses, and when no address of either family is left (backend other than none).
+Result<api::Resource> configure_node(api::Datastore& datastore, const StartupSettings& settings,
+                                     const StartupHost& host);
+
+// §1.6: the default pools for families that have no pool at all. Returns the names created.
+Result<std::vector<std::string>> ensure_default_pools(api::Datastore& datastore,
+                                                      const StartupSettings& settings,
+                                                      const StartupHost& host);
+
+// §1.7: BGPConfiguration and FelixConfiguration "default" (and FelixConfiguration
+// node.<name> on etcd), created when missing; a racing node's copy is left alone.
+Status ensure_default_objects(api::Datastore& datastore, const StartupSettings& settings);
+
+// The whole sequence, in Calico's order, ending with the tunnel addresses (§3.11).
+Result<StartupOutcome> run_startup(api::Datastore& datastore, const StartupSettings& settings,
+                                   const StartupHost& host);
+
+// Calico's IPv4 default pool: 192.168.0.0/16 unless a host address falls inside it, then the
+// first of 172.16.0.0/16 ... 172.31.0.0/16 free of host addresses (192.168.0.0/16 again if
+// all clash).
+IpPrefix default_ipv4_pool_cidr(const std::vector<HostInterface>& interfaces);
+
+}  // namespace tabby::agent

@@ -1,0 +1,214 @@
+#include "cluster.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace tabby::e2e {
+namespace {
+
+using lab::CommandResult;
+using lab::LabError;
+
+constexpr const char* kTorAddress = "10.0.0.1";
+constexpr int kTorAs = 65000;
+constexpr int kClusterAs = 64512;
+
+std::string frr_tor_config(const std::string& router_id) {
+  return "frr defaults datacenter\n"
+         "hostname tor\n"
+         "log stdout informational\n"
+         "router bgp " + std::to_string(kTorAs) + "\n"
+         " bgp router-id " + router_id + "\n"
+         " no bgp ebgp-requires-policy\n"
+         " neighbor nodes peer-group\n"
+         " neighbor nodes remote-as " + std::to_string(kClusterAs) + "\n"
+         " bgp listen range 10.0.0.0/24 peer-group nodes\n"
+         " address-family ipv4 unicast\n"
+         "  neighbor nodes activate\n"
+         " exit-address-family\n";
+}
+
+}  // namespace
+
+Cluster::Cluster(lab::Lab& lab, ClusterSpec spec, Binaries binaries, std::ostream& log)
+    : lab_(lab), spec_(std::move(spec)), binaries_(std::move(binaries)), log_(log) {
+  if (spec_.encapsulation == Encapsulation::kVxlan) spec_.top_of_rack = false;
+}
+
+std::string Cluster::datastore_path() const { return (lab_.dir() / "datastore.db").string(); }
+
+std::string Cluster::status_socket(int node) const {
+  return (lab_.dir() / (node_name(node) + "-status.sock")).string();
+}
+
+void Cluster::start() {
+  auto& rack = lab_.add_segment("rack");
+  tor_ = &lab_.add_router("tor");
+  lab_.attach(*tor_, "eth0", rack, {.address = std::string(kTorAddress) + "/24"});
+  for (int i = 1; i <= spec_.nodes; ++i) {
+    auto& node = lab_.add_node(node_name(i));
+    lab_.attach(node, "eth0", rack, {.address = node_address(i) + "/24", .gateway = kTorAddress});
+    nodes_.push_back(&node);
+  }
+  log_ << "built the rack: ToR " << kTorAddress << ", " << spec_.nodes
+       << " nodes on 10.0.0.0/24\n";
+  if (spec_.top_of_rack) {
+    tor_router_ = &lab_.start_frr(*tor_, "tor", frr_tor_config(kTorAddress));
+    log_ << "started FRR on the ToR (AS " << kTorAs << ", listening for the nodes)\n";
+  }
+  write_resources();
+  for (int i = 1; i <= spec_.nodes; ++i) {
+    agents_.push_back(&lab_.start_process(node(i), node_name(i) + "-agent",
+                                          {binaries_.node_agent}, agent_environment(i)));
+  }
+  for (int i = 1; i <= spec_.nodes; ++i) wait_ready(i);
+  log_ << "every agent is ready\n";
+}
+
+void Cluster::write_resources() {
+  std::ostringstream yaml;
+  yaml << "apiVersion: projectcalico.org/v3\nkind: BGPConfiguration\n"
+          "metadata: {name: default}\nspec:\n  asNumber: "
+       << kClusterAs << "\n  nodeToNodeMeshEnabled: " << (spec_.route_reflector ? "false" : "true")
+       << "\n";
+  if (spec_.top_of_rack) {
+    yaml << "---\napiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: {name: tor}\n"
+            "spec: {peerIP: "
+         << kTorAddress << ", asNumber: " << kTorAs << "}\n";
+  }
+  if (spec_.route_reflector) {
+    // Node 1 is the reflector, as a Calico user makes one: a cluster ID and a label, and a
+    // BGPPeer that has every node peer with the labelled ones.
+    yaml << "---\napiVersion: projectcalico.org/v3\nkind: Node\n"
+            "metadata: {name: "
+         << node_name(1) << ", labels: {route-reflector: 'true'}}\n"
+         << "spec: {bgp: {ipv4Address: " << node_address(1)
+         << "/24, routeReflectorClusterID: 224.0.0.1}}\n"
+         << "---\napiVersion: projectcalico.org/v3\nkind: BGPPeer\n"
+            "metadata: {name: peer-with-route-reflectors}\n"
+            "spec: {nodeSelector: all(), peerSelector: route-reflector == 'true'}\n";
+  }
+  const auto file = lab_.dir() / "cluster.yaml";
+  std::ofstream(file) << yaml.str();
+  CommandResult applied = tabbyctl({"apply", "-f", file.string()});
+  if (!applied.ok()) throw LabError("tabbyctl apply failed: " + applied.output);
+  log_ << "tabbyctl apply -f cluster.yaml: " << applied.output;
+}
+
+std::vector<std::string> Cluster::agent_environment(int node) const {
+  const bool vxlan = spec_.encapsulation == Encapsulation::kVxlan;
+  return {
+      "NODENAME=" + node_name(node),
+      "IP=autodetect",
+      "IP_AUTODETECTION_METHOD=interface=eth0",
+      "CALICO_IPV4POOL_CIDR=" + spec_.pool_cidr,
+      std::string("CALICO_IPV4POOL_IPIP=") +
+          (spec_.encapsulation == Encapsulation::kIpip ? "Always" : "Never"),
+      std::string("CALICO_IPV4POOL_VXLAN=") + (vxlan ? "Always" : "Never"),
+      std::string("CALICO_NETWORKING_BACKEND=") + (vxlan ? "vxlan" : "bird"),
+      "DATASTORE_TYPE=sqlite",
+      "TABBY_DATASTORE_PATH=" + datastore_path(),
+      "TABBY_STATUS_SOCKET=" + status_socket(node),
+      "FELIX_HEALTHENABLED=true",
+      "FELIX_IPV6SUPPORT=false",
+      "FELIX_LOGSEVERITYSCREEN=Info",
+  };
+}
+
+void Cluster::wait_ready(int i) {
+  // calico-node's readiness probe: /readiness on :9099 answers 200 once the datastore and
+  // the dataplane are in sync and every configured BGP peer is Established.
+  agents_.at(i - 1)->wait_until(
+      [&] {
+        return node(i)
+            .sh("exec 3<>/dev/tcp/127.0.0.1/9099 && printf 'GET /readiness HTTP/1.0\\r\\n\\r\\n' "
+                ">&3 && head -1 <&3 | grep -q ' 200 '",
+                5s)
+            .ok();
+      },
+      "ready (/readiness on :9099 answering 200)", 60s);
+}
+
+std::string Cluster::cni_config(int node) const {
+  const int mtu = spec_.encapsulation == Encapsulation::kIpip    ? 1480
+                  : spec_.encapsulation == Encapsulation::kVxlan ? 1450
+                                                                 : 1500;
+  return R"({"cniVersion":"1.0.0","name":"k8s-pod-network","type":"tabby","nodename":")" +
+         node_name(node) + R"(","mtu":)" + std::to_string(mtu) +
+         R"(,"datastore_type":"sqlite","datastore_path":")" + datastore_path() +
+         R"(","ipam":{"type":"tabby-ipam"}})";
+}
+
+void Cluster::add_pods() {
+  for (int i = 1; i <= spec_.nodes; ++i) {
+    for (int k = 1; k <= spec_.pods_per_node; ++k) {
+      Pod pod{.name = "pod-" + std::to_string(i) + "-" + std::to_string(k), .node = i};
+      pod.netns = &lab_.add_pod(pod.name);
+      const std::string script =
+          "printf '%s' '" + cni_config(i) + "' | CNI_COMMAND=ADD CNI_CONTAINERID=" + pod.name +
+          " CNI_NETNS=/run/netns/" + pod.netns->name() +
+          " CNI_IFNAME=eth0 CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=" +
+          pod.name + "' CNI_PATH=" + binaries_.cni_dir + " " + binaries_.cni_dir + "/tabby";
+      CommandResult added = node(i).sh(script);
+      if (!added.ok()) throw LabError("CNI ADD of " + pod.name + " failed: " + added.output);
+      const auto at = added.output.find("\"address\"");
+      const auto open = added.output.find('"', added.output.find(':', at) + 1);
+      const auto slash = added.output.find('/', open);
+      if (at == std::string::npos || open == std::string::npos || slash == std::string::npos)
+        throw LabError("CNI ADD of " + pod.name + " printed no address: " + added.output);
+      pod.address = added.output.substr(open + 1, slash - open - 1);
+      log_ << "CNI ADD " << pod.name << " on " << node_name(i) << ": " << pod.address << "\n";
+      pods_.push_back(pod);
+    }
+  }
+}
+
+std::vector<std::string> Cluster::ping_all(int count) const {
+  std::vector<std::string> failures;
+  for (const Pod& from : pods_) {
+    for (const Pod& to : pods_) {
+      if (&from == &to) continue;
+      if (!from.netns->ping(to.address, count)) failures.push_back(from.name + " -> " + to.address);
+    }
+  }
+  return failures;
+}
+
+CommandResult Cluster::tabbyctl(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {"env", "DATASTORE_TYPE=sqlite",
+                                   "TABBY_DATASTORE_PATH=" + datastore_path(), binaries_.tabbyctl};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return lab::run_command(argv);
+}
+
+std::string Cluster::node_status(int i) const {
+  return lab::run_command({"env", "TABBY_STATUS_SOCKET=" + status_socket(i), binaries_.tabbyctl,
+                           "node", "status"})
+      .output;
+}
+
+bool Cluster::all_peers_established(int i) const {
+  const std::string status = node_status(i);
+  int rows = 0;
+  std::istringstream lines(status);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("| ", 0) != 0 || line.find("PEER ADDRESS") != std::string::npos) continue;
+    ++rows;
+    if (line.find("Established") == std::string::npos) return false;
+  }
+  return rows > 0;
+}
+
+void Cluster::stop_agent(int i) { agents_.at(i - 1)->stop(); }
+
+void Cluster::start_agent(int i) {
+  agents_.at(i - 1)->restart();
+  wait_ready(i);
+}
+
+void Cluster::restart_agent(int i) {
+  agents_.at(i - 1)->restart();
+  wait_ready(i);
+}
+
+}  // namespace tabby::e2e

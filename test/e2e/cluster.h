@@ -1,0 +1,90 @@
+#pragma once
+// A tabby cluster in network namespaces: the main job of the README and the end-to-end lab
+// tests. Nodes on one rack segment behind an FRR top-of-rack router, one tabby-node agent
+// per node on a shared embedded (SQLite) datastore, pods wired through the tabby CNI plugin
+// exactly as a container runtime invokes it, and the checks a user would make: every pod
+// pings every other, `tabbyctl node status` shows the peers Established.
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "tabby/lab/daemons.h"
+#include "tabby/lab/lab.h"
+
+namespace tabby::e2e {
+
+enum class Encapsulation { kNone, kIpip, kVxlan };
+
+struct ClusterSpec {
+  int nodes = 3;
+  int pods_per_node = 2;
+  Encapsulation encapsulation = Encapsulation::kNone;
+  bool route_reflector = false;  // node 1 reflects, no mesh
+  bool top_of_rack = true;       // FRR peered with every node (not with the VXLAN backend)
+  std::string pool_cidr = "10.244.0.0/16";
+};
+
+// Where the programs under test are.
+struct Binaries {
+  std::string node_agent;   // tabby-node
+  std::string tabbyctl;
+  std::string cni_dir;      // holds tabby and tabby-ipam
+};
+
+struct Pod {
+  std::string name;
+  int node = 0;  // 1-based
+  lab::Netns* netns = nullptr;
+  std::string address;
+};
+
+class Cluster {
+ public:
+  Cluster(lab::Lab& lab, ClusterSpec spec, Binaries binaries, std::ostream& log);
+
+  // Builds the topology, starts the ToR, writes the cluster resources and starts the agents;
+  // returns when every agent reports ready (LabError with its log otherwise).
+  void start();
+  // Creates the pods through the CNI plugin (ADD), as a runtime does.
+  void add_pods();
+  // Every ordered pair of pods; returns the failures ("pod-1-1 -> 10.244.x.y").
+  std::vector<std::string> ping_all(int count = 1) const;
+  // `tabbyctl node status` on node i (1-based): output and whether every peer is up.
+  std::string node_status(int node) const;
+  bool all_peers_established(int node) const;
+  // Stops node i's agent with SIGTERM and starts it again.
+  void restart_agent(int node);
+  void stop_agent(int node);
+  void start_agent(int node);
+  // Runs `tabbyctl` with the cluster's datastore.
+  lab::CommandResult tabbyctl(const std::vector<std::string>& args) const;
+
+  const std::vector<Pod>& pods() const { return pods_; }
+  lab::Netns& node(int i) const { return *nodes_.at(i - 1); }
+  lab::Netns& tor() const { return *tor_; }
+  lab::Frr* tor_router() const { return tor_router_; }
+  std::string node_name(int i) const { return "node" + std::to_string(i); }
+  std::string node_address(int i) const { return "10.0.0." + std::to_string(10 + i); }
+  std::string datastore_path() const;
+  std::string status_socket(int node) const;
+
+ private:
+  void write_resources();
+  std::vector<std::string> agent_environment(int node) const;
+  void wait_ready(int node);
+  std::string cni_config(int node) const;
+
+  lab::Lab& lab_;
+  ClusterSpec spec_;
+  Binaries binaries_;
+  std::ostream& log_;
+  std::vector<lab::Netns*> nodes_;
+  std::vector<lab::Process*> agents_;
+  lab::Netns* tor_ = nullptr;
+  lab::Frr* tor_router_ = nullptr;
+  std::vector<Pod> pods_;
+};
+
+}  // namespace tabby::e2e

@@ -1,0 +1,231 @@
+// calico-node's start-up sequence on the in-memory datastore: addresses, conflicts, the Node
+// resource, default pools and objects, tunnel addresses.
+
+#include "tabby/agent/startup.h"
+
+#include <gmock/gmock.h>
+
+#include "tabby/api/codec.h"
+#include "tabby/api/datastore_memory.h"
+#include "tabby/api/resource_store.h"
+#include "tabby/api/views.h"
+
+namespace tabby::agent {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Mode = AddressSetting::Mode;
+
+IpPrefix prefix(const char* text) { return *IpPrefix::parse_interface(text); }
+
+class StartupTest : public ::testing::Test {
+ protected:
+  StartupTest() : memory_(api::make_memory_store()), datastore_(api::open_memory_datastore(memory_)) {
+    settings_.node_name = "node-a";
+    host_.all_interfaces = {{"lo", {prefix("127.0.0.1/8")}},
+                            {"eth0", {prefix("10.0.0.5/24"), prefix("fd00::5/64")}}};
+    host_.node_interfaces = {{"eth0", {prefix("10.0.0.5/24"), prefix("fd00::5/64")}}};
+    host_.autodetect = [this](IpFamily family) -> Result<IpPrefix> {
+      ++autodetections_;
+      if (family == IpFamily::kV4 && detected_v4_) return *detected_v4_;
+      if (family == IpFamily::kV6 && detected_v6_) return *detected_v6_;
+      return Error{"no interface matches first-found"};
+    };
+    host_.sleep = [this](std::chrono::milliseconds) { ++sleeps_; };
+    host_.random_byte = [] { return std::uint8_t{0xab}; };
+  }
+
+  api::ResourceStore store() { return api::ResourceStore(*datastore_); }
+  void apply(const std::string& yaml) {
+    auto applied = store().apply(*api::parse_resource(yaml));
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+  }
+  api::Resource node(const std::string& name = "node-a") {
+    return store().get(api::Kind::kNode, "", name).value();
+  }
+  std::vector<std::string> pool_names() {
+    std::vector<std::string> names;
+    const api::ResourceList pools = store().list(api::Kind::kIPPool).value();
+    for (const auto& pool : pools.items)
+      names.push_back(pool.metadata.name + "=" + api::ip_pool_view(pool).cidr.to_string());
+    return names;
+  }
+
+  std::shared_ptr<api::MemoryStore> memory_;
+  std::unique_ptr<api::Datastore> datastore_;
+  StartupSettings settings_;
+  StartupHost host_;
+  std::optional<IpPrefix> detected_v4_ = prefix("10.0.0.5/24");
+  std::optional<IpPrefix> detected_v6_ = prefix("fd00::5/64");
+  int autodetections_ = 0;
+  int sleeps_ = 0;
+};
+
+TEST_F(StartupTest, AFirstStartDetectsTheAddressWritesTheNodeAndCreatesTheDefaults) {
+  auto outcome = run_startup(*datastore_, settings_, host_);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  const api::Resource stored = node();
+  EXPECT_EQ(stored.spec["bgp"]["ipv4Address"], "10.0.0.5/24");
+  EXPECT_FALSE(stored.spec["bgp"].contains("ipv6Address"));  // IP6 unset: never autodetected
+  EXPECT_EQ(stored.spec["interfaces"][0]["name"], "eth0");
+  EXPECT_EQ(stored.spec["interfaces"][0]["addresses"], api::Json::array({"10.0.0.5"}));
+  EXPECT_THAT(outcome->created_pools, ElementsAre("default-ipv4-ippool", "default-ipv6-ippool"));
+  EXPECT_THAT(pool_names(), ElementsAre("default-ipv4-ippool=192.168.0.0/16",
+                                        "default-ipv6-ippool=fdab:abab:abab::/48"));
+  const auto v4_pool = store().get(api::Kind::kIPPool, "", "default-ipv4-ippool").value();
+  EXPECT_EQ(v4_pool.spec["natOutgoing"], true);
+  EXPECT_EQ(v4_pool.spec["blockSize"], 26);
+  EXPECT_TRUE(store().get(api::Kind::kBGPConfiguration, "", "default").ok());
+  EXPECT_EQ(store().get(api::Kind::kFelixConfiguration, "", "default")->spec["reportingInterval"],
+            "0s");
+  EXPECT_FALSE(outcome->ipip_tunnel_address);  // the default pool has ipipMode Never
+}
+
+TEST_F(StartupTest, AnIpipPoolGivesTheNodeATunnelAddress) {
+  settings_.ipv4_pool.ipip_mode = "Always";
+  settings_.ipv4_pool.cidr = prefix("10.244.0.0/16");
+  auto outcome = run_startup(*datastore_, settings_, host_);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  ASSERT_TRUE(outcome->ipip_tunnel_address);
+  EXPECT_TRUE(prefix("10.244.0.0/16").contains(*outcome->ipip_tunnel_address));
+  EXPECT_EQ(outcome->node.spec["bgp"]["ipv4IPIPTunnelAddr"],
+            outcome->ipip_tunnel_address->to_string());
+}
+
+TEST_F(StartupTest, TheVxlanBackendGetsAVxlanTunnelAddressAndMac) {
+  settings_.backend = NetworkingBackend::kVxlan;
+  settings_.ipv4_pool.vxlan_mode = "Always";
+  auto outcome = run_startup(*datastore_, settings_, host_);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  ASSERT_TRUE(outcome->vxlan_tunnel_address);
+  EXPECT_EQ(outcome->node.spec["ipv4VXLANTunnelAddr"], outcome->vxlan_tunnel_address->to_string());
+}
+
+TEST_F(StartupTest, TheDefaultPoolMovesOutOfTheWayOfAHostAddress) {
+  host_.all_interfaces.push_back({"eth1", {prefix("192.168.1.4/24")}});
+  host_.all_interfaces.push_back({"eth2", {prefix("172.16.9.1/24")}});
+  EXPECT_EQ(default_ipv4_pool_cidr(host_.all_interfaces), prefix("172.17.0.0/16"));
+  ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+  EXPECT_THAT(pool_names()[0], "default-ipv4-ippool=172.17.0.0/16");
+}
+
+TEST_F(StartupTest, NoPoolIsCreatedForAFamilyThatHasOneAlready) {
+  apply("apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: mine}\n"
+        "spec: {cidr: 10.10.0.0/16}\n");
+  settings_.ipv6_supported = false;
+  auto outcome = run_startup(*datastore_, settings_, host_);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  EXPECT_TRUE(outcome->created_pools.empty());
+  EXPECT_THAT(pool_names(), ElementsAre("mine=10.10.0.0/16"));
+}
+
+TEST_F(StartupTest, NoDefaultPoolsWithAPoolCidrIsAnError) {
+  settings_.no_default_pools = true;
+  EXPECT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+  EXPECT_TRUE(pool_names().empty());
+  settings_.ipv4_pool.cidr = prefix("10.1.0.0/16");
+  auto outcome = run_startup(*datastore_, settings_, host_);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_THAT(outcome.error().message, HasSubstr("NO_DEFAULT_POOLS"));
+}
+
+TEST_F(StartupTest, AnInvalidPoolSettingIsReportedWithTheResourceAndField) {
+  settings_.ipv4_pool.ipip_mode = "Always";
+  settings_.ipv4_pool.vxlan_mode = "Always";
+  auto outcome = run_startup(*datastore_, settings_, host_);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_THAT(outcome.error().message, HasSubstr("IPPool \"default-ipv4-ippool\""));
+}
+
+TEST_F(StartupTest, AnAddressAnotherNodeUsesStopsTheStart) {
+  apply("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node-b}\n"
+        "spec: {bgp: {ipv4Address: 10.0.0.5/24}}\n");
+  auto outcome = run_startup(*datastore_, settings_, host_);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().message, "IPv4 address conflict: node \"node-b\" already uses 10.0.0.5");
+  settings_.disable_node_ip_check = true;
+  EXPECT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+}
+
+TEST_F(StartupTest, AFailedAutodetectionKeepsTheStoredAddressOrStopsWithoutOne) {
+  detected_v4_.reset();
+  auto first = run_startup(*datastore_, settings_, host_);
+  ASSERT_FALSE(first.ok());
+  EXPECT_THAT(first.error().message,
+              HasSubstr("failed to autodetect an IPv4 address: no interface matches"));
+  apply("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node-a}\n"
+        "spec: {bgp: {ipv4Address: 10.0.0.9/24}}\n");
+  auto second = run_startup(*datastore_, settings_, host_);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(node().spec["bgp"]["ipv4Address"], "10.0.0.9/24");
+}
+
+TEST_F(StartupTest, AnUnsetIpKeepsTheStoredAddressWithoutDetecting) {
+  apply("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node-a, labels: {r: x}}\n"
+        "spec: {bgp: {ipv4Address: 10.0.0.9/24, routeReflectorClusterID: 1.0.0.1}}\n");
+  settings_.ipv4.mode = Mode::kUnset;
+  ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+  EXPECT_EQ(autodetections_, 0);
+  const api::Resource stored = node();
+  EXPECT_EQ(stored.spec["bgp"]["ipv4Address"], "10.0.0.9/24");
+  EXPECT_EQ(stored.spec["bgp"]["routeReflectorClusterID"], "1.0.0.1");  // merged, not replaced
+  EXPECT_EQ(stored.metadata.labels.at("r"), "x");
+}
+
+TEST_F(StartupTest, AnExplicitAddressTakesItsInterfacePrefixOrBecomesAHostRoute) {
+  settings_.ipv4 = {.mode = Mode::kExplicit, .value = prefix("10.0.0.5/32")};
+  ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+  EXPECT_EQ(node().spec["bgp"]["ipv4Address"], "10.0.0.5/24");
+  settings_.ipv4 = {.mode = Mode::kExplicit, .value = prefix("10.9.9.9/32")};
+  ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+  EXPECT_EQ(node().spec["bgp"]["ipv4Address"], "10.9.9.9/32");
+  settings_.ipv4 = {.mode = Mode::kExplicit, .value = prefix("10.9.9.9/16"), .prefix_given = true};
+  ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+  EXPECT_EQ(node().spec["bgp"]["ipv4Address"], "10.9.9.9/16");
+}
+
+TEST_F(StartupTest, Ip6AutodetectAndAsAreStored) {
+  settings_.ipv6.mode = Mode::kAutodetect;
+  settings_.as_number = 65001;
+  ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+  const api::Resource stored = node();
+  EXPECT_EQ(stored.spec["bgp"]["ipv6Address"], "fd00::5/64");
+  EXPECT_EQ(stored.spec["bgp"]["asNumber"], 65001);
+  EXPECT_EQ(stored.spec["interfaces"][0]["addresses"], api::Json::array({"10.0.0.5", "fd00::5"}));
+}
+
+TEST_F(StartupTest, NoAddressAtAllStopsTheStartUnlessTheBackendIsNone) {
+  settings_.ipv4.mode = Mode::kNone;
+  auto outcome = run_startup(*datastore_, settings_, host_);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().message, "no IPv4 or IPv6 addresses configured or detected");
+  settings_.backend = NetworkingBackend::kNone;
+  EXPECT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+}
+
+TEST_F(StartupTest, ARestartWithNothingChangedWritesNothing) {
+  ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+  const std::string version = node().metadata.resource_version;
+  ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+  EXPECT_EQ(node().metadata.resource_version, version);
+}
+
+TEST_F(StartupTest, EtcdGetsAPerNodeFelixConfiguration) {
+  settings_.etcd_datastore = true;
+  ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+  EXPECT_EQ(store()
+                .get(api::Kind::kFelixConfiguration, "", "node.node-a")
+                ->spec["defaultEndpointToHostAction"],
+            "Return");
+}
+
+TEST_F(StartupTest, AnEmptyNodeNameIsRefused) {
+  settings_.node_name.clear();
+  auto outcome = run_startup(*datastore_, settings_, host_);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_THAT(outcome.error().message, HasSubstr("NODENAME"));
+}
+
+}  // namespace
+}  // namespace tabby::agent
