@@ -1,11 +1,12 @@
 // tabby-node, the per-node agent. The agent itself arrives with the node-agent work; this
-// build can report its version and remove everything tabby put in the kernel (--cleanup,
-// for uninstall). Asked to run as the agent, it says it cannot and exits non-zero rather
-// than pretend to route.
+// build can report its version, remove everything tabby put in the kernel (--cleanup, for
+// uninstall) and check its configuration (calico-node's environment and the flags): an
+// invalid value stops it with one line naming the variable. Asked to run as the agent, it
+// says it cannot and exits non-zero rather than pretend to route.
 
 #include <cstdio>
-#include <string_view>
 
+#include "tabby/agent/config.h"
 #include "tabby/common/version.h"
 #include "tabby/dataplane/cleanup.h"
 #include "tabby/dataplane/libnl_netlink.h"
@@ -31,12 +32,23 @@ int cleanup() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string_view flag = argc == 2 ? argv[1] : "";
-  if (flag == "--version" || flag == "-v") {
-    std::printf("tabby-node %s\n", tabby::kVersion);
-    return 0;
+  auto loaded = tabby::agent::load_config_from_process(argc, argv);
+  if (!loaded) {
+    std::fprintf(stderr, "tabby-node: %s\n", loaded.error().message.c_str());
+    return 1;
   }
-  if (flag == "--cleanup") return cleanup();
+  switch (loaded->command) {
+    case tabby::agent::AgentCommand::kVersion:
+      std::printf("tabby-node %s\n", tabby::kVersion);
+      return 0;
+    case tabby::agent::AgentCommand::kHelp:
+      std::printf("%s", loaded->help.c_str());
+      return 0;
+    case tabby::agent::AgentCommand::kCleanup:
+      return cleanup();
+    case tabby::agent::AgentCommand::kRun:
+      break;
+  }
   std::fprintf(stderr,
                "tabby-node %s: this build has no node agent yet (configuration, BGP and dataplane "
                "wiring arrive with the node-agent work); nothing was started. Available: "
