@@ -7,6 +7,23 @@
 
 namespace tabby::agent {
 
+StartupSettings StartupSettings::from(const AgentConfig& config) {
+  return StartupSettings{
+      .node_name = config.nodename,
+      .backend = config.backend,
+      .ipv4 = config.ipv4,
+      .ipv6 = config.ipv6,
+      .as_number = config.as_number,
+      .wait_for_datastore = config.wait_for_datastore,
+      .disable_node_ip_check = config.disable_node_ip_check,
+      .no_default_pools = config.no_default_pools,
+      .ipv6_supported = config.ipv6_support,
+      .etcd_datastore = config.datastore.type == api::DatastoreConfig::Type::Etcdv3,
+      .ipv4_pool = config.ipv4_pool,
+      .ipv6_pool = config.ipv6_pool,
+  };
+}
+
 Result<StartupOutcome> run_startup(api::Datastore& datastore, const StartupSettings& settings,
                                    const StartupHost& host) {
   if (settings.node_name.empty()) return Error{"the node has no name: set NODENAME"};

@@ -36,26 +36,8 @@ void set_stored_address(Resource& node, IpFamily family, const std::string& valu
   }
 }
 
-// An explicit IP without /len takes the prefix length of the host interface holding it;
-// when none does, Calico stores it as a host route and warns.
-IpPrefix with_host_prefix(const IpPrefix& explicit_address, const StartupHost& host) {
-  for (const HostInterface& interface : host.all_interfaces) {
-    for (const IpPrefix& address : interface.addresses) {
-      if (address.address() == explicit_address.address()) return address;
-    }
-  }
-  spdlog::warn("{} is not on any interface of this host: storing it as {}",
-               explicit_address.address().to_string(), explicit_address.to_string());
-  return explicit_address;
-}
-
-bool on_this_host(const IpAddress& address, const StartupHost& host) {
-  for (const HostInterface& interface : host.all_interfaces) {
-    for (const IpPrefix& prefix : interface.addresses) {
-      if (prefix.address() == address) return true;
-    }
-  }
-  return false;
+std::string interface_form(const IpAddress& address, int prefix_length) {
+  return address.to_string() + "/" + std::to_string(prefix_length);
 }
 
 // §1.3.1 for one family: the value to store ("" for none).
@@ -66,7 +48,7 @@ Result<std::string> choose_address(const AddressSetting& setting, IpFamily famil
   const bool detect = setting.mode == Mode::kAutodetect ||
                       (family == IpFamily::kV4 && setting.mode == Mode::kUnset && current.empty());
   if (detect) {
-    Result<IpPrefix> detected =
+    Result<DetectedAddress> detected =
         host.autodetect ? host.autodetect(family) : Error{"no autodetection available"};
     if (detected) return detected->to_string();
     if (current.empty()) {
@@ -77,17 +59,16 @@ Result<std::string> choose_address(const AddressSetting& setting, IpFamily famil
                  detected.error().message, current);
     return current;
   }
-  if (setting.mode == Mode::kExplicit && setting.value) {
-    const IpPrefix value = family == IpFamily::kV4 && !setting.prefix_given
-                               ? with_host_prefix(*setting.value, host)
-                               : *setting.value;
-    if (!on_this_host(value.address(), host)) {
-      spdlog::warn("{} address {} is not on any interface of this host", family_name(family),
-                   value.to_string());
-    }
-    return value.to_string();
-  }
-  return current;  // unset or none: whatever is stored stays
+  if (setting.mode != Mode::kExplicit) return current;  // unset or none: what is stored stays
+  const auto local = find_local_address(setting.address, host.all_interfaces);
+  if (setting.prefix_length) return interface_form(setting.address, *setting.prefix_length);
+  if (family == IpFamily::kV6) return interface_form(setting.address, 128);
+  // An IPv4 address without /len takes the prefix length of the interface holding it; when
+  // none does, Calico stores it as a host route and warns.
+  if (local) return local->to_string();
+  spdlog::warn("IPv4 address {} is not on any interface of this host: storing it as /32",
+               setting.address.to_string());
+  return interface_form(setting.address, 32);
 }
 
 std::string host_part(const std::string& stored) {
@@ -119,10 +100,9 @@ Json interfaces_json(const StartupHost& host, bool want_v4, bool want_v6) {
   Json out = Json::array();
   for (const HostInterface& interface : interfaces) {
     Json addresses = Json::array();
-    for (const IpPrefix& address : interface.addresses) {
-      if ((address.family() == IpFamily::kV4 && want_v4) ||
-          (address.family() == IpFamily::kV6 && want_v6)) {
-        addresses.push_back(address.address().to_string());
+    for (const HostAddress& address : interface.addresses) {
+      if ((address.address.is_v4() && want_v4) || (address.address.is_v6() && want_v6)) {
+        addresses.push_back(address.address.to_string());
       }
     }
     if (addresses.empty()) continue;

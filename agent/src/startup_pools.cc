@@ -19,8 +19,8 @@ using api::Resource;
 
 bool clashes(const IpPrefix& pool, const std::vector<HostInterface>& interfaces) {
   for (const HostInterface& interface : interfaces) {
-    for (const IpPrefix& address : interface.addresses) {
-      if (pool.contains(address.address())) return true;
+    for (const HostAddress& address : interface.addresses) {
+      if (pool.contains(address.address)) return true;
     }
   }
   return false;
@@ -45,14 +45,14 @@ Result<bool> create_if_missing(api::ResourceStore& store, const Resource& resour
   return Error{"creating " + api::describe(resource) + ": " + created.error().message};
 }
 
-Json pool_spec(const DefaultPoolSetting& setting, const IpPrefix& cidr) {
+Json pool_spec(const PoolSettings& setting, const IpPrefix& cidr) {
   const bool v4 = cidr.family() == IpFamily::kV4;
   Json spec = Json::object();
   spec["cidr"] = cidr.to_string();
-  spec["blockSize"] = setting.block_size ? setting.block_size : (v4 ? 26 : 122);
-  spec["ipipMode"] = v4 ? setting.ipip_mode : "Never";
-  spec["vxlanMode"] = setting.vxlan_mode;
-  spec["natOutgoing"] = setting.nat_outgoing.value_or(v4);
+  spec["blockSize"] = setting.block_size;
+  spec["ipipMode"] = std::string(to_string(v4 ? setting.ipip : EncapsulationMode::kNever));
+  spec["vxlanMode"] = std::string(to_string(setting.vxlan));
+  spec["natOutgoing"] = setting.nat_outgoing;
   spec["nodeSelector"] = setting.node_selector.empty() ? "all()" : setting.node_selector;
   if (setting.disable_bgp_export) spec["disableBGPExport"] = true;
   return spec;
@@ -75,7 +75,8 @@ Result<std::vector<std::string>> ensure_default_pools(api::Datastore& datastore,
                                                       const StartupHost& host) {
   std::vector<std::string> created;
   if (settings.no_default_pools) {
-    if (settings.ipv4_pool.cidr || settings.ipv6_pool.cidr) {
+    if (settings.ipv4_pool.cidr_source == PoolSettings::CidrSource::kEnvironment ||
+        settings.ipv6_pool.cidr_source == PoolSettings::CidrSource::kEnvironment) {
       return Error{
           "NO_DEFAULT_POOLS is true but CALICO_IPV4POOL_CIDR or CALICO_IPV6POOL_CIDR is set: "
           "unset one of them"};
@@ -91,7 +92,7 @@ Result<std::vector<std::string>> ensure_default_pools(api::Datastore& datastore,
   }
 
   struct Wanted {
-    const DefaultPoolSetting& setting;
+    const PoolSettings& setting;
     bool have;
     bool allowed;
     const char* name;
@@ -103,8 +104,11 @@ Result<std::vector<std::string>> ensure_default_pools(api::Datastore& datastore,
        IpFamily::kV6},
   };
   for (const Wanted& pool : wanted) {
-    if (pool.setting.disabled || pool.have || !pool.allowed) continue;
-    IpPrefix cidr = pool.setting.cidr ? *pool.setting.cidr
+    if (pool.setting.cidr_source == PoolSettings::CidrSource::kDisabled || pool.have ||
+        !pool.allowed)
+      continue;
+    const bool given = pool.setting.cidr_source == PoolSettings::CidrSource::kEnvironment;
+    IpPrefix cidr = given && pool.setting.cidr ? *pool.setting.cidr
                     : pool.family == IpFamily::kV4 ? default_ipv4_pool_cidr(host.all_interfaces)
                                                    : random_ula_48(host);
     if (cidr.family() != pool.family) {

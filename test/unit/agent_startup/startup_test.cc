@@ -17,16 +17,30 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Mode = AddressSetting::Mode;
 
-IpPrefix prefix(const char* text) { return *IpPrefix::parse_interface(text); }
+IpPrefix prefix(const char* text) { return *IpPrefix::parse(text); }
+HostAddress host_address(const char* address, int length) {
+  return {.address = *IpAddress::parse(address), .prefix_length = length};
+}
+DetectedAddress detected(const char* interface, const char* address, int length) {
+  return {.interface = interface, .address = *IpAddress::parse(address), .prefix_length = length};
+}
+AddressSetting explicit_address(const char* address, std::optional<int> length = std::nullopt) {
+  return {.mode = Mode::kExplicit, .address = *IpAddress::parse(address), .prefix_length = length};
+}
 
 class StartupTest : public ::testing::Test {
  protected:
   StartupTest() : memory_(api::make_memory_store()), datastore_(api::open_memory_datastore(memory_)) {
     settings_.node_name = "node-a";
-    host_.all_interfaces = {{"lo", {prefix("127.0.0.1/8")}},
-                            {"eth0", {prefix("10.0.0.5/24"), prefix("fd00::5/64")}}};
-    host_.node_interfaces = {{"eth0", {prefix("10.0.0.5/24"), prefix("fd00::5/64")}}};
-    host_.autodetect = [this](IpFamily family) -> Result<IpPrefix> {
+    const HostInterface eth0{.index = 2,
+                             .name = "eth0",
+                             .up = true,
+                             .addresses = {host_address("10.0.0.5", 24), host_address("fd00::5", 64)}};
+    host_.all_interfaces = {{.index = 1, .name = "lo", .up = true, .loopback = true,
+                             .addresses = {host_address("127.0.0.1", 8)}},
+                            eth0};
+    host_.node_interfaces = {eth0};
+    host_.autodetect = [this](IpFamily family) -> Result<DetectedAddress> {
       ++autodetections_;
       if (family == IpFamily::kV4 && detected_v4_) return *detected_v4_;
       if (family == IpFamily::kV6 && detected_v6_) return *detected_v6_;
@@ -56,8 +70,8 @@ class StartupTest : public ::testing::Test {
   std::unique_ptr<api::Datastore> datastore_;
   StartupSettings settings_;
   StartupHost host_;
-  std::optional<IpPrefix> detected_v4_ = prefix("10.0.0.5/24");
-  std::optional<IpPrefix> detected_v6_ = prefix("fd00::5/64");
+  std::optional<DetectedAddress> detected_v4_ = detected("eth0", "10.0.0.5", 24);
+  std::optional<DetectedAddress> detected_v6_ = detected("eth0", "fd00::5", 64);
   int autodetections_ = 0;
   int sleeps_ = 0;
 };
@@ -83,7 +97,8 @@ TEST_F(StartupTest, AFirstStartDetectsTheAddressWritesTheNodeAndCreatesTheDefaul
 }
 
 TEST_F(StartupTest, AnIpipPoolGivesTheNodeATunnelAddress) {
-  settings_.ipv4_pool.ipip_mode = "Always";
+  settings_.ipv4_pool.ipip = EncapsulationMode::kAlways;
+  settings_.ipv4_pool.cidr_source = PoolSettings::CidrSource::kEnvironment;
   settings_.ipv4_pool.cidr = prefix("10.244.0.0/16");
   auto outcome = run_startup(*datastore_, settings_, host_);
   ASSERT_TRUE(outcome.ok()) << outcome.error().message;
@@ -95,7 +110,7 @@ TEST_F(StartupTest, AnIpipPoolGivesTheNodeATunnelAddress) {
 
 TEST_F(StartupTest, TheVxlanBackendGetsAVxlanTunnelAddressAndMac) {
   settings_.backend = NetworkingBackend::kVxlan;
-  settings_.ipv4_pool.vxlan_mode = "Always";
+  settings_.ipv4_pool.vxlan = EncapsulationMode::kAlways;
   auto outcome = run_startup(*datastore_, settings_, host_);
   ASSERT_TRUE(outcome.ok()) << outcome.error().message;
   ASSERT_TRUE(outcome->vxlan_tunnel_address);
@@ -103,8 +118,8 @@ TEST_F(StartupTest, TheVxlanBackendGetsAVxlanTunnelAddressAndMac) {
 }
 
 TEST_F(StartupTest, TheDefaultPoolMovesOutOfTheWayOfAHostAddress) {
-  host_.all_interfaces.push_back({"eth1", {prefix("192.168.1.4/24")}});
-  host_.all_interfaces.push_back({"eth2", {prefix("172.16.9.1/24")}});
+  host_.all_interfaces.push_back({.name = "eth1", .addresses = {host_address("192.168.1.4", 24)}});
+  host_.all_interfaces.push_back({.name = "eth2", .addresses = {host_address("172.16.9.1", 24)}});
   EXPECT_EQ(default_ipv4_pool_cidr(host_.all_interfaces), prefix("172.17.0.0/16"));
   ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
   EXPECT_THAT(pool_names()[0], "default-ipv4-ippool=172.17.0.0/16");
@@ -124,6 +139,7 @@ TEST_F(StartupTest, NoDefaultPoolsWithAPoolCidrIsAnError) {
   settings_.no_default_pools = true;
   EXPECT_TRUE(run_startup(*datastore_, settings_, host_).ok());
   EXPECT_TRUE(pool_names().empty());
+  settings_.ipv4_pool.cidr_source = PoolSettings::CidrSource::kEnvironment;
   settings_.ipv4_pool.cidr = prefix("10.1.0.0/16");
   auto outcome = run_startup(*datastore_, settings_, host_);
   ASSERT_FALSE(outcome.ok());
@@ -131,8 +147,8 @@ TEST_F(StartupTest, NoDefaultPoolsWithAPoolCidrIsAnError) {
 }
 
 TEST_F(StartupTest, AnInvalidPoolSettingIsReportedWithTheResourceAndField) {
-  settings_.ipv4_pool.ipip_mode = "Always";
-  settings_.ipv4_pool.vxlan_mode = "Always";
+  settings_.ipv4_pool.ipip = EncapsulationMode::kAlways;
+  settings_.ipv4_pool.vxlan = EncapsulationMode::kAlways;
   auto outcome = run_startup(*datastore_, settings_, host_);
   ASSERT_FALSE(outcome.ok());
   EXPECT_THAT(outcome.error().message, HasSubstr("IPPool \"default-ipv4-ippool\""));
@@ -174,13 +190,13 @@ TEST_F(StartupTest, AnUnsetIpKeepsTheStoredAddressWithoutDetecting) {
 }
 
 TEST_F(StartupTest, AnExplicitAddressTakesItsInterfacePrefixOrBecomesAHostRoute) {
-  settings_.ipv4 = {.mode = Mode::kExplicit, .value = prefix("10.0.0.5/32")};
+  settings_.ipv4 = explicit_address("10.0.0.5");
   ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
   EXPECT_EQ(node().spec["bgp"]["ipv4Address"], "10.0.0.5/24");
-  settings_.ipv4 = {.mode = Mode::kExplicit, .value = prefix("10.9.9.9/32")};
+  settings_.ipv4 = explicit_address("10.9.9.9");
   ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
   EXPECT_EQ(node().spec["bgp"]["ipv4Address"], "10.9.9.9/32");
-  settings_.ipv4 = {.mode = Mode::kExplicit, .value = prefix("10.9.9.9/16"), .prefix_given = true};
+  settings_.ipv4 = explicit_address("10.9.9.9", 16);
   ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
   EXPECT_EQ(node().spec["bgp"]["ipv4Address"], "10.9.9.9/16");
 }

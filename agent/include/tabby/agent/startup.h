@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "tabby/agent/autodetect.h"
+#include "tabby/agent/config.h"
 #include "tabby/api/datastore.h"
 #include "tabby/api/resource.h"
 #include "tabby/common/ip.h"
@@ -20,30 +22,8 @@
 
 namespace tabby::agent {
 
-enum class NetworkingBackend { kBird, kVxlan, kNone };
-
-// How one family's node address is chosen: the IP / IP6 variable.
-struct AddressSetting {
-  enum class Mode { kUnset, kAutodetect, kNone, kExplicit };
-  Mode mode = Mode::kUnset;
-  // kExplicit: the address as written; prefix_given says whether it carried a /len (without
-  // one, Calico looks the prefix length up on the host's interfaces).
-  std::optional<IpPrefix> value;
-  bool prefix_given = false;
-};
-
-// One family's default pool: the CALICO_IPVxPOOL_* variables, already validated.
-struct DefaultPoolSetting {
-  bool disabled = false;               // CIDR "none"
-  std::optional<IpPrefix> cidr;        // unset: Calico's default for the family
-  int block_size = 0;                  // 0: the family's default (26 / 122)
-  std::string ipip_mode = "Never";     // Always | CrossSubnet | Never
-  std::string vxlan_mode = "Never";    // Always | CrossSubnet | Never
-  std::optional<bool> nat_outgoing;    // unset: true for IPv4, false for IPv6
-  std::string node_selector;           // empty: all()
-  bool disable_bgp_export = false;
-};
-
+// What start-up reads of the agent's configuration (config.h), gathered so tests can set
+// just these.
 struct StartupSettings {
   std::string node_name;
   NetworkingBackend backend = NetworkingBackend::kBird;
@@ -55,20 +35,16 @@ struct StartupSettings {
   bool no_default_pools = false;           // NO_DEFAULT_POOLS=true
   bool ipv6_supported = true;              // FELIX_IPV6SUPPORT and the kernel
   bool etcd_datastore = false;             // etcd gets FelixConfiguration node.<name>
-  DefaultPoolSetting ipv4_pool;
-  DefaultPoolSetting ipv6_pool;
-};
+  PoolSettings ipv4_pool;
+  PoolSettings ipv6_pool{.block_size = 122, .nat_outgoing = false};
 
-// A host interface with its addresses (prefix length kept), as Node.spec.interfaces lists.
-struct HostInterface {
-  std::string name;
-  std::vector<IpPrefix> addresses;
+  static StartupSettings from(const AgentConfig& config);
 };
 
 // What start-up needs from the machine it runs on.
 struct StartupHost {
   // Runs IP_AUTODETECTION_METHOD / IP6_AUTODETECTION_METHOD for the family.
-  std::function<Result<IpPrefix>(IpFamily)> autodetect;
+  std::function<Result<DetectedAddress>(IpFamily)> autodetect;
   // Every interface's addresses (no exclusions): the prefix of an explicit IP, the default
   // pool's fallback and the "address is not on this host" warning.
   std::vector<HostInterface> all_interfaces;
