@@ -2,7 +2,7 @@
 
 namespace tabby::agent {
 
-std::vector<dataplane::Route> local_workload_routes(const ClusterSnapshot& snapshot,
+std::vector<dataplane::Route> local_workload_routes(const DatastoreSnapshot& snapshot,
                                                     const std::string& node_name) {
   std::vector<dataplane::Route> routes;
   for (const auto& [name, endpoint] : snapshot.of(api::Kind::kWorkloadEndpoint)) {

@@ -19,7 +19,7 @@ class DatastoreSyncerTest : public ::testing::Test {
  protected:
   DatastoreSyncerTest()
       : datastore_(api::open_memory_datastore(api::make_memory_store())),
-        syncer_(io_, *datastore_, [this](const ClusterSnapshot& snapshot) {
+        syncer_(io_, *datastore_, [this](const DatastoreSnapshot& snapshot) {
           ++changes_;
           last_ = snapshot;
         }) {}
@@ -43,7 +43,7 @@ class DatastoreSyncerTest : public ::testing::Test {
   std::unique_ptr<api::Datastore> datastore_;
   DatastoreSyncer syncer_;
   int changes_ = 0;
-  ClusterSnapshot last_;
+  DatastoreSnapshot last_;
 };
 
 TEST_F(DatastoreSyncerTest, TheFirstListAndLaterChangesReachTheSnapshot) {
@@ -84,8 +84,8 @@ TEST_F(DatastoreSyncerTest, IpamBlocksAreDecodedAndBadValuesDropped) {
   EXPECT_TRUE(last_.of(api::Kind::kIPPool).empty());
 }
 
-TEST(ClusterSnapshotTest, ApplyReportsOnlyChangesTheCalculationReads) {
-  ClusterSnapshot snapshot;
+TEST(DatastoreSnapshotTest, ApplyReportsOnlyChangesTheCalculationReads) {
+  DatastoreSnapshot snapshot;
   EXPECT_FALSE(snapshot.apply("/calico/ipam/v2/handle/k8s-pod-network.abc", "{}", 3));
   EXPECT_FALSE(snapshot.apply("/calico/resources/v3/projectcalico.org/unknownkinds/x", "{}", 4));
   EXPECT_EQ(snapshot.revision, 4);
@@ -98,7 +98,7 @@ namespace tabby::agent {
 namespace {
 
 TEST(LocalWorkloadRoutesTest, EveryAddressOfThisNodesEndpointsGetsAHostRoute) {
-  ClusterSnapshot snapshot;
+  DatastoreSnapshot snapshot;
   auto endpoint = [](const std::string& name, const std::string& node, const std::string& nets) {
     return *api::parse_resource(
         "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: " + name +

@@ -1,5 +1,5 @@
 #pragma once
-// Keeps a ClusterSnapshot in step with the datastore: one list, then a watch from the next
+// Keeps a DatastoreSnapshot in step with the datastore: one list, then a watch from the next
 // revision. Watch events arrive on the Watch's own thread and are posted to the agent's
 // io_context; bursts (a node claiming a block writes three keys) are coalesced so the
 // calculation runs once per burst. A compacted history means: list again. A datastore that
@@ -11,14 +11,14 @@
 #include <functional>
 #include <memory>
 
-#include "tabby/agent/cluster_snapshot.h"
+#include "tabby/agent/datastore_snapshot.h"
 #include "tabby/api/datastore.h"
 
 namespace tabby::agent {
 
 class DatastoreSyncer {
  public:
-  using OnChange = std::function<void(const ClusterSnapshot&)>;
+  using OnChange = std::function<void(const DatastoreSnapshot&)>;
 
   DatastoreSyncer(boost::asio::io_context& io, api::Datastore& datastore, OnChange on_change,
                   std::chrono::milliseconds coalesce = std::chrono::milliseconds(50));
@@ -30,7 +30,7 @@ class DatastoreSyncer {
   void stop();
 
   bool in_sync() const { return in_sync_; }
-  const ClusterSnapshot& snapshot() const { return snapshot_; }
+  const DatastoreSnapshot& snapshot() const { return snapshot_; }
   std::uint64_t errors() const { return errors_; }
 
  private:
@@ -45,7 +45,7 @@ class DatastoreSyncer {
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer change_timer_;
   std::unique_ptr<api::Watch> watch_;
-  ClusterSnapshot snapshot_;
+  DatastoreSnapshot snapshot_;
   bool in_sync_ = false;
   bool change_pending_ = false;
   bool stopped_ = false;

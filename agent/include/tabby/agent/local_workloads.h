@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "tabby/agent/cluster_snapshot.h"
+#include "tabby/agent/datastore_snapshot.h"
 #include "tabby/dataplane/route.h"
 
 namespace tabby::agent {
 
-std::vector<dataplane::Route> local_workload_routes(const ClusterSnapshot& snapshot,
+std::vector<dataplane::Route> local_workload_routes(const DatastoreSnapshot& snapshot,
                                                     const std::string& node_name);
 
 }  // namespace tabby::agent

@@ -1,4 +1,4 @@
-#include "tabby/agent/cluster_snapshot.h"
+#include "tabby/agent/datastore_snapshot.h"
 
 #include "tabby/api/codec.h"
 #include "tabby/common/log.h"
@@ -8,35 +8,36 @@ namespace {
 
 constexpr std::string_view kResourcePrefix = "/calico/resources/v3/projectcalico.org/";
 constexpr std::string_view kBlockPrefix = "/calico/ipam/v2/assignment/";
+constexpr std::string_view kAffinityPrefix = "/calico/ipam/v2/host/";
 
 const std::map<std::string, api::Resource> kEmpty;
 
 }  // namespace
 
-const std::map<std::string, api::Resource>& ClusterSnapshot::of(api::Kind kind) const {
+const std::map<std::string, api::Resource>& DatastoreSnapshot::of(api::Kind kind) const {
   auto found = resources.find(kind);
   return found == resources.end() ? kEmpty : found->second;
 }
 
-std::vector<api::Resource> ClusterSnapshot::list(api::Kind kind) const {
+std::vector<api::Resource> DatastoreSnapshot::list(api::Kind kind) const {
   std::vector<api::Resource> out;
   for (const auto& [name, resource] : of(kind)) out.push_back(resource);
   return out;
 }
 
-const api::Resource* ClusterSnapshot::find(api::Kind kind, const std::string& name) const {
+const api::Resource* DatastoreSnapshot::find(api::Kind kind, const std::string& name) const {
   const auto& all = of(kind);
   auto found = all.find(name);
   return found == all.end() ? nullptr : &found->second;
 }
 
-std::vector<api::AllocationBlock> ClusterSnapshot::block_list() const {
+std::vector<api::AllocationBlock> DatastoreSnapshot::block_list() const {
   std::vector<api::AllocationBlock> out;
   for (const auto& [cidr, block] : blocks) out.push_back(block);
   return out;
 }
 
-bool ClusterSnapshot::apply(std::string_view key, std::string_view value, api::Revision rev) {
+bool DatastoreSnapshot::apply(std::string_view key, std::string_view value, api::Revision rev) {
   revision = std::max(revision, rev);
   if (key.starts_with(kBlockPrefix) && key.find("/block/") != std::string_view::npos) {
     auto cidr = api::block_cidr_from_key(key);
@@ -49,6 +50,23 @@ bool ClusterSnapshot::apply(std::string_view key, std::string_view value, api::R
       return blocks.erase(name) > 0;
     }
     blocks[name] = *block;
+    return true;
+  }
+  if (key.starts_with(kAffinityPrefix)) {
+    // /calico/ipam/v2/host/<node>/ipv4/block/<cidr>
+    const std::string_view rest = key.substr(kAffinityPrefix.size());
+    const std::string node(rest.substr(0, rest.find('/')));
+    auto cidr = api::block_cidr_from_key(key);
+    if (node.empty() || !cidr) return false;
+    auto& of_node = affinities[node];
+    const std::string name = cidr->to_string();
+    if (value.empty()) return of_node.erase(name) > 0;
+    auto affinity = api::decode_block_affinity(key, value);
+    if (!affinity) {
+      spdlog::warn("ignoring block affinity {}: {}", key, affinity.error().message);
+      return of_node.erase(name) > 0;
+    }
+    of_node[name] = *affinity;
     return true;
   }
   if (!key.starts_with(kResourcePrefix)) return false;
@@ -70,8 +88,8 @@ bool ClusterSnapshot::apply(std::string_view key, std::string_view value, api::R
   return false;
 }
 
-ClusterSnapshot snapshot_from(const api::ListResult& list) {
-  ClusterSnapshot snapshot;
+DatastoreSnapshot snapshot_from(const api::ListResult& list) {
+  DatastoreSnapshot snapshot;
   for (const api::KeyValue& entry : list.entries)
     (void)snapshot.apply(entry.key, entry.value, entry.revision);
   snapshot.revision = list.revision;

@@ -1,5 +1,5 @@
 #pragma once
-// What the agent knows of the cluster: every resource and IPAM block in the datastore that
+// What the agent knows of the cluster, as stored: every resource and IPAM block in the datastore that
 // the calculation reads, decoded, as of one datastore revision. The syncer keeps it current;
 // the calculation reads it and never writes.
 
@@ -14,11 +14,13 @@
 
 namespace tabby::agent {
 
-struct ClusterSnapshot {
+struct DatastoreSnapshot {
   // By name (namespace/name for namespaced kinds), for each kind the agent reads.
   std::map<api::Kind, std::map<std::string, api::Resource>> resources;
   // IPAM blocks by their CIDR text ("10.0.0.0/26").
   std::map<std::string, api::AllocationBlock> blocks;
+  // Block affinities: node -> block CIDR text -> record.
+  std::map<std::string, std::map<std::string, api::BlockAffinity>> affinities;
   api::Revision revision = 0;
 
   const std::map<std::string, api::Resource>& of(api::Kind kind) const;
@@ -34,6 +36,6 @@ struct ClusterSnapshot {
 };
 
 // The snapshot of every key in a list.
-ClusterSnapshot snapshot_from(const api::ListResult& list);
+DatastoreSnapshot snapshot_from(const api::ListResult& list);
 
 }  // namespace tabby::agent
