@@ -1,0 +1,502 @@
+// tabby-node's run loop: start-up in Calico's order, then everything on one io_context.
+//
+//   datastore --watch--> DatastoreSnapshot --calc--> DesiredBgp + exports --> BgpPort
+//                                            '-----> VXLAN / IPIP devices, routes --> kernel
+//   BgpPort --best paths--> routes --> kernel
+//
+// Each change recomputes from the whole snapshot (as confd re-renders BIRD's configuration)
+// and applies differences only: the BgpPort keeps unchanged sessions, the RouteReconciler
+// touches only routes that differ.
+
+#include "tabby/agent/node_agent.h"
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include "tabby/agent/autodetect_host.h"
+#include "tabby/agent/calc_snapshot.h"
+#include "tabby/agent/calc_vxlan.h"
+#include "tabby/agent/datastore_syncer.h"
+#include "tabby/agent/health_aggregator.h"
+#include "tabby/agent/health_server.h"
+#include "tabby/agent/local_workloads.h"
+#include "tabby/agent/metrics_catalog.h"
+#include "tabby/agent/metrics_server.h"
+#include "tabby/agent/startup.h"
+#include "tabby/agent/status_server.h"
+#include "tabby/api/datastore_factory.h"
+#include "tabby/common/log.h"
+#include "tabby/dataplane/cleanup.h"
+#include "tabby/dataplane/interface_addresses.h"
+#include "tabby/dataplane/ipip_tunnel.h"
+#include "tabby/dataplane/libnl_netlink.h"
+#include "tabby/dataplane/mtu.h"
+#include "tabby/dataplane/route_reconciler.h"
+#include "tabby/dataplane/route_sync_loop.h"
+#include "tabby/dataplane/sysctls.h"
+#include "tabby/dataplane/vxlan_tunnel.h"
+#include "tabby/ipam/tunnel_addresses.h"
+
+namespace tabby::agent {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+constexpr const char* kDatastoreReporter = "datastore";
+constexpr const char* kDataplaneReporter = "dataplane";
+constexpr const char* kBgpReporter = "bgp";
+// Where BGP passwords' secrets are read from (a mounted Secret volume), see docs/agent.md.
+constexpr const char* kSecretsDirVariable = "TABBY_SECRETS_DIR";
+constexpr const char* kDefaultSecretsDir = "/etc/tabby/secrets";
+
+bool excluded(const std::string& name) {
+  for (const std::string& pattern : default_interface_exclusions()) {
+    if (std::regex_search(name, std::regex("^(" + pattern + ")"))) return true;
+  }
+  return false;
+}
+
+StartupHost startup_host(const AgentConfig& config) {
+  StartupHost host;
+  if (auto interfaces = dataplane::list_interface_addresses()) {
+    host.all_interfaces = *interfaces;
+  } else {
+    spdlog::warn("cannot list the host's interfaces: {}", interfaces.error().message);
+  }
+  for (const HostInterface& interface : host.all_interfaces) {
+    if (!interface.loopback && !excluded(interface.name))
+      host.node_interfaces.push_back(interface);
+  }
+  host.autodetect = [&config](IpFamily family) {
+    return detect_host_address(family == IpFamily::kV4 ? config.ipv4_method : config.ipv6_method,
+                               family);
+  };
+  host.sleep = [](std::chrono::milliseconds duration) { std::this_thread::sleep_for(duration); };
+  host.random_byte = [] {
+    static std::random_device device;
+    return static_cast<std::uint8_t>(device());
+  };
+  return host;
+}
+
+class NodeAgent {
+ public:
+  NodeAgent(const AgentConfig& config, asio::io_context& io, api::Datastore& datastore,
+            dataplane::NetlinkLayer& netlink)
+      : config_(config),
+        io_(io),
+        datastore_(datastore),
+        netlink_(netlink),
+        reconciler_(netlink),
+        route_loop_(io, netlink, reconciler_, config.route_refresh_interval.count() > 0
+                                                   ? config.route_refresh_interval
+                                                   : std::chrono::milliseconds(24h)),
+        syncer_(io, datastore, [this](const DatastoreSnapshot& snapshot) { on_snapshot(snapshot); }),
+        metrics_(registry_),
+        health_server_(health_),
+        metrics_server_(registry_),
+        status_server_([this] { return status_copy(); }),
+        tick_(io),
+        redetect_(io) {
+    const char* secrets = std::getenv(kSecretsDirVariable);
+    secrets_dir_ = secrets && *secrets ? secrets : kDefaultSecretsDir;
+  }
+
+  Status start(const BgpPortFactory& make_bgp, const StartupOutcome& outcome) {
+    node_ = outcome.node;
+    health_.register_reporter(kDatastoreReporter, {});
+    health_.register_reporter(kDataplaneReporter, {});
+    if (bird()) health_.register_reporter(kBgpReporter, {.reports_liveness = false});
+    if (config_.health_enabled) {
+      auto port = health_server_.start(config_.health_host, config_.health_port);
+      if (!port) return Error{"health endpoint: " + port.error().message};
+      spdlog::info("health on {}:{} (/liveness, /readiness)", config_.health_host, *port);
+    }
+    if (config_.prometheus_metrics_enabled) {
+      auto port = metrics_server_.start(config_.prometheus_metrics_host,
+                                        config_.prometheus_metrics_port);
+      if (!port) return Error{"metrics endpoint: " + port.error().message};
+      spdlog::info("Prometheus metrics on :{}/metrics", *port);
+    }
+    if (Status served = status_server_.start(config_.status_socket); !served) {
+      return Error{"status socket " + config_.status_socket + ": " + served.error().message};
+    }
+    if (Status sysctls = dataplane::apply_sysctls(netlink_, dataplane::global_sysctls(ipv6()));
+        !sysctls) {
+      spdlog::warn("setting sysctls: {}", sysctls.error().message);
+    }
+    if (bird()) {
+      bgp_ = make_bgp(io_);
+      bgp_->on_change = [this] {
+        program_routes();
+        refresh_status();
+      };
+    }
+    route_loop_.on_error = [this](const Status& status) {
+      ++dataplane_failures_;
+      metrics_.dataplane_failures.inc();
+      spdlog::warn("dataplane: {}", status.error().message);
+    };
+    route_loop_.start();
+    syncer_.start();
+    schedule_tick();
+    schedule_redetection();
+    return {};
+  }
+
+  void stop() {
+    syncer_.stop();
+    tick_.cancel();
+    redetect_.cancel();
+    route_loop_.stop();
+    if (bgp_) bgp_->shutdown(/*graceful=*/!config_.cleanup_on_exit);
+    status_server_.stop();
+    health_server_.stop();
+    metrics_server_.stop();
+    if (config_.cleanup_on_exit) {
+      auto report = dataplane::remove_everything(netlink_, dataplane::OwnershipPolicy{});
+      if (report) {
+        spdlog::info("cleaned up: {} routes, {} links", report->routes_removed,
+                     report->links_removed.size());
+      } else {
+        spdlog::warn("clean-up: {}", report.error().message);
+      }
+    } else {
+      spdlog::info("leaving routes in the kernel (graceful restart)");
+    }
+  }
+
+ private:
+  bool bird() const { return config_.backend == NetworkingBackend::kBird; }
+  bool ipv6() const { return config_.ipv6_support; }
+
+  void on_snapshot(const DatastoreSnapshot& snapshot) {
+    const auto started = std::chrono::steady_clock::now();
+    snapshot_ = &snapshot;
+    if (const api::Resource* node = snapshot.find(api::Kind::kNode, config_.nodename)) {
+      node_ = *node;
+    } else {
+      spdlog::warn("Node \"{}\" is not in the datastore; keeping the last known state",
+                   config_.nodename);
+    }
+    keep_tunnel_addresses(snapshot);
+    calc_ = calc_snapshot(snapshot, config_.nodename, secrets_dir_);
+    compute_bgp();
+    compute_tunnels();
+    program_routes();
+    refresh_status();
+    metrics_.cluster_num_hosts.set(static_cast<double>(calc_.nodes.size()));
+    metrics_.reconcile_duration.observe(
+        {"calculation"},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+
+  // calico-node keeps the tunnel addresses in line with the pools while it runs.
+  void keep_tunnel_addresses(const DatastoreSnapshot& snapshot) {
+    std::map<std::string, std::string> pools;
+    for (const auto& [name, pool] : snapshot.of(api::Kind::kIPPool))
+      pools[name] = pool.spec.dump();
+    if (pools == last_pools_) return;
+    last_pools_ = pools;
+    for (auto type : {ipam::TunnelType::kIpip, ipam::TunnelType::kVxlan, ipam::TunnelType::kVxlanV6}) {
+      if (type == ipam::TunnelType::kIpip && !bird()) continue;
+      if (auto address = ipam::ensure_tunnel_address(datastore_, config_.nodename, type); !address)
+        spdlog::warn("tunnel address: {}", address.error().message);
+    }
+  }
+
+  void compute_bgp() {
+    if (!bird()) return;
+    BgpCalcOptions options;
+    if (config_.router_id.mode == RouterIdSetting::Mode::kExplicit)
+      options.router_id = config_.router_id.address;
+    options.router_id_from_hash = config_.router_id.mode == RouterIdSetting::Mode::kHash;
+    auto desired = desired_bgp(calc_, options);
+    if (!desired) {
+      spdlog::warn("BGP: {}", desired.error().message);
+      return;
+    }
+    for (const std::string& warning : desired->warnings) {
+      if (warnings_seen_.insert(warning).second) spdlog::warn("BGP: {}", warning);
+    }
+    desired_bgp_ = *desired;
+    exports_ = bgp_export(calc_, *desired_bgp_);
+    route_context_ = bgp_route_context(calc_, *desired_bgp_, exports_);
+    route_context_.parent_interface = parent_interface();
+    route_context_.ipip_mtu = ipip_mtu();
+    if (Status applied = bgp_->apply(*desired_bgp_); !applied)
+      spdlog::warn("BGP: {}", applied.error().message);
+    bgp_->advertise(exports_.advertised);
+  }
+
+  std::string parent_interface() const {
+    const NodeBgpAddress address = node_address();
+    if (!address.v4) return {};
+    auto interfaces = dataplane::list_interface_addresses();
+    if (!interfaces) return {};
+    auto local = find_local_address(*address.v4, *interfaces);
+    return local ? local->interface : std::string();
+  }
+
+  struct NodeBgpAddress {
+    std::optional<IpAddress> v4, v6;
+  };
+  NodeBgpAddress node_address() const {
+    const api::NodeBgpView view = api::node_bgp_view(node_);
+    return {view.ipv4_address, view.ipv6_address};
+  }
+
+  std::uint32_t host_mtu() {
+    if (!host_mtu_) {
+      auto links = netlink_.dump_links();
+      std::optional<std::uint32_t> detected;
+      if (links) {
+        if (auto mtu = dataplane::detect_host_mtu(*links); mtu) detected = *mtu;
+      }
+      host_mtu_ = detected.value_or(1500);
+    }
+    return *host_mtu_;
+  }
+  std::uint32_t ipip_mtu() {
+    return config_.ipip_mtu ? config_.ipip_mtu : host_mtu() - dataplane::kIpipOverhead;
+  }
+  std::uint32_t vxlan_mtu() {
+    return config_.vxlan_mtu ? config_.vxlan_mtu : host_mtu() - dataplane::kVxlanOverhead;
+  }
+
+  bool any_pool(bool (*wants)(const api::IpPoolView&)) const {
+    for (const api::IpPoolView& pool : pool_views(calc_.ip_pools)) {
+      if (!pool.disabled && wants(pool)) return true;
+    }
+    return false;
+  }
+
+  void compute_tunnels() {
+    const api::NodeBgpView view = api::node_bgp_view(node_);
+    const bool ipip = bird() && any_pool([](const api::IpPoolView& pool) {
+      return pool.ipip_mode != api::EncapMode::kNever;
+    });
+    if (ipip || ipip_enabled_) {
+      dataplane::IpipSettings settings{
+          .enabled = ipip, .tunnel_address = view.ipv4_ipip_tunnel_addr, .mtu = ipip_mtu()};
+      if (Status status = dataplane::ensure_ipip_tunnel(netlink_, settings); !status)
+        spdlog::warn("tunl0: {}", status.error().message);
+      ipip_enabled_ = ipip;
+    }
+    const bool vxlan = config_.backend != NetworkingBackend::kNone &&
+                       any_pool([](const api::IpPoolView& pool) {
+                         return pool.vxlan_mode != api::EncapMode::kNever &&
+                                pool.cidr.family() == IpFamily::kV4;
+                       });
+    vxlan_routes_.clear();
+    if (!vxlan && !vxlan_enabled_) return;
+    auto desired = vxlan_desired(calc_, {.family = IpFamily::kV4,
+                                         .mtu = vxlan_mtu(),
+                                         .parent_interface = parent_interface()});
+    dataplane::VxlanTunnelSettings settings{.enabled = false};
+    if (vxlan && desired && desired->node_address && desired->tunnel_address) {
+      settings = {.enabled = true,
+                  .family = IpFamily::kV4,
+                  .vni = config_.vxlan_vni,
+                  .port = config_.vxlan_port,
+                  .node_address = *desired->node_address,
+                  .parent = parent_interface(),
+                  .mac = desired->mac,
+                  .tunnel_address = desired->tunnel_address,
+                  .mtu = vxlan_mtu(),
+                  .remotes = desired->remotes};
+      vxlan_routes_ = desired->routes;
+    } else if (vxlan) {
+      spdlog::warn("VXLAN: this node has no VXLAN tunnel address yet{}",
+                   desired ? "" : ": " + desired.error().message);
+    }
+    if (Status status = dataplane::ensure_vxlan_tunnel(netlink_, settings); !status)
+      spdlog::warn("vxlan.calico: {}", status.error().message);
+    vxlan_enabled_ = settings.enabled;
+  }
+
+  void program_routes() {
+    if (!snapshot_) return;
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<dataplane::Route> routes = local_workload_routes(*snapshot_, config_.nodename);
+    if (bgp_ && desired_bgp_) {
+      auto learned = bgp_routes(route_context_, bgp_->best_paths());
+      routes.insert(routes.end(), learned.begin(), learned.end());
+    }
+    routes.insert(routes.end(), vxlan_routes_.begin(), vxlan_routes_.end());
+    // One route per key: the first kind that claims a destination wins (a local pod's /32
+    // before a learned one; a BGP blackhole and the VXLAN one for the same block agree).
+    std::vector<dataplane::Route> unique;
+    std::set<dataplane::RouteKey> seen;
+    for (dataplane::Route& route : routes) {
+      if (seen.insert(route.key()).second) unique.push_back(std::move(route));
+    }
+    // Until the speaker has heard every peer's End-of-RIB (or given up waiting), routes
+    // from before a restart are kept: only additions and changes are applied.
+    Status status;
+    if (bgp_ && !bgp_->converged()) {
+      for (const dataplane::Route& route : unique) {
+        if (Status wanted = reconciler_.want(route); !wanted) status = wanted;
+      }
+    } else {
+      status = reconciler_.set_desired(unique);
+    }
+    if (!status) spdlog::warn("routes: {}", status.error().message);
+    std::size_t v4 = 0;
+    for (const auto& route : unique) v4 += route.destination.family() == IpFamily::kV4;
+    metrics_.routes_programmed.set({"4"}, static_cast<double>(v4));
+    metrics_.routes_programmed.set({"6"}, static_cast<double>(unique.size() - v4));
+    metrics_.reconcile_duration.observe(
+        {"dataplane"},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+
+  void refresh_status() {
+    api::NodeStatus status;
+    status.node_name = config_.nodename;
+    status.bgp_running = bgp_ != nullptr;
+    bool all_established = true;
+    std::size_t configured = 0;
+    if (bgp_) {
+      for (const BgpPeerReport& peer : bgp_->peers()) {
+        ++configured;
+        all_established = all_established && peer.established;
+        (peer.family == IpFamily::kV4 ? status.ipv4_peers : status.ipv6_peers)
+            .push_back(peer.status);
+        const LabelValues labels{peer.status.address,
+                                 std::string(api::peer_type_text(peer.status.type)),
+                                 peer.family == IpFamily::kV4 ? "4" : "6"};
+        metrics_.bgp_peer_up.set(labels, peer.established ? 1 : 0);
+        metrics_.bgp_prefixes_received.set(labels,
+                                           static_cast<double>(peer.status.prefixes_received));
+        metrics_.bgp_prefixes_advertised.set(
+            labels, static_cast<double>(peer.status.prefixes_advertised));
+      }
+    }
+    {
+      std::lock_guard lock(status_mutex_);
+      status_ = status;
+    }
+    health_.report(kDatastoreReporter, {.live = true, .ready = syncer_.in_sync()});
+    health_.report(kDataplaneReporter, {.live = true, .ready = reconciler_.in_sync()});
+    if (bgp_) {
+      health_.report(kBgpReporter, {.live = true, .ready = all_established});
+      (void)configured;
+    }
+  }
+
+  api::NodeStatus status_copy() const {
+    std::lock_guard lock(status_mutex_);
+    return status_;
+  }
+
+  void schedule_tick() {
+    tick_.expires_after(1s);
+    tick_.async_wait([this](boost::system::error_code error) {
+      if (error) return;
+      refresh_status();
+      // A route the kernel refused is retried at the next resync; a convergence that just
+      // happened lets stale routes go.
+      if (bgp_ && bgp_->converged() != converged_) {
+        converged_ = bgp_->converged();
+        program_routes();
+      }
+      schedule_tick();
+    });
+  }
+
+  // calico-node's monitor-addresses: detect again every AUTODETECT_POLL_INTERVAL and update
+  // the Node when the address moved.
+  void schedule_redetection() {
+    redetect_.expires_after(config_.autodetect_poll_interval);
+    redetect_.async_wait([this](boost::system::error_code error) {
+      if (error) return;
+      const StartupSettings settings = StartupSettings::from(config_);
+      const StartupHost host = startup_host(config_);
+      if (auto node = configure_node(datastore_, settings, host); !node) {
+        spdlog::warn("address re-detection: {}", node.error().message);
+      }
+      schedule_redetection();
+    });
+  }
+
+  const AgentConfig& config_;
+  asio::io_context& io_;
+  api::Datastore& datastore_;
+  dataplane::NetlinkLayer& netlink_;
+  dataplane::RouteReconciler reconciler_;
+  dataplane::RouteSyncLoop route_loop_;
+  DatastoreSyncer syncer_;
+  HealthAggregator health_;
+  MetricsRegistry registry_;
+  AgentMetrics metrics_;
+  HealthServer health_server_;
+  MetricsServer metrics_server_;
+  StatusServer status_server_;
+  asio::steady_timer tick_;
+  asio::steady_timer redetect_;
+  std::unique_ptr<BgpPort> bgp_;
+  std::string secrets_dir_;
+
+  const DatastoreSnapshot* snapshot_ = nullptr;
+  api::Resource node_;
+  ClusterSnapshot calc_;
+  std::optional<DesiredBgp> desired_bgp_;
+  BgpExport exports_;
+  BgpRouteContext route_context_;
+  std::vector<dataplane::Route> vxlan_routes_;
+  std::map<std::string, std::string> last_pools_;
+  std::set<std::string> warnings_seen_;
+  std::optional<std::uint32_t> host_mtu_;
+  bool ipip_enabled_ = false;
+  bool vxlan_enabled_ = false;
+  bool converged_ = false;
+  std::uint64_t dataplane_failures_ = 0;
+
+  mutable std::mutex status_mutex_;
+  api::NodeStatus status_;
+};
+
+}  // namespace
+
+Status run_node_agent(const AgentConfig& config, const BgpPortFactory& make_bgp) {
+  setup_logging("tabby-node", config.log_severity);
+  spdlog::info("tabby-node starting: node {}, backend {}, datastore {}", config.nodename,
+               to_string(config.backend),
+               config.datastore.type == api::DatastoreConfig::Type::Etcdv3 ? "etcdv3" : "sqlite");
+  auto datastore = api::open_datastore(config.datastore);
+  if (!datastore) return Error{"opening the datastore: " + datastore.error().message};
+
+  const StartupHost host = startup_host(config);
+  auto outcome = run_startup(**datastore, StartupSettings::from(config), host);
+  if (!outcome) return outcome.error();
+  spdlog::info("Node \"{}\" stored: {}", config.nodename, outcome->node.spec.dump());
+
+  auto netlink = dataplane::LibnlNetlink::open();
+  if (!netlink) return Error{"netlink: " + netlink.error().message};
+
+  asio::io_context io;
+  NodeAgent agent(config, io, **datastore, **netlink);
+  if (Status started = agent.start(make_bgp, *outcome); !started) return started;
+
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](boost::system::error_code error, int signal) {
+    if (error) return;
+    spdlog::info("signal {}: stopping", signal);
+    agent.stop();
+    io.stop();
+  });
+  spdlog::info("tabby-node running");
+  io.run();
+  return {};
+}
+
+}  // namespace tabby::agent
