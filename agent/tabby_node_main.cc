@@ -1,12 +1,12 @@
-// tabby-node, the per-node agent. The agent itself arrives with the node-agent work; this
-// build can report its version, remove everything tabby put in the kernel (--cleanup, for
-// uninstall) and check its configuration (calico-node's environment and the flags): an
-// invalid value stops it with one line naming the variable. Asked to run as the agent, it
-// says it cannot and exits non-zero rather than pretend to route.
+// tabby-node, the per-node agent: calico-node's environment and flags (an invalid value stops
+// it with one line naming the variable), then the agent (node_agent.h) until SIGTERM; or
+// --version, or --cleanup (remove everything tabby put in the kernel, for uninstall).
 
 #include <cstdio>
 
 #include "tabby/agent/config.h"
+#include "tabby/agent/node_agent.h"
+#include "tabby/agent/speaker_bgp_port.h"
 #include "tabby/common/version.h"
 #include "tabby/dataplane/cleanup.h"
 #include "tabby/dataplane/libnl_netlink.h"
@@ -49,10 +49,10 @@ int main(int argc, char** argv) {
     case tabby::agent::AgentCommand::kRun:
       break;
   }
-  std::fprintf(stderr,
-               "tabby-node %s: this build has no node agent yet (configuration, BGP and dataplane "
-               "wiring arrive with the node-agent work); nothing was started. Available: "
-               "--version, --cleanup (remove tabby's routes and tunnel devices)\n",
-               tabby::kVersion);
-  return 2;
+  if (auto ran = tabby::agent::run_node_agent(loaded->config, tabby::agent::make_speaker_bgp_port);
+      !ran) {
+    std::fprintf(stderr, "tabby-node: %s\n", ran.error().message.c_str());
+    return 1;
+  }
+  return 0;
 }

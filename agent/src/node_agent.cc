@@ -232,9 +232,8 @@ class NodeAgent {
     route_context_ = bgp_route_context(calc_, *desired_bgp_, exports_);
     route_context_.parent_interface = parent_interface();
     route_context_.ipip_mtu = ipip_mtu();
-    if (Status applied = bgp_->apply(*desired_bgp_); !applied)
+    if (Status applied = bgp_->apply(*desired_bgp_, exports_); !applied)
       spdlog::warn("BGP: {}", applied.error().message);
-    bgp_->advertise(exports_.advertised);
   }
 
   std::string parent_interface() const {

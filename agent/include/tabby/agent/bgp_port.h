@@ -24,11 +24,11 @@ struct BgpPeerReport {
 class BgpPort {
  public:
   virtual ~BgpPort() = default;
-  // Brings the speaker to `desired`: node-wide settings and the peer set. A peer whose
-  // settings are unchanged keeps its session; a changed one is reset; a gone one is closed.
-  virtual Status apply(const DesiredBgp& desired) = 0;
-  // The prefixes this node originates, replacing the previous set.
-  virtual void advertise(const std::vector<OriginatedPrefix>& prefixes) = 0;
+  // Brings the speaker to `desired` (node-wide settings and the peer set) and to `exports`
+  // (Calico's export filter, and the prefixes this node originates, replacing the previous
+  // set). A peer whose session settings are unchanged keeps its session (a policy change is
+  // applied in place); a changed one is reset; a gone one is closed.
+  virtual Status apply(const DesiredBgp& desired, const BgpExport& exports) = 0;
   // Current best paths (several per prefix for ECMP), learned from peers.
   virtual std::vector<LearnedPath> best_paths() const = 0;
   virtual std::vector<BgpPeerReport> peers() const = 0;

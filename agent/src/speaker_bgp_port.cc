@@ -1,0 +1,342 @@
+#include "tabby/agent/speaker_bgp_port.h"
+
+#include <map>
+
+#include "tabby/bgp/policy_filter.h"
+#include "tabby/bgp/speaker.h"
+#include "tabby/common/log.h"
+
+namespace tabby::agent {
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+// How long, after the last peer came up, the speaker waits for the initial tables before it
+// lets routes from before a restart go; and the longest it waits at all.
+constexpr auto kSettleTime = std::chrono::seconds(3);
+constexpr auto kMaxConvergenceWait = std::chrono::seconds(120);
+constexpr std::uint16_t kGracefulRestartTime = 120;  // BIRD's default, which Calico keeps
+
+int max_length(IpFamily family) { return family == IpFamily::kV4 ? 32 : 128; }
+
+bgp::PrefixMatch within(const IpPrefix& prefix) {
+  return {.prefix = prefix, .ge = prefix.length(), .le = max_length(prefix.family())};
+}
+
+// Calico's export filter (calc_bgp_export.h, rules a-i) as speaker policy.
+std::vector<bgp::Term> calico_export_terms(const ExportPolicy& policy) {
+  std::vector<bgp::Term> terms;
+  if (!policy.export_disabled_pools.empty()) {
+    bgp::Term term{.name = "disableBGPExport pools", .verdict = bgp::Verdict::kReject};
+    for (const IpPrefix& pool : policy.export_disabled_pools)
+      term.match.prefixes.push_back(within(pool));
+    terms.push_back(term);
+  }
+  bgp::Term blocks{.name = "this node's blocks"};
+  for (const IpPrefix& block : policy.aggregated_blocks) blocks.match.prefixes.push_back({block});
+  for (const IpPrefix& range : policy.static_routes) blocks.match.prefixes.push_back({range});
+  if (!blocks.match.prefixes.empty()) terms.push_back(blocks);
+  bgp::Term reflected{.name = "pools and reflected service ranges"};
+  for (const IpPrefix& range : policy.reflected_service_ranges)
+    reflected.match.prefixes.push_back(within(range));
+  for (const IpPrefix& pool : policy.pools) reflected.match.prefixes.push_back(within(pool));
+  if (!reflected.match.prefixes.empty()) terms.push_back(reflected);
+  return terms;
+}
+
+bgp::FilterMatchOperator to_bgp(MatchOperator match) {
+  switch (match) {
+    case MatchOperator::kEqual: return bgp::FilterMatchOperator::kEqual;
+    case MatchOperator::kNotEqual: return bgp::FilterMatchOperator::kNotEqual;
+    case MatchOperator::kIn: return bgp::FilterMatchOperator::kIn;
+    case MatchOperator::kNotIn: return bgp::FilterMatchOperator::kNotIn;
+  }
+  return bgp::FilterMatchOperator::kIn;
+}
+
+// The BGPFilter rules of a peer, in order, as terms; a rule with conditions the speaker does
+// not evaluate yet (interface, peerType, communities, asPathPrefix, priority) is skipped
+// with a warning rather than matching more than the user asked.
+std::vector<bgp::Term> filter_terms(const std::vector<FilterRule>& rules, IpFamily family,
+                                    const std::string& filter, std::vector<std::string>& warnings) {
+  std::vector<bgp::FilterRule> converted;
+  for (const FilterRule& rule : rules) {
+    if (!rule.interface.empty() || rule.ibgp || rule.community || !rule.as_path_prefix.empty() ||
+        rule.priority || !rule.operations.empty()) {
+      warnings.push_back("BGPFilter \"" + filter +
+                         "\": a rule matching on interface, peerType, communities, asPathPrefix "
+                         "or priority, or with operations, is not supported yet and is skipped");
+      continue;
+    }
+    converted.push_back({.family = family,
+                         .cidr = rule.cidr,
+                         .match_operator = to_bgp(rule.match),
+                         .min_length = rule.min_length,
+                         .max_length = rule.max_length,
+                         .only_from_remote_peers = rule.only_from_remote_peers,
+                         .accept = rule.accept});
+  }
+  auto policy = bgp::policy_from_filter_rules(converted, bgp::Verdict::kContinue);
+  if (!policy) {
+    warnings.push_back("BGPFilter \"" + filter + "\": " + policy.error().message);
+    return {};
+  }
+  return policy->terms;
+}
+
+std::string peer_address_text(const DesiredPeer& peer) {
+  return peer.port == 179 ? peer.address.to_string()
+                          : peer.address.to_string() + ":" + std::to_string(peer.port);
+}
+
+api::PeerType to_api(PeerType type) {
+  switch (type) {
+    case PeerType::kNodeMesh: return api::PeerType::kNodeMesh;
+    case PeerType::kGlobal: return api::PeerType::kGlobal;
+    case PeerType::kNodeSpecific: return api::PeerType::kNodeSpecific;
+  }
+  return api::PeerType::kGlobal;
+}
+
+class SpeakerBgpPort final : public BgpPort {
+ public:
+  explicit SpeakerBgpPort(asio::io_context& io) : io_(io), started_(Clock::now()) {}
+
+  Status apply(const DesiredBgp& desired, const BgpExport& exports) override {
+    if (!desired.router_id) return Error{"no router ID: the node has no IPv4 address"};
+    bgp::SpeakerConfig config{.local_as = desired.as_number,
+                              .router_id = *desired.router_id,
+                              .cluster_id = desired.route_reflector_cluster_id,
+                              .graceful_restart_time = kGracefulRestartTime,
+                              .forwarding_state_preserved = true};
+    for (IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
+      const auto own = desired.address(family);
+      if (family == IpFamily::kV6 && !own) continue;  // IPv6 listener only with an address
+      IpAddress any = family == IpFamily::kV4 ? *IpAddress::parse("0.0.0.0")
+                                              : *IpAddress::parse("::");
+      config.listen.push_back(
+          {.address = desired.bind_node_ip && own ? *own : any, .port = desired.listen_port});
+    }
+    if (!speaker_ || !same_speaker(config)) {
+      if (speaker_) spdlog::info("BGP: node-wide settings changed, restarting the speaker");
+      speaker_.reset();
+      peers_.clear();
+      auto made = bgp::Speaker::create(io_, config);
+      if (!made) return Error{made.error().message};
+      speaker_ = std::move(*made);
+      speaker_config_ = config;
+      speaker_->on_best_path_change([this](const std::vector<bgp::BestPathChange>& changes) {
+        for (const auto& change : changes) {
+          if (change.best) {
+            best_[change.prefix] = change.multipath.empty()
+                                       ? std::vector<bgp::RoutePath>{*change.best}
+                                       : change.multipath;
+          } else {
+            best_.erase(change.prefix);
+          }
+        }
+        on_change();
+      });
+      for (const auto& [prefix, route] : originated_) speaker_->originate(prefix, route);
+    }
+    export_policy_ = exports.policy;
+
+    std::map<std::string, const DesiredPeer*> wanted;
+    for (const DesiredPeer& peer : desired.peers) wanted[peer.key] = &peer;
+    for (auto it = peers_.begin(); it != peers_.end();) {
+      if (wanted.count(it->first)) {
+        ++it;
+        continue;
+      }
+      spdlog::info("BGP: removing peer {}", it->first);
+      (void)speaker_->remove_peer(it->first);
+      it = peers_.erase(it);
+    }
+    std::vector<std::string> warnings;
+    for (const DesiredPeer& peer : desired.peers) {
+      bgp::PeerConfig config = peer_config(peer, desired, warnings);
+      auto known = peers_.find(peer.key);
+      if (known != peers_.end() && known->second.config == config) continue;
+      spdlog::info("BGP: {} peer {} ({} AS {}{})", known == peers_.end() ? "adding" : "updating",
+                   peer.key, peer_address_text(peer), peer.remote_as,
+                   peer.passive ? ", passive" : "");
+      if (Status set = speaker_->set_peer(config); !set) {
+        warnings.push_back("peer " + peer.key + ": " + set.error().message);
+        continue;
+      }
+      peers_[peer.key] = {.config = config, .desired = peer};
+    }
+    for (const std::string& warning : warnings) {
+      if (warned_.insert(warning).second) spdlog::warn("BGP: {}", warning);
+    }
+    advertise(exports.advertised);
+    return {};
+  }
+
+  void advertise(const std::vector<OriginatedPrefix>& prefixes) {
+    std::map<IpPrefix, bgp::LocalRoute> wanted;
+    for (const OriginatedPrefix& prefix : prefixes) {
+      bgp::LocalRoute route;
+      for (const std::string& community : prefix.communities) add_community(community, route);
+      wanted[prefix.prefix] = route;
+    }
+    for (const auto& [prefix, route] : originated_) {
+      if (!wanted.count(prefix) && speaker_) speaker_->withdraw(prefix);
+    }
+    for (const auto& [prefix, route] : wanted) {
+      auto known = originated_.find(prefix);
+      if ((known == originated_.end() || !(known->second == route)) && speaker_)
+        speaker_->originate(prefix, route);
+    }
+    originated_ = std::move(wanted);
+  }
+
+  std::vector<LearnedPath> best_paths() const override {
+    std::vector<LearnedPath> paths;
+    for (const auto& [prefix, multipath] : best_) {
+      for (const bgp::RoutePath& path : multipath) {
+        if (path.local() || !path.next_hop) continue;
+        paths.push_back({.prefix = prefix, .next_hop = *path.next_hop, .from_bgp = true});
+      }
+    }
+    return paths;
+  }
+
+  std::vector<BgpPeerReport> peers() const override {
+    std::vector<BgpPeerReport> reports;
+    if (!speaker_) return reports;
+    for (const auto& [key, peer] : peers_) {
+      auto status = speaker_->peer(key);
+      if (!status) continue;
+      const std::string state = bgp::to_string(status->state);
+      const bool established = status->state == bgp::State::kEstablished;
+      BgpPeerReport report{.key = key, .family = peer.desired.family(), .established = established};
+      report.status.address = peer_address_text(peer.desired);
+      report.status.type = to_api(peer.desired.type);
+      report.status.state = api::bird_protocol_state(state, false);
+      report.status.since = api::bird_since(std::chrono::system_clock::to_time_t(status->since),
+                                            std::time(nullptr));
+      report.status.info = api::bird_info(state, status->last_error);
+      report.status.prefixes_received = status->prefixes_accepted;
+      report.status.prefixes_advertised = status->prefixes_advertised;
+      reports.push_back(report);
+    }
+    return reports;
+  }
+
+  bool converged() const override {
+    if (converged_) return true;
+    const auto now = Clock::now();
+    if (now - started_ > kMaxConvergenceWait) return converged_ = true;
+    if (!speaker_) return false;
+    Clock::time_point last_up = started_;
+    for (const auto& [key, peer] : peers_) {
+      auto status = speaker_->peer(key);
+      if (!status || status->state != bgp::State::kEstablished) return false;
+      last_up = std::max(last_up, Clock::now() - (std::chrono::system_clock::now() - status->since));
+    }
+    return converged_ = now - last_up >= kSettleTime;
+  }
+
+  void shutdown(bool graceful) override {
+    // A graceful stop sends no NOTIFICATION: the peers' graceful-restart helpers then keep
+    // our routes (stale) until we are back or the restart time runs out (RFC 4724).
+    if (!graceful && speaker_) speaker_->shutdown();
+  }
+
+ private:
+  struct KnownPeer {
+    bgp::PeerConfig config;
+    DesiredPeer desired;
+  };
+
+  bool same_speaker(const bgp::SpeakerConfig& config) const {
+    const auto& old = speaker_config_;
+    if (old.local_as != config.local_as || !(old.router_id == config.router_id) ||
+        old.cluster_id != config.cluster_id || old.listen.size() != config.listen.size())
+      return false;
+    for (std::size_t i = 0; i < old.listen.size(); ++i) {
+      if (!(old.listen[i].address == config.listen[i].address) ||
+          old.listen[i].port != config.listen[i].port)
+        return false;
+    }
+    return true;
+  }
+
+  static void add_community(const std::string& text, bgp::LocalRoute& route) {
+    std::vector<std::uint32_t> parts;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      const auto colon = text.find(':', start);
+      parts.push_back(static_cast<std::uint32_t>(
+          std::stoul(text.substr(start, colon == std::string::npos ? std::string::npos
+                                                                   : colon - start))));
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+    if (parts.size() == 2) {
+      route.communities.push_back(bgp::make_community(static_cast<std::uint16_t>(parts[0]),
+                                                      static_cast<std::uint16_t>(parts[1])));
+    } else if (parts.size() == 3) {
+      route.large_communities.push_back({parts[0], parts[1], parts[2]});
+    }
+  }
+
+  bgp::PeerConfig peer_config(const DesiredPeer& peer, const DesiredBgp& desired,
+                              std::vector<std::string>& warnings) const {
+    bgp::PeerConfig config{.name = peer.key, .address = peer.address, .remote_as = peer.remote_as};
+    config.port = peer.port;
+    config.accept_port = desired.listen_port;
+    config.passive = peer.passive;
+    config.password = peer.password.value_or("");
+    config.ttl_security = peer.ttl_security.value_or(0);
+    config.multihop_ttl = peer.ttl_security ? 0 : 64;  // Calico's BIRD peers are multihop
+    config.source_address = peer.source_address;
+    config.route_reflector_client = peer.route_reflector_client;
+    config.next_hop = peer.next_hop == NextHopMode::kSelf   ? bgp::NextHopMode::kSelf
+                      : peer.next_hop == NextHopMode::kKeep ? bgp::NextHopMode::kKeep
+                                                            : bgp::NextHopMode::kAuto;
+    config.allow_own_as = static_cast<std::uint8_t>(peer.allowed_local_as.value_or(0));
+    config.families = {peer.family() == IpFamily::kV4 ? bgp::kIpv4Unicast : bgp::kIpv6Unicast};
+    if (peer.keepalive_time) {
+      config.keepalive_time_seconds = static_cast<std::uint16_t>(peer.keepalive_time->count());
+      config.hold_time_seconds = static_cast<std::uint16_t>(3 * peer.keepalive_time->count());
+    }
+    config.local_ipv4 = desired.address_v4;
+    config.local_ipv6 = desired.address_v6;
+    config.import_policy = bgp::Policy::accept_all();
+    config.export_policy = bgp::Policy{{}, bgp::Verdict::kReject};
+    for (const PeerFilter& filter : peer.filters) {
+      auto imports = filter_terms(filter.import_rules, peer.family(), filter.name, warnings);
+      config.import_policy.terms.insert(config.import_policy.terms.end(), imports.begin(),
+                                        imports.end());
+      auto exports = filter_terms(filter.export_rules, peer.family(), filter.name, warnings);
+      config.export_policy.terms.insert(config.export_policy.terms.end(), exports.begin(),
+                                        exports.end());
+    }
+    const auto calico = calico_export_terms(export_policy_);
+    config.export_policy.terms.insert(config.export_policy.terms.end(), calico.begin(),
+                                      calico.end());
+    return config;
+  }
+
+  asio::io_context& io_;
+  Clock::time_point started_;
+  std::unique_ptr<bgp::Speaker> speaker_;
+  bgp::SpeakerConfig speaker_config_;
+  std::map<std::string, KnownPeer> peers_;
+  std::map<IpPrefix, bgp::LocalRoute> originated_;
+  std::map<IpPrefix, std::vector<bgp::RoutePath>> best_;
+  std::set<std::string> warned_;
+  mutable bool converged_ = false;
+  ExportPolicy export_policy_;
+};
+
+}  // namespace
+
+std::unique_ptr<BgpPort> make_speaker_bgp_port(asio::io_context& io) {
+  return std::make_unique<SpeakerBgpPort>(io);
+}
+
+}  // namespace tabby::agent
