@@ -1,0 +1,63 @@
+#pragma once
+// Kernel routes for the BGP backend, as BIRD's kernel export filter
+// `calico_kernel_programming` and Calico's BIRD fork (krt_tunnel) write them
+// (calico-bgp.md §2.7, calico-node.md §4.4-4.7): a learned path in an IPIP pool goes
+// `via <next hop> dev tunl0 onlink` (CrossSubnet: only when the next hop is outside this
+// node's subnet), any other learned path goes `via <next hop>`, this node's own blocks are
+// blackholes. Learned routes inside VXLAN pools are left to the VXLAN calculation, those
+// inside service ranges are never programmed.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tabby/agent/calc_bgp_export.h"
+#include "tabby/agent/calc_bgp_state.h"
+#include "tabby/agent/calc_inputs.h"
+#include "tabby/api/views.h"
+#include "tabby/dataplane/route.h"
+
+namespace tabby::agent {
+
+// A best path the speaker selected for a prefix (several for ECMP).
+struct LearnedPath {
+  IpPrefix prefix;
+  IpAddress next_hop;
+  bool from_bgp = true;  // false: originated on this node (static, kernel, direct)
+};
+
+struct BgpRouteContext {
+  std::optional<IpAddress> address_v4, address_v6;
+  // The node's subnet (prefix of spec.bgp.ipv4Address): the CrossSubnet test. Without one,
+  // no next hop counts as local, so CrossSubnet always tunnels.
+  std::optional<IpPrefix> subnet_v4;
+  std::vector<api::IpPoolView> pools;
+  std::vector<IpPrefix> blackholes;     // BgpExport::blackholes
+  std::vector<IpPrefix> kernel_reject;  // BgpExport::kernel_reject
+  // The NIC holding the node address, for direct routes; empty: the kernel picks it from
+  // the gateway (which must then be on a connected subnet).
+  std::string parent_interface;
+  std::uint32_t ipip_mtu = 0;  // 0: no route MTU
+  // v3.32's BIRD writes learned routes with metric = the normal route priority.
+  std::uint32_t metric_v4 = 1024, metric_v6 = 1024;
+};
+
+BgpRouteContext bgp_route_context(const ClusterSnapshot& snapshot, const DesiredBgp& bgp,
+                                  const BgpExport& exports);
+
+struct PathDecision {
+  enum class Kind { kIpip, kDirect, kNotProgrammed };
+  Kind kind = Kind::kNotProgrammed;
+  dataplane::NextHop next_hop;
+  std::string reason;
+};
+
+PathDecision decide_path(const BgpRouteContext& context, const LearnedPath& path);
+
+// Every route the BGP backend wants in the kernel: the blackholes, then one route per
+// learned prefix (ECMP when several paths are programmed), proto bird; sorted by prefix.
+std::vector<dataplane::Route> bgp_routes(const BgpRouteContext& context,
+                                         const std::vector<LearnedPath>& paths);
+
+}  // namespace tabby::agent

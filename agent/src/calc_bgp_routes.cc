@@ -1,0 +1,111 @@
+#include "tabby/agent/calc_bgp_routes.h"
+
+#include <algorithm>
+#include <map>
+
+namespace tabby::agent {
+namespace {
+
+bool within_any(const std::vector<IpPrefix>& ranges, const IpPrefix& prefix) {
+  return std::any_of(ranges.begin(), ranges.end(), [&](const IpPrefix& range) {
+    return range.family() == prefix.family() && range.contains(prefix);
+  });
+}
+
+PathDecision skip(std::string reason) {
+  return {.kind = PathDecision::Kind::kNotProgrammed, .next_hop = {}, .reason = std::move(reason)};
+}
+
+}  // namespace
+
+BgpRouteContext bgp_route_context(const ClusterSnapshot& snapshot, const DesiredBgp& bgp,
+                                  const BgpExport& exports) {
+  BgpRouteContext context;
+  context.address_v4 = bgp.address_v4;
+  context.address_v6 = bgp.address_v6;
+  context.subnet_v4 = bgp.subnet_v4;
+  context.pools = pool_views(snapshot.ip_pools);
+  context.blackholes = exports.blackholes;
+  context.kernel_reject = exports.kernel_reject;
+  const auto config = api::bgp_configuration_view(snapshot.bgp_configurations, bgp.node_name);
+  context.metric_v4 = static_cast<std::uint32_t>(config.ipv4_normal_route_priority);
+  context.metric_v6 = static_cast<std::uint32_t>(config.ipv6_normal_route_priority);
+  return context;
+}
+
+PathDecision decide_path(const BgpRouteContext& context, const LearnedPath& path) {
+  const IpPrefix& prefix = path.prefix;
+  if (!path.from_bgp) return skip("originated on this node");
+  const auto own = prefix.family() == IpFamily::kV4 ? context.address_v4 : context.address_v6;
+  if (own == path.next_hop) return skip("the next hop is this node");
+  if (within_any(context.kernel_reject, prefix)) return skip("inside a service range");
+  // BIRD prefers its static blackhole (preference 200) over a BGP route (100) for the block.
+  if (std::find(context.blackholes.begin(), context.blackholes.end(), prefix) !=
+      context.blackholes.end()) {
+    return skip("one of this node's blocks, which stays a blackhole");
+  }
+  const api::IpPoolView* pool = pool_containing(context.pools, prefix);
+  if (pool && pool->vxlan_mode != api::EncapMode::kNever) {
+    return skip("inside a VXLAN pool, routed from IPAM by the VXLAN calculation");
+  }
+  const dataplane::NextHop direct{.gateway = path.next_hop, .device = context.parent_interface};
+  if (pool && prefix.family() == IpFamily::kV4) {
+    const bool same_subnet = context.subnet_v4 && context.subnet_v4->contains(path.next_hop);
+    const bool tunnel = pool->ipip_mode == api::EncapMode::kAlways ||
+                        (pool->ipip_mode == api::EncapMode::kCrossSubnet && !same_subnet);
+    if (tunnel) {
+      return {
+          .kind = PathDecision::Kind::kIpip,
+          .next_hop = {.gateway = path.next_hop, .device = dataplane::kIpipDevice, .onlink = true},
+          .reason = pool->ipip_mode == api::EncapMode::kAlways
+                        ? "IPIP pool (Always)"
+                        : "IPIP pool (CrossSubnet), next hop outside this node's subnet"};
+    }
+    if (pool->ipip_mode == api::EncapMode::kCrossSubnet) {
+      return {.kind = PathDecision::Kind::kDirect,
+              .next_hop = direct,
+              .reason = "IPIP pool (CrossSubnet), next hop inside this node's subnet"};
+    }
+  }
+  return {.kind = PathDecision::Kind::kDirect,
+          .next_hop = direct,
+          .reason = pool ? "pool without encapsulation" : "outside every pool"};
+}
+
+std::vector<dataplane::Route> bgp_routes(const BgpRouteContext& context,
+                                         const std::vector<LearnedPath>& paths) {
+  std::map<IpPrefix, dataplane::Route> routes;
+  for (const auto& block : context.blackholes) {
+    auto route = dataplane::blackhole_route(block);
+    route.protocol = dataplane::kProtoBird;
+    routes[block] = std::move(route);
+  }
+  std::map<IpPrefix, std::vector<PathDecision>> learned;
+  for (const auto& path : paths) {
+    auto decision = decide_path(context, path);
+    if (decision.kind != PathDecision::Kind::kNotProgrammed) {
+      learned[path.prefix].push_back(std::move(decision));
+    }
+  }
+  for (auto& [prefix, decisions] : learned) {
+    std::vector<dataplane::NextHop> hops;
+    bool ipip = false;
+    for (const auto& decision : decisions) {
+      hops.push_back(decision.next_hop);
+      ipip = ipip || decision.kind == PathDecision::Kind::kIpip;
+    }
+    std::sort(hops.begin(), hops.end());
+    hops.erase(std::unique(hops.begin(), hops.end()), hops.end());
+    auto route = dataplane::ecmp_route(prefix, std::move(hops), dataplane::kProtoBird);
+    route.metric = prefix.family() == IpFamily::kV4 ? context.metric_v4 : context.metric_v6;
+    if (ipip) route.mtu = context.ipip_mtu;
+    routes[prefix] = std::move(route);
+  }
+  std::vector<dataplane::Route> out;
+  out.reserve(routes.size());
+  for (auto& [prefix, route] : routes)
+    out.push_back(std::move(route));
+  return out;
+}
+
+}  // namespace tabby::agent
