@@ -1,6 +1,7 @@
 #include "health_http_listener.h"
 
 #include <fmt/format.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <chrono>
@@ -11,6 +12,12 @@ namespace tabby::agent {
 HttpListener::HttpListener(std::string what) : what_(std::move(what)) {
   // Probes and scrapes are rare and small: two workers are plenty on a node.
   server_.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  // cpp-httplib's default also sets SO_REUSEPORT, which lets a second agent bind the same
+  // port and take half the probes; a busy port must be an error instead.
+  server_.set_socket_options([](socket_t fd) {
+    const int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
 }
 
 HttpListener::~HttpListener() { stop(); }
