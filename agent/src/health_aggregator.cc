@@ -57,7 +57,8 @@ HealthSummary HealthAggregator::summary() const {
   HealthSummary summary;
   for (const auto& [name, reporter] : reporters_) {
     HealthReporterStatus status{name, reporter.options, reporter.reported};
-    status.timed_out = reporter.reported && reporter.options.timeout != HealthClock::duration::zero() &&
+    status.timed_out = reporter.reported &&
+                       reporter.options.timeout != HealthClock::duration::zero() &&
                        now - reporter.at > reporter.options.timeout;
     const bool valid = reporter.reported && !status.timed_out;
     status.live = valid && reporter.last.live;

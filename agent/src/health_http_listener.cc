@@ -20,7 +20,9 @@ HttpListener::HttpListener(std::string what) : what_(std::move(what)) {
   });
 }
 
-HttpListener::~HttpListener() { stop(); }
+HttpListener::~HttpListener() {
+  stop();
+}
 
 Result<int> HttpListener::start(const std::string& host, int port) {
   if (thread_.joinable()) return Error{fmt::format("{} server: already started", what_)};

@@ -14,21 +14,25 @@ HealthServer::HealthServer(const HealthAggregator& health)
     : health_(health), listener_(std::make_unique<HttpListener>("health")) {
   for (auto [path, probe] : {std::pair{"/liveness", HealthProbe::kLiveness},
                              std::pair{"/readiness", HealthProbe::kReadiness}}) {
-    listener_->server().Get(path, [this, probe = probe](const httplib::Request&,
-                                                        httplib::Response& response) {
-      const HealthResponse answer = health_response(health_.summary(), probe);
-      response.status = answer.status;
-      if (!answer.body.empty()) response.set_content(answer.body, "text/plain; charset=utf-8");
-    });
+    listener_->server().Get(
+        path, [this, probe = probe](const httplib::Request&, httplib::Response& response) {
+          const HealthResponse answer = health_response(health_.summary(), probe);
+          response.status = answer.status;
+          if (!answer.body.empty()) response.set_content(answer.body, "text/plain; charset=utf-8");
+        });
   }
 }
 
-HealthServer::~HealthServer() { stop(); }
+HealthServer::~HealthServer() {
+  stop();
+}
 
 Result<int> HealthServer::start(const std::string& host, int port) {
   return listener_->start(host, port);
 }
 
-void HealthServer::stop() { listener_->stop(); }
+void HealthServer::stop() {
+  listener_->stop();
+}
 
 }  // namespace tabby::agent

@@ -32,14 +32,14 @@ AgentMetrics::AgentMetrics(MetricsRegistry& registry)
                                            "Prefixes accepted from the peer.", kPeerLabels)),
       bgp_prefixes_advertised(registry.gauge("tabby_bgp_peer_prefixes_advertised",
                                              "Prefixes advertised to the peer.", kPeerLabels)),
-      bgp_session_flaps(
-          registry.counter("tabby_bgp_peer_established_transitions_total",
-                           "Times the session to the peer reached Established.", kPeerLabels)),
+      bgp_session_flaps(registry.counter("tabby_bgp_peer_established_transitions_total",
+                                         "Times the session to the peer reached Established.",
+                                         kPeerLabels)),
       routes_programmed(registry.gauge("felix_route_table_num_routes",
                                        "Routes tabby-node has programmed into the kernel.",
                                        {"ip_version"})),
-      ipam_blocks(registry.gauge("ipam_blocks", "IPAM blocks affine to the node, per pool.",
-                                 kPoolLabels)),
+      ipam_blocks(
+          registry.gauge("ipam_blocks", "IPAM blocks affine to the node, per pool.", kPoolLabels)),
       ipam_allocations_in_use(
           registry.gauge("ipam_allocations_in_use",
                          "Addresses allocated from the node's blocks, per pool.", kPoolLabels)),
@@ -51,9 +51,9 @@ AgentMetrics::AgentMetrics(MetricsRegistry& registry)
                                         "Datastore operations that failed.", {"operation"})),
       dataplane_failures(registry.counter("felix_int_dataplane_failures",
                                           "Dataplane updates that failed and will be retried.")),
-      resyncs_started(registry.counter("felix_resyncs_started",
-                                       "Times tabby-node started a full resync with the datastore.")),
-      cluster_num_hosts(registry.gauge("felix_cluster_num_hosts",
-                                       "Nodes in the cluster (Node resources).")) {}
+      resyncs_started(registry.counter(
+          "felix_resyncs_started", "Times tabby-node started a full resync with the datastore.")),
+      cluster_num_hosts(
+          registry.gauge("felix_cluster_num_hosts", "Nodes in the cluster (Node resources).")) {}
 
 }  // namespace tabby::agent

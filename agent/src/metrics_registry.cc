@@ -14,8 +14,8 @@ bool valid_name(std::string_view name, bool allow_colon) {
   if (name.empty()) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
-    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-                        (allow_colon && c == ':');
+    const bool letter =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (allow_colon && c == ':');
     if (!letter && !(i > 0 && c >= '0' && c <= '9')) return false;
   }
   return true;
@@ -53,7 +53,8 @@ void write_sample(std::string& out, std::string_view name, const std::string& la
 template <typename Map>
 std::vector<LabelValues> keys(const Map& map) {
   std::vector<LabelValues> out;
-  for (const auto& entry : map) out.push_back(entry.first);
+  for (const auto& entry : map)
+    out.push_back(entry.first);
   return out;
 }
 
@@ -118,9 +119,8 @@ MetricFamily::MetricFamily(std::string name, std::string help, Type type,
 
 void MetricFamily::check_labels(const LabelValues& labels) const {
   if (labels.size() != label_names_.size()) {
-    throw std::invalid_argument(fmt::format("metric {}: {} label values for the labels ({})",
-                                            name_, labels.size(),
-                                            fmt::join(label_names_, ", ")));
+    throw std::invalid_argument(fmt::format("metric {}: {} label values for the labels ({})", name_,
+                                            labels.size(), fmt::join(label_names_, ", ")));
   }
 }
 
@@ -137,7 +137,8 @@ void MetricFamily::write(std::string& out) const {
   if (all.empty()) return;
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name_, escape_help(help_), name_,
                      type_name(type_));
-  for (const auto& values : all) write_series(out, render_labels(label_names_, values), values);
+  for (const auto& values : all)
+    write_series(out, render_labels(label_names_, values), values);
 }
 
 CounterFamily::CounterFamily(std::string name, std::string help, std::vector<std::string> labels)
@@ -164,7 +165,9 @@ void CounterFamily::write_series(std::string& out, const std::string& labels,
   write_sample(out, name(), labels, it == values_.end() ? 0 : it->second);
 }
 
-std::vector<LabelValues> CounterFamily::series() const { return keys(values_); }
+std::vector<LabelValues> CounterFamily::series() const {
+  return keys(values_);
+}
 
 GaugeFamily::GaugeFamily(std::string name, std::string help, std::vector<std::string> labels)
     : MetricFamily(std::move(name), std::move(help), Type::kGauge, std::move(labels)) {}
@@ -193,7 +196,9 @@ void GaugeFamily::write_series(std::string& out, const std::string& labels,
   write_sample(out, name(), labels, it == values_.end() ? 0 : it->second);
 }
 
-std::vector<LabelValues> GaugeFamily::series() const { return keys(values_); }
+std::vector<LabelValues> GaugeFamily::series() const {
+  return keys(values_);
+}
 
 HistogramFamily::HistogramFamily(std::string name, std::string help,
                                  std::vector<std::string> labels, std::vector<double> buckets)
@@ -241,7 +246,9 @@ void HistogramFamily::write_series(std::string& out, const std::string& labels,
   write_sample(out, name() + "_count", labels, static_cast<double>(series.count));
 }
 
-std::vector<LabelValues> HistogramFamily::series() const { return keys(series_); }
+std::vector<LabelValues> HistogramFamily::series() const {
+  return keys(series_);
+}
 
 template <typename Family, typename... Args>
 Family& MetricsRegistry::family(const std::string& name, MetricFamily::Type type,
@@ -250,8 +257,8 @@ Family& MetricsRegistry::family(const std::string& name, MetricFamily::Type type
   auto it = families_.find(name);
   if (it != families_.end()) {
     if (it->second->type() != type || it->second->label_names() != labels) {
-      throw std::invalid_argument(fmt::format(
-          "metric {}: registered again with another type or other labels", name));
+      throw std::invalid_argument(
+          fmt::format("metric {}: registered again with another type or other labels", name));
     }
     return static_cast<Family&>(*it->second);
   }
@@ -281,7 +288,8 @@ HistogramFamily& MetricsRegistry::histogram(const std::string& name, const std::
 std::string MetricsRegistry::exposition() const {
   std::lock_guard lock(mutex_);
   std::string out;
-  for (const auto& [name, family] : families_) family->write(out);
+  for (const auto& [name, family] : families_)
+    family->write(out);
   return out;
 }
 

@@ -11,12 +11,16 @@ MetricsServer::MetricsServer(const MetricsRegistry& registry)
   });
 }
 
-MetricsServer::~MetricsServer() { stop(); }
+MetricsServer::~MetricsServer() {
+  stop();
+}
 
 Result<int> MetricsServer::start(const std::string& host, int port) {
   return listener_->start(host.empty() ? "0.0.0.0" : host, port);
 }
 
-void MetricsServer::stop() { listener_->stop(); }
+void MetricsServer::stop() {
+  listener_->stop();
+}
 
 }  // namespace tabby::agent

@@ -19,14 +19,16 @@ namespace {
 constexpr std::size_t kMaxRequest = 256;
 constexpr int kIoTimeoutSeconds = 2;
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 Result<sockaddr_un> unix_address(const std::string& path) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof address.sun_path) {
-    return Error{fmt::format("status socket \"{}\": a Unix socket path must be 1 to {} bytes",
-                             path, sizeof address.sun_path - 1)};
+    return Error{fmt::format("status socket \"{}\": a Unix socket path must be 1 to {} bytes", path,
+                             sizeof address.sun_path - 1)};
   }
   std::memcpy(address.sun_path, path.data(), path.size());
   return address;
@@ -53,16 +55,16 @@ void set_timeouts(int fd) {
 std::string status_reply(std::string_view request, const NodeStatusProvider& provider) {
   const auto request_line = api::kStatusRequest.substr(0, api::kStatusRequest.size() - 1);
   if (request != request_line) {
-    return nlohmann::json{{"error", fmt::format("unknown request \"{}\": send \"{}\"", request,
-                                                request_line)}}
+    return nlohmann::json{
+               {"error", fmt::format("unknown request \"{}\": send \"{}\"", request, request_line)}}
                .dump() +
            "\n";
   }
   try {
     return api::node_status_to_json(provider());
   } catch (const std::exception& error) {
-    return nlohmann::json{{"error", fmt::format("cannot collect the node status: {}",
-                                                error.what())}}
+    return nlohmann::json{
+               {"error", fmt::format("cannot collect the node status: {}", error.what())}}
                .dump() +
            "\n";
   }
@@ -70,7 +72,9 @@ std::string status_reply(std::string_view request, const NodeStatusProvider& pro
 
 StatusServer::StatusServer(NodeStatusProvider provider) : provider_(std::move(provider)) {}
 
-StatusServer::~StatusServer() { stop(); }
+StatusServer::~StatusServer() {
+  stop();
+}
 
 Status StatusServer::start(const std::string& path) {
   if (thread_.joinable()) return Error{fmt::format("status socket \"{}\": already serving", path)};

@@ -46,9 +46,9 @@ Result<std::uint64_t> count_field(const json& object, const std::string& path,
 Result<BgpPeerStatus> peer_from_json(const json& object, const std::string& path) {
   if (!object.is_object()) return Error{fmt::format("node status: {}: must be an object", path)};
   BgpPeerStatus peer;
-  for (auto [key, target] : {std::pair{"peerAddress", &peer.address},
-                             std::pair{"state", &peer.state}, std::pair{"since", &peer.since},
-                             std::pair{"info", &peer.info}}) {
+  for (auto [key, target] :
+       {std::pair{"peerAddress", &peer.address}, std::pair{"state", &peer.state},
+        std::pair{"since", &peer.since}, std::pair{"info", &peer.info}}) {
     auto value = string_field(object, path, key);
     if (!value) return value.error();
     *target = std::move(*value);
@@ -97,11 +97,11 @@ std::string family_section(std::string_view version, const std::vector<BgpPeerSt
   if (peers.empty()) return out + fmt::format("No IPv{} peers found.\n\n", version);
   std::vector<std::vector<std::string>> rows;
   for (const auto& peer : peers) {
-    rows.push_back({peer.address, std::string(peer_type_text(peer.type)), peer.state, peer.since,
-                    peer.info});
+    rows.push_back(
+        {peer.address, std::string(peer_type_text(peer.type)), peer.state, peer.since, peer.info});
   }
-  return out + render_bordered_table({"PEER ADDRESS", "PEER TYPE", "STATE", "SINCE", "INFO"},
-                                     rows) +
+  return out +
+         render_bordered_table({"PEER ADDRESS", "PEER TYPE", "STATE", "SINCE", "INFO"}, rows) +
          "\n";
 }
 
@@ -115,14 +115,16 @@ Result<PeerType> parse_peer_type(std::string_view text) {
   for (std::size_t i = 0; i < std::size(kPeerTypeNames); ++i) {
     if (kPeerTypeNames[i] == text) return static_cast<PeerType>(i);
   }
-  return Error{fmt::format(R"("{}" is not a peer type (node-to-node mesh, global, node specific))",
-                           text)};
+  return Error{
+      fmt::format(R"("{}" is not a peer type (node-to-node mesh, global, node specific))", text)};
 }
 
 std::string node_status_to_json(const NodeStatus& status) {
   json ipv4 = json::array(), ipv6 = json::array();
-  for (const auto& peer : status.ipv4_peers) ipv4.push_back(peer_to_json(peer));
-  for (const auto& peer : status.ipv6_peers) ipv6.push_back(peer_to_json(peer));
+  for (const auto& peer : status.ipv4_peers)
+    ipv4.push_back(peer_to_json(peer));
+  for (const auto& peer : status.ipv6_peers)
+    ipv6.push_back(peer_to_json(peer));
   const json document = {{"nodeName", status.node_name},
                          {"bgpRunning", status.bgp_running},
                          {"bgp", {{"ipv4", ipv4}, {"ipv6", ipv6}}}};
@@ -172,18 +174,21 @@ std::string render_node_status(const NodeStatus& status) {
 std::string render_bordered_table(const std::vector<std::string>& headers,
                                   const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths;
-  for (const auto& header : headers) widths.push_back(header.size());
+  for (const auto& header : headers)
+    widths.push_back(header.size());
   for (const auto& row : rows) {
     for (std::size_t i = 0; i < widths.size() && i < row.size(); ++i) {
       widths[i] = std::max(widths[i], row[i].size());
     }
   }
   std::string rule = "+";
-  for (auto width : widths) rule += std::string(width + 2, '-') + "+";
+  for (auto width : widths)
+    rule += std::string(width + 2, '-') + "+";
   rule += "\n";
 
   std::string out = rule + "|";
-  for (std::size_t i = 0; i < headers.size(); ++i) out += " " + centre(headers[i], widths[i]) + " |";
+  for (std::size_t i = 0; i < headers.size(); ++i)
+    out += " " + centre(headers[i], widths[i]) + " |";
   out += "\n" + rule;
   for (const auto& row : rows) {
     out += "|";

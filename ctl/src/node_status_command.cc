@@ -25,8 +25,8 @@ struct SocketGuard {
 };
 
 StatusFetchError failed(const std::string& path, std::string_view what) {
-  return {false, fmt::format("tabby-node status socket {}: {}: {}", path, what,
-                             std::strerror(errno))};
+  return {false,
+          fmt::format("tabby-node status socket {}: {}: {}", path, what, std::strerror(errno))};
 }
 
 }  // namespace
@@ -73,8 +73,8 @@ std::variant<api::NodeStatus, StatusFetchError> fetch_node_status(const std::str
     reply.append(buffer, static_cast<std::size_t>(got));
     if (reply.size() > kMaxReply) {
       return StatusFetchError{
-          false, fmt::format("tabby-node status socket {}: reply larger than {} bytes",
-                             socket_path, kMaxReply)};
+          false, fmt::format("tabby-node status socket {}: reply larger than {} bytes", socket_path,
+                             kMaxReply)};
     }
   }
   auto status = api::node_status_from_json(reply);

@@ -307,8 +307,8 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
       node->add_subcommand("status", "BGP peers of the local tabby-node, as calicoctl prints them");
   std::string status_socket;
   node_status_command->add_option("--status-socket", status_socket,
-                                   "the agent's status socket (env TABBY_STATUS_SOCKET, default " +
-                                       std::string(api::kDefaultStatusSocket) + ")");
+                                  "the agent's status socket (env TABBY_STATUS_SOCKET, default " +
+                                      std::string(api::kDefaultStatusSocket) + ")");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {

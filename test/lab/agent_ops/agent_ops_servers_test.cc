@@ -88,16 +88,18 @@ TEST(MetricsServerLabTest, ServesTheExposition) {
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(response->get_header_value("Content-Type"), kMetricsContentType);
   EXPECT_EQ(response->body, registry.exposition());
-  EXPECT_THAT(response->body,
-              HasSubstr("tabby_bgp_peer_up{peer=\"10.0.0.2\",peer_type=\"global\",ip_version=\"4\"} "
-                        "1\n"));
+  EXPECT_THAT(
+      response->body,
+      HasSubstr("tabby_bgp_peer_up{peer=\"10.0.0.2\",peer_type=\"global\",ip_version=\"4\"} "
+                "1\n"));
 
   metrics.bgp_peer_up.set({"10.0.0.2", "global", "4"}, 0);
   response = client.Get("/metrics");
   ASSERT_TRUE(response);
-  EXPECT_THAT(response->body,
-              HasSubstr("tabby_bgp_peer_up{peer=\"10.0.0.2\",peer_type=\"global\",ip_version=\"4\"} "
-                        "0\n"));
+  EXPECT_THAT(
+      response->body,
+      HasSubstr("tabby_bgp_peer_up{peer=\"10.0.0.2\",peer_type=\"global\",ip_version=\"4\"} "
+                "0\n"));
 }
 
 struct Outcome {
@@ -118,8 +120,8 @@ Outcome tabbyctl_node_status(const std::string& socket) {
 class StatusSocketLabTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tabby-status-lab-" + std::to_string(::getpid()));
+    dir_ =
+        std::filesystem::temp_directory_path() / ("tabby-status-lab-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

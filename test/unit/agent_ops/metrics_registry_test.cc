@@ -15,8 +15,8 @@ using ::testing::HasSubstr;
 
 TEST(MetricsRegistryTest, CountersAndGaugesInTheTextFormat) {
   MetricsRegistry registry;
-  auto& errors = registry.counter("tabby_datastore_errors_total", "Datastore operations that failed.",
-                                  {"operation"});
+  auto& errors = registry.counter("tabby_datastore_errors_total",
+                                  "Datastore operations that failed.", {"operation"});
   auto& hosts = registry.gauge("felix_cluster_num_hosts", "Nodes in the cluster.");
   errors.inc({"update"});
   errors.inc({"update"}, 2);
@@ -137,7 +137,8 @@ TEST(MetricsRegistryTest, ConcurrentUpdatesAreAllCounted) {
       }
     });
   }
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads)
+    thread.join();
   EXPECT_EQ(counter.value({"same"}), 40000);
   EXPECT_EQ(histogram.count(), 40000u);
 }
@@ -159,7 +160,8 @@ TEST(AgentMetricsTest, RegistersTheDocumentedNames) {
   const std::string text = registry.exposition();
   for (const char* line :
        {"tabby_bgp_peer_up{peer=\"10.0.0.2\",peer_type=\"node-to-node mesh\",ip_version=\"4\"} 1",
-        "tabby_bgp_peer_state{peer=\"10.0.0.2\",peer_type=\"node-to-node mesh\",ip_version=\"4\"} 6",
+        "tabby_bgp_peer_state{peer=\"10.0.0.2\",peer_type=\"node-to-node mesh\",ip_version=\"4\"} "
+        "6",
         "tabby_bgp_peer_prefixes_received{peer=\"10.0.0.2\",peer_type=\"node-to-node "
         "mesh\",ip_version=\"4\"} 2",
         "tabby_bgp_peer_prefixes_advertised{peer=\"10.0.0.2\",peer_type=\"node-to-node "

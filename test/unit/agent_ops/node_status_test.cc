@@ -18,7 +18,8 @@ BgpPeerStatus peer(std::string address, PeerType type, std::string state, std::s
 }
 
 TEST(NodeStatusTest, RendersCalicoctlsOutputForOneMeshPeer) {
-  NodeStatus status{"node-a", true,
+  NodeStatus status{"node-a",
+                    true,
                     {peer("172.17.8.102", PeerType::kNodeMesh, "up", "23:30:04", "Established")},
                     {}};
   EXPECT_EQ(render_node_status(status),
@@ -37,27 +38,33 @@ TEST(NodeStatusTest, RendersCalicoctlsOutputForOneMeshPeer) {
 }
 
 TEST(NodeStatusTest, EveryPeerTypeAndLongerCellsWidenTheirColumns) {
-  NodeStatus status{
-      "node-a",
-      true,
-      {peer("10.250.12.185", PeerType::kNodeMesh, "start", "17:37:59", "Connect"),
-       peer("10.250.12.1", PeerType::kNodeSpecific, "up", "17:38:13", "Established"),
-       peer("192.0.2.1", PeerType::kGlobal, "start", "2026-11-20",
-            "Active Socket: Connection refused")},
-      {peer("fd00:1234:5678:9abc:def0:1234:5678:9abc", PeerType::kGlobal, "up", "17:38:13",
-            "Established")}};
+  NodeStatus status{"node-a",
+                    true,
+                    {peer("10.250.12.185", PeerType::kNodeMesh, "start", "17:37:59", "Connect"),
+                     peer("10.250.12.1", PeerType::kNodeSpecific, "up", "17:38:13", "Established"),
+                     peer("192.0.2.1", PeerType::kGlobal, "start", "2026-11-20",
+                          "Active Socket: Connection refused")},
+                    {peer("fd00:1234:5678:9abc:def0:1234:5678:9abc", PeerType::kGlobal, "up",
+                          "17:38:13", "Established")}};
   EXPECT_EQ(
       render_node_status(status),
       "Calico process is running.\n"
       "\n"
       "IPv4 BGP status\n"
-      "+---------------+-------------------+-------+------------+-----------------------------------+\n"
-      "| PEER ADDRESS  |     PEER TYPE     | STATE |   SINCE    |               INFO                |\n"
-      "+---------------+-------------------+-------+------------+-----------------------------------+\n"
-      "| 10.250.12.185 | node-to-node mesh | start | 17:37:59   | Connect                           |\n"
-      "| 10.250.12.1   | node specific     | up    | 17:38:13   | Established                       |\n"
-      "| 192.0.2.1     | global            | start | 2026-11-20 | Active Socket: Connection refused |\n"
-      "+---------------+-------------------+-------+------------+-----------------------------------+\n"
+      "+---------------+-------------------+-------+------------+----------------------------------"
+      "-+\n"
+      "| PEER ADDRESS  |     PEER TYPE     | STATE |   SINCE    |               INFO               "
+      " |\n"
+      "+---------------+-------------------+-------+------------+----------------------------------"
+      "-+\n"
+      "| 10.250.12.185 | node-to-node mesh | start | 17:37:59   | Connect                          "
+      " |\n"
+      "| 10.250.12.1   | node specific     | up    | 17:38:13   | Established                      "
+      " |\n"
+      "| 192.0.2.1     | global            | start | 2026-11-20 | Active Socket: Connection "
+      "refused |\n"
+      "+---------------+-------------------+-------+------------+----------------------------------"
+      "-+\n"
       "\n"
       "IPv6 BGP status\n"
       "+-----------------------------------------+-----------+-------+----------+-------------+\n"
@@ -80,7 +87,8 @@ TEST(NodeStatusTest, WithoutABgpSpeakerSaysSoAsCalicoctl) {
 }
 
 TEST(NodeStatusTest, JsonRoundTrip) {
-  NodeStatus status{"node-a", true,
+  NodeStatus status{"node-a",
+                    true,
                     {peer("10.0.0.2", PeerType::kNodeMesh, "up", "10:00:00", "Established"),
                      peer("10.0.0.254:1790", PeerType::kGlobal, "start", "10:00:01",
                           "Active Socket: Connection refused")},
@@ -146,9 +154,7 @@ TEST(NodeStatusTest, BirdColumnsFromTheSpeakersView) {
 }
 
 TEST(StatusReplyTest, AnswersTheStatusRequestAndRefusesOthers) {
-  const agent::NodeStatusProvider provider = [] {
-    return NodeStatus{"node-a", true, {}, {}};
-  };
+  const agent::NodeStatusProvider provider = [] { return NodeStatus{"node-a", true, {}, {}}; };
   auto reply = node_status_from_json(agent::status_reply("status", provider));
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply->node_name, "node-a");

@@ -49,8 +49,8 @@ TEST_F(NodeStatusCommandTest, NoSocketFileMeansNotRunning) {
   Outcome outcome = run({"node", "status", "--status-socket", path});
   EXPECT_EQ(outcome.status, 1);
   EXPECT_EQ(outcome.out, "Calico process is not running.\n");
-  EXPECT_EQ(outcome.err, "tabby-node status socket " + path +
-                             ": cannot connect: No such file or directory\n");
+  EXPECT_EQ(outcome.err,
+            "tabby-node status socket " + path + ": cannot connect: No such file or directory\n");
 }
 
 TEST_F(NodeStatusCommandTest, TheEnvironmentNamesTheSocketAndTheFlagWins) {
@@ -59,8 +59,8 @@ TEST_F(NodeStatusCommandTest, TheEnvironmentNamesTheSocketAndTheFlagWins) {
   EXPECT_EQ(outcome.status, 1);
   EXPECT_THAT(outcome.err, HasSubstr(from_env));
   const std::string from_flag = (dir_ / "flag.sock").string();
-  outcome = run({"node", "status", "--status-socket", from_flag},
-                {{"TABBY_STATUS_SOCKET", from_env}});
+  outcome =
+      run({"node", "status", "--status-socket", from_flag}, {{"TABBY_STATUS_SOCKET", from_env}});
   EXPECT_THAT(outcome.err, HasSubstr(from_flag));
 }
 

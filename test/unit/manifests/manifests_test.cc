@@ -132,7 +132,8 @@ TEST_F(ManifestsTest, DaemonSetRunsOnTheHostNetworkPrivilegedWithTheReleaseImage
   }
   // Every mount names a volume of the pod.
   std::set<std::string> volumes;
-  for (const auto& v : pod["volumes"]) volumes.insert(v["name"].as<std::string>());
+  for (const auto& v : pod["volumes"])
+    volumes.insert(v["name"].as<std::string>());
   for (const char* list : {"initContainers", "containers"}) {
     for (const auto& c : pod[list]) {
       for (const auto& mount : c["volumeMounts"]) {
@@ -156,7 +157,8 @@ TEST_F(ManifestsTest, PortsAndProbesUseTheHealthAndMetricsPorts) {
   // The ports the agent is told to use are the ones probed and declared.
   std::map<std::string, std::string> values;
   for (const auto& variable : node["env"]) {
-    if (variable["value"]) values[variable["name"].as<std::string>()] = variable["value"].as<std::string>();
+    if (variable["value"])
+      values[variable["name"].as<std::string>()] = variable["value"].as<std::string>();
   }
   EXPECT_EQ(values["FELIX_HEALTHENABLED"], "true");
   EXPECT_EQ(values["FELIX_HEALTHPORT"], "9099");
@@ -173,9 +175,9 @@ TEST_F(ManifestsTest, EveryEnvironmentNameIsOneTheAgentAccepts) {
     EXPECT_TRUE(kAgentEnvironment.count(name)) << name << " is not read by tabby-node";
     EXPECT_TRUE(names.insert(name).second) << name << " is set twice";
   }
-  for (const char* required : {"NODENAME", "DATASTORE_TYPE", "ETCD_ENDPOINTS",
-                               "CALICO_NETWORKING_BACKEND", "CALICO_IPV4POOL_CIDR",
-                               "CALICO_IPV4POOL_IPIP", "IP_AUTODETECTION_METHOD"}) {
+  for (const char* required :
+       {"NODENAME", "DATASTORE_TYPE", "ETCD_ENDPOINTS", "CALICO_NETWORKING_BACKEND",
+        "CALICO_IPV4POOL_CIDR", "CALICO_IPV4POOL_IPIP", "IP_AUTODETECTION_METHOD"}) {
     EXPECT_TRUE(names.count(required)) << required << " is missing";
   }
   for (const auto& variable : node["env"]) {
@@ -236,8 +238,7 @@ TEST_F(ManifestsTest, InstallCniInstallsThePluginsAndAConflistTheTabbyPluginAcce
     std::ofstream(root / "image" / plugin) << "#!/bin/sh\necho " << plugin << "\n";
     fs::permissions(root / "image" / plugin, fs::perms::owner_all);
   }
-  const std::string conflist =
-      only("ConfigMap")["data"]["cni_network_config"].as<std::string>();
+  const std::string conflist = only("ConfigMap")["data"]["cni_network_config"].as<std::string>();
   ::setenv("CNI_NETWORK_CONFIG", conflist.c_str(), 1);
   ::setenv("CNI_CONF_NAME", "10-tabby.conflist", 1);
   ::setenv("CNI_BIN_DIR", (root / "bin").c_str(), 1);
@@ -274,9 +275,9 @@ TEST_F(ManifestsTest, InstallCniInstallsThePluginsAndAConflistTheTabbyPluginAcce
   // A bad MTU stops the init container, naming it.
   ::setenv("CNI_MTU", "auto", 1);
   EXPECT_NE(std::system(command.c_str()), 0);
-  for (const char* name : {"CNI_NETWORK_CONFIG", "CNI_CONF_NAME", "CNI_BIN_DIR", "CNI_NET_DIR",
-                           "TABBY_CNI_PLUGIN_DIR", "DEBIAN_CNI_PLUGIN_DIR", "ETCD_ENDPOINTS",
-                           "KUBERNETES_NODE_NAME", "CNI_MTU"}) {
+  for (const char* name :
+       {"CNI_NETWORK_CONFIG", "CNI_CONF_NAME", "CNI_BIN_DIR", "CNI_NET_DIR", "TABBY_CNI_PLUGIN_DIR",
+        "DEBIAN_CNI_PLUGIN_DIR", "ETCD_ENDPOINTS", "KUBERNETES_NODE_NAME", "CNI_MTU"}) {
     ::unsetenv(name);
   }
   fs::remove_all(root);

@@ -10,7 +10,14 @@
 namespace tabby::agent {
 
 // The numeric session state of tabby_bgp_peer_state, as the BGP4-MIB's bgpPeerState.
-enum class BgpPeerStateValue { kIdle = 1, kConnect, kActive, kOpenSent, kOpenConfirm, kEstablished };
+enum class BgpPeerStateValue {
+  kIdle = 1,
+  kConnect,
+  kActive,
+  kOpenSent,
+  kOpenConfirm,
+  kEstablished
+};
 // "Idle", ..., "Established" (RFC 4271 names) to the value; 0 for anything else.
 int bgp_peer_state_value(std::string_view state);
 
@@ -28,12 +35,12 @@ struct AgentMetrics {
   // Labels ip_version.
   GaugeFamily& routes_programmed;  // felix_route_table_num_routes
   // Labels ippool (pool name), node.
-  GaugeFamily& ipam_blocks;               // ipam_blocks
-  GaugeFamily& ipam_allocations_in_use;   // ipam_allocations_in_use
+  GaugeFamily& ipam_blocks;              // ipam_blocks
+  GaugeFamily& ipam_allocations_in_use;  // ipam_allocations_in_use
   // Label reconciler: "dataplane", "bgp", "ipam".
   HistogramFamily& reconcile_duration;  // tabby_reconcile_duration_seconds
   // Label operation: "get", "list", "create", "update", "delete", "watch".
-  CounterFamily& datastore_errors;  // tabby_datastore_errors_total
+  CounterFamily& datastore_errors;    // tabby_datastore_errors_total
   CounterFamily& dataplane_failures;  // felix_int_dataplane_failures
   CounterFamily& resyncs_started;     // felix_resyncs_started
   GaugeFamily& cluster_num_hosts;     // felix_cluster_num_hosts

@@ -134,7 +134,7 @@ class MetricsRegistry {
 };
 
 // The exposition format's pieces, exposed for tests and for the agent's own text.
-std::string format_metric_value(double value);      // 1, 0.25, 1e+06, +Inf, -Inf, NaN
+std::string format_metric_value(double value);           // 1, 0.25, 1e+06, +Inf, -Inf, NaN
 std::string escape_label_value(std::string_view value);  // \\, \", \n
 std::string escape_help(std::string_view help);          // \\, \n
 
