@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "ipam_commands.h"
+#include "node_status_command.h"
 #include "resource_table.h"
 #include "tabby/api/codec.h"
 #include "tabby/api/resource_store.h"
@@ -301,7 +302,13 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
   ipam_release_command->add_option("--ip", ip, "the address to release");
   ipam_release_command->add_option("--handle", handle, "release everything under this IPAM handle");
   auto* node = app.add_subcommand("node", "Node operations (status)");
-  node->allow_extras();
+  node->require_subcommand(1);
+  auto* node_status_command =
+      node->add_subcommand("status", "BGP peers of the local tabby-node, as calicoctl prints them");
+  std::string status_socket;
+  node_status_command->add_option("--status-socket", status_socket,
+                                  "the agent's status socket (env TABBY_STATUS_SOCKET, default " +
+                                      std::string(api::kDefaultStatusSocket) + ")");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
@@ -321,9 +328,13 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
     out << "Client Version:    v" << kVersion << "\n";
     return 0;
   }
-  if (node->parsed()) {
-    err << "tabbyctl node: tabby-node is not running: this build has no node agent yet\n";
-    return 1;
+  if (node_status_command->parsed()) {
+    if (status_socket.empty()) {
+      status_socket =
+          env(api::kStatusSocketVariable).value_or(std::string(api::kDefaultStatusSocket));
+    }
+    if (status_socket.empty()) status_socket = api::kDefaultStatusSocket;
+    return node_status(status_socket, out, err);
   }
 
   const api::EnvLookup lookup = with_flags(env, {{"DATASTORE_TYPE", datastore_type},

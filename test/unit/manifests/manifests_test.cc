@@ -1,0 +1,287 @@
+// Every file in manifests/ parses and says what the agent and the install-cni script expect:
+// kinds, images, ports, probes on the health port, environment names the agent accepts, and
+// a conflist the tabby CNI plugin accepts once install-cni has filled it in.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "tabby/cni/cni_protocol.h"
+#include "tabby/common/version.h"
+
+namespace tabby {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+const fs::path kManifests = TABBY_MANIFESTS_DIR;
+
+// The environment tabby-node reads (docs/operations.md, issue 7).
+// INTEGRATE: known_environment_variables()
+const std::set<std::string> kAgentEnvironment = {
+    "NODENAME",
+    "IP",
+    "IP6",
+    "IP_AUTODETECTION_METHOD",
+    "IP6_AUTODETECTION_METHOD",
+    "AS",
+    "CALICO_IPV4POOL_CIDR",
+    "CALICO_IPV4POOL_IPIP",
+    "CALICO_IPV4POOL_VXLAN",
+    "CALICO_IPV4POOL_BLOCK_SIZE",
+    "CALICO_IPV4POOL_NAT_OUTGOING",
+    "CALICO_IPV4POOL_NODE_SELECTOR",
+    "CALICO_IPV6POOL_CIDR",
+    "CALICO_IPV6POOL_VXLAN",
+    "CALICO_IPV6POOL_BLOCK_SIZE",
+    "CALICO_IPV6POOL_NAT_OUTGOING",
+    "CALICO_IPV6POOL_NODE_SELECTOR",
+    "NO_DEFAULT_POOLS",
+    "CALICO_NETWORKING_BACKEND",
+    "DATASTORE_TYPE",
+    "ETCD_ENDPOINTS",
+    "WAIT_FOR_DATASTORE",
+    "FELIX_IPINIPMTU",
+    "FELIX_VXLANVNI",
+    "FELIX_VXLANPORT",
+    "FELIX_IPV6SUPPORT",
+    "FELIX_HEALTHENABLED",
+    "FELIX_HEALTHHOST",
+    "FELIX_HEALTHPORT",
+    "FELIX_PROMETHEUSMETRICSENABLED",
+    "FELIX_PROMETHEUSMETRICSPORT",
+    "FELIX_LOGSEVERITYSCREEN",
+    "TABBY_STATUS_SOCKET",
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class ManifestsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const auto& entry : fs::directory_iterator(kManifests)) {
+      if (entry.path().extension() != ".yaml") continue;
+      for (const YAML::Node& document : YAML::LoadAllFromFile(entry.path().string())) {
+        if (!document.IsNull()) documents_.push_back(document);
+      }
+    }
+    ASSERT_FALSE(documents_.empty()) << "no manifests in " << kManifests;
+  }
+
+  YAML::Node only(const std::string& kind) const {
+    std::vector<YAML::Node> found;
+    for (const auto& document : documents_) {
+      if (document["kind"].as<std::string>() == kind) found.push_back(document);
+    }
+    EXPECT_EQ(found.size(), 1u) << "one " << kind << " expected";
+    return found.empty() ? YAML::Node() : found.front();
+  }
+
+  YAML::Node container(const std::string& list, const std::string& name) const {
+    for (const auto& c : only("DaemonSet")["spec"]["template"]["spec"][list]) {
+      if (c["name"].as<std::string>() == name) return c;
+    }
+    ADD_FAILURE() << "no " << list << " entry named " << name;
+    return YAML::Node();
+  }
+
+  std::vector<YAML::Node> documents_;
+};
+
+TEST_F(ManifestsTest, KindsAndApiVersions) {
+  const std::map<std::string, std::string> expected = {
+      {"ConfigMap", "v1"},
+      {"ServiceAccount", "v1"},
+      {"ClusterRole", "rbac.authorization.k8s.io/v1"},
+      {"ClusterRoleBinding", "rbac.authorization.k8s.io/v1"},
+      {"DaemonSet", "apps/v1"}};
+  std::map<std::string, std::string> seen;
+  for (const auto& document : documents_) {
+    ASSERT_TRUE(document["kind"] && document["apiVersion"] && document["metadata"]["name"]);
+    seen[document["kind"].as<std::string>()] = document["apiVersion"].as<std::string>();
+  }
+  EXPECT_EQ(seen, expected);
+}
+
+TEST_F(ManifestsTest, DaemonSetRunsOnTheHostNetworkPrivilegedWithTheReleaseImage) {
+  const YAML::Node daemonset = only("DaemonSet");
+  const YAML::Node pod = daemonset["spec"]["template"]["spec"];
+  EXPECT_TRUE(pod["hostNetwork"].as<bool>());
+  EXPECT_EQ(pod["priorityClassName"].as<std::string>(), "system-node-critical");
+  EXPECT_EQ(daemonset["spec"]["selector"]["matchLabels"]["k8s-app"].as<std::string>(),
+            daemonset["spec"]["template"]["metadata"]["labels"]["k8s-app"].as<std::string>());
+  const std::string image = std::string("tabby/node:v") + kVersion;
+  for (const char* list : {"initContainers", "containers"}) {
+    for (const auto& c : pod[list]) {
+      EXPECT_EQ(c["image"].as<std::string>(), image) << c["name"];
+      EXPECT_TRUE(c["securityContext"]["privileged"].as<bool>()) << c["name"];
+    }
+  }
+  // Every mount names a volume of the pod.
+  std::set<std::string> volumes;
+  for (const auto& v : pod["volumes"])
+    volumes.insert(v["name"].as<std::string>());
+  for (const char* list : {"initContainers", "containers"}) {
+    for (const auto& c : pod[list]) {
+      for (const auto& mount : c["volumeMounts"]) {
+        EXPECT_TRUE(volumes.count(mount["name"].as<std::string>())) << mount["name"];
+      }
+    }
+  }
+}
+
+TEST_F(ManifestsTest, PortsAndProbesUseTheHealthAndMetricsPorts) {
+  const YAML::Node node = container("containers", "tabby-node");
+  std::map<std::string, int> ports;
+  for (const auto& port : node["ports"]) {
+    ports[port["name"].as<std::string>()] = port["containerPort"].as<int>();
+  }
+  EXPECT_EQ(ports, (std::map<std::string, int>{{"health", 9099}, {"metrics", 9091}, {"bgp", 179}}));
+  EXPECT_EQ(node["livenessProbe"]["httpGet"]["path"].as<std::string>(), "/liveness");
+  EXPECT_EQ(node["livenessProbe"]["httpGet"]["port"].as<int>(), 9099);
+  EXPECT_EQ(node["readinessProbe"]["httpGet"]["path"].as<std::string>(), "/readiness");
+  EXPECT_EQ(node["readinessProbe"]["httpGet"]["port"].as<int>(), 9099);
+  // The ports the agent is told to use are the ones probed and declared.
+  std::map<std::string, std::string> values;
+  for (const auto& variable : node["env"]) {
+    if (variable["value"])
+      values[variable["name"].as<std::string>()] = variable["value"].as<std::string>();
+  }
+  EXPECT_EQ(values["FELIX_HEALTHENABLED"], "true");
+  EXPECT_EQ(values["FELIX_HEALTHPORT"], "9099");
+  EXPECT_EQ(values["FELIX_PROMETHEUSMETRICSENABLED"], "true");
+  EXPECT_EQ(values["FELIX_PROMETHEUSMETRICSPORT"], "9091");
+  EXPECT_EQ(values["IP"], "autodetect");
+}
+
+TEST_F(ManifestsTest, EveryEnvironmentNameIsOneTheAgentAccepts) {
+  const YAML::Node node = container("containers", "tabby-node");
+  std::set<std::string> names;
+  for (const auto& variable : node["env"]) {
+    const std::string name = variable["name"].as<std::string>();
+    EXPECT_TRUE(kAgentEnvironment.count(name)) << name << " is not read by tabby-node";
+    EXPECT_TRUE(names.insert(name).second) << name << " is set twice";
+  }
+  for (const char* required :
+       {"NODENAME", "DATASTORE_TYPE", "ETCD_ENDPOINTS", "CALICO_NETWORKING_BACKEND",
+        "CALICO_IPV4POOL_CIDR", "CALICO_IPV4POOL_IPIP", "IP_AUTODETECTION_METHOD"}) {
+    EXPECT_TRUE(names.count(required)) << required << " is missing";
+  }
+  for (const auto& variable : node["env"]) {
+    if (variable["name"].as<std::string>() == "NODENAME") {
+      EXPECT_EQ(variable["valueFrom"]["fieldRef"]["fieldPath"].as<std::string>(), "spec.nodeName");
+    }
+  }
+}
+
+TEST_F(ManifestsTest, ConfigMapReferencesResolveAndRbacFitsTogether) {
+  const YAML::Node config = only("ConfigMap");
+  const std::string config_name = config["metadata"]["name"].as<std::string>();
+  for (const char* list : {"initContainers", "containers"}) {
+    for (const auto& c : only("DaemonSet")["spec"]["template"]["spec"][list]) {
+      for (const auto& variable : c["env"]) {
+        if (!variable["valueFrom"] || !variable["valueFrom"]["configMapKeyRef"]) continue;
+        const YAML::Node ref = variable["valueFrom"]["configMapKeyRef"];
+        EXPECT_EQ(ref["name"].as<std::string>(), config_name);
+        EXPECT_TRUE(config["data"][ref["key"].as<std::string>()])
+            << "ConfigMap has no key " << ref["key"];
+      }
+    }
+  }
+  const YAML::Node account = only("ServiceAccount");
+  const YAML::Node binding = only("ClusterRoleBinding");
+  const std::string account_name = account["metadata"]["name"].as<std::string>();
+  EXPECT_EQ(only("DaemonSet")["spec"]["template"]["spec"]["serviceAccountName"].as<std::string>(),
+            account_name);
+  EXPECT_EQ(binding["roleRef"]["name"].as<std::string>(),
+            only("ClusterRole")["metadata"]["name"].as<std::string>());
+  EXPECT_EQ(binding["subjects"][0]["name"].as<std::string>(), account_name);
+  EXPECT_EQ(binding["subjects"][0]["namespace"].as<std::string>(),
+            account["metadata"]["namespace"].as<std::string>());
+}
+
+TEST_F(ManifestsTest, InstallCniUsesOnlyVariablesTheScriptReads) {
+  const YAML::Node init = container("initContainers", "install-cni");
+  EXPECT_EQ(init["command"][0].as<std::string>(), "/opt/tabby/bin/install-cni");
+  const std::string script = read_file(kManifests / "install-cni");
+  for (const auto& variable : init["env"]) {
+    const std::string name = variable["name"].as<std::string>();
+    EXPECT_THAT(script, HasSubstr("${" + name)) << name << " is not read by install-cni";
+  }
+  const std::string dockerfile = read_file(kManifests / "Dockerfile");
+  EXPECT_THAT(dockerfile, HasSubstr("FROM debian:12 AS build"));
+  EXPECT_THAT(dockerfile, HasSubstr("manifests/install-cni /opt/tabby/bin/install-cni"));
+  EXPECT_THAT(dockerfile, HasSubstr("ninja -C /build tabby-node tabbyctl tabby tabby-ipam"));
+  EXPECT_THAT(dockerfile, HasSubstr("ENTRYPOINT [\"/opt/tabby/bin/tabby-node\"]"));
+}
+
+// Runs install-cni as the init container would, with fake plugin binaries, and hands the
+// installed conflist's tabby entry to the CNI plugin's own configuration parser.
+TEST_F(ManifestsTest, InstallCniInstallsThePluginsAndAConflistTheTabbyPluginAccepts) {
+  const fs::path root = fs::temp_directory_path() / ("install-cni-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "image");
+  for (const char* plugin : {"tabby", "tabby-ipam"}) {
+    std::ofstream(root / "image" / plugin) << "#!/bin/sh\necho " << plugin << "\n";
+    fs::permissions(root / "image" / plugin, fs::perms::owner_all);
+  }
+  const std::string conflist = only("ConfigMap")["data"]["cni_network_config"].as<std::string>();
+  ::setenv("CNI_NETWORK_CONFIG", conflist.c_str(), 1);
+  ::setenv("CNI_CONF_NAME", "10-tabby.conflist", 1);
+  ::setenv("CNI_BIN_DIR", (root / "bin").c_str(), 1);
+  ::setenv("CNI_NET_DIR", (root / "net.d").c_str(), 1);
+  ::setenv("TABBY_CNI_PLUGIN_DIR", (root / "image").c_str(), 1);
+  ::setenv("DEBIAN_CNI_PLUGIN_DIR", (root / "none").c_str(), 1);
+  ::setenv("ETCD_ENDPOINTS", "http://10.0.0.1:2379", 1);
+  ::setenv("KUBERNETES_NODE_NAME", "node-a", 1);
+  ::setenv("CNI_MTU", "1440", 1);
+  const std::string command = (kManifests / "install-cni").string() + " > /dev/null 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  EXPECT_TRUE(fs::exists(root / "bin" / "tabby"));
+  EXPECT_TRUE(fs::exists(root / "bin" / "tabby-ipam"));
+
+  const auto installed = nlohmann::json::parse(read_file(root / "net.d" / "10-tabby.conflist"));
+  ASSERT_EQ(installed["plugins"].size(), 2u);
+  nlohmann::json tabby = installed["plugins"][0];
+  EXPECT_EQ(installed["plugins"][1]["type"], "portmap");
+  EXPECT_EQ(installed["plugins"][1]["capabilities"]["portMappings"], true);
+  // What a runtime hands the first plugin of a list: the entry plus the list's name and version.
+  tabby["name"] = installed["name"];
+  tabby["cniVersion"] = installed["cniVersion"];
+  auto parsed = cni::parse_network_config(tabby.dump());
+  ASSERT_TRUE(std::holds_alternative<cni::NetworkConfig>(parsed))
+      << std::get<cni::PluginError>(parsed).message;
+  const auto& config = std::get<cni::NetworkConfig>(parsed);
+  EXPECT_EQ(config.type, "tabby");
+  EXPECT_EQ(config.ipam.type, "tabby-ipam");
+  EXPECT_EQ(config.nodename, "node-a");
+  EXPECT_EQ(config.mtu, 1440);
+  EXPECT_EQ(config.datastore_env.at("ETCD_ENDPOINTS"), "http://10.0.0.1:2379");
+  EXPECT_EQ(config.datastore_env.at("DATASTORE_TYPE"), "etcdv3");
+
+  // A bad MTU stops the init container, naming it.
+  ::setenv("CNI_MTU", "auto", 1);
+  EXPECT_NE(std::system(command.c_str()), 0);
+  for (const char* name :
+       {"CNI_NETWORK_CONFIG", "CNI_CONF_NAME", "CNI_BIN_DIR", "CNI_NET_DIR", "TABBY_CNI_PLUGIN_DIR",
+        "DEBIAN_CNI_PLUGIN_DIR", "ETCD_ENDPOINTS", "KUBERNETES_NODE_NAME", "CNI_MTU"}) {
+    ::unsetenv(name);
+  }
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace tabby
