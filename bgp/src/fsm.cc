@@ -538,7 +538,7 @@ void Fsm::send_open_and_wait() {
   enter(State::kOpenSent);
 }
 
-void Fsm::accept_peer_open(const OpenMessage& open) {
+void Fsm::accept_peer_open(const OpenValues& open) {
   peer_open_ = open;
   negotiated_ = negotiate_hold_time(config_.hold_time_seconds, config_.keepalive_time_seconds,
                                     open.hold_time_seconds);

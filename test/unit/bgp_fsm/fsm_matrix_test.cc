@@ -229,7 +229,7 @@ TEST(FsmActions, TcpUpInConnectSendsOpenWithLargeHoldTimer) {
   drive_to(fsm, C);
   EXPECT_EQ(
       fsm.handle(ev(E::kTcpCrAcked), at(seconds(1))),
-      (Actions{StopTimer{TimerId::kConnectRetry}, SendOpen{OpenMessage{4, kLocalAs, 240, kLocalId}},
+      (Actions{StopTimer{TimerId::kConnectRetry}, SendOpen{OpenValues{4, kLocalAs, 240, kLocalId}},
                StartTimer{TimerId::kHold, std::chrono::minutes(4)}}));
   EXPECT_EQ(fsm.state(), S);
 }
@@ -331,7 +331,7 @@ TEST(FsmActions, UpdatesAndKeepalivesInEstablishedRestartTheHoldTimer) {
 TEST(FsmActions, UnacceptableOpenInOpenSentIsRefusedWithTheOpenError) {
   Fsm fsm = make_fsm();
   drive_to(fsm, S);
-  OpenMessage wrong_as = peer_open();
+  OpenValues wrong_as = peer_open();
   wrong_as.peer_as = 65000;
   const Actions actions = fsm.handle(Event::open_received(wrong_as), at(seconds(1)));
   EXPECT_EQ(sent_notification(actions), (Notification{2, 2, {}}));

@@ -340,7 +340,7 @@ TEST(FsmSession, OurHoldTimeZeroWinsOverThePeers) {
 TEST(FsmSession, PeerOpenValuesAreCheckedWithTheRightOpenErrors) {
   struct Case {
     const char* what;
-    OpenMessage open;
+    OpenValues open;
     Notification expected;
   };
   const Case cases[] = {
@@ -389,7 +389,7 @@ TEST(FsmSession, SameIdentifierIsRefusedOnlyWithinTheAs) {
 TEST(FsmSession, AcceptOpenPolicyCanRefuseAnOpen) {
   FsmConfig config = test_config();
   config.peer_as = 0;  // any AS, the policy decides
-  config.accept_open = [](const OpenMessage& open) -> std::optional<Notification> {
+  config.accept_open = [](const OpenValues& open) -> std::optional<Notification> {
     if (open.peer_as == 64999) return Notification{2, 2, {}};
     return std::nullopt;
   };

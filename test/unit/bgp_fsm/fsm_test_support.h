@@ -52,8 +52,8 @@ inline FsmConfig test_config() {
   return config;
 }
 
-inline OpenMessage peer_open(uint16_t hold_seconds = 90) {
-  return OpenMessage{4, kPeerAs, hold_seconds, kPeerId};
+inline OpenValues peer_open(uint16_t hold_seconds = 90) {
+  return OpenValues{4, kPeerAs, hold_seconds, kPeerId};
 }
 
 // Jitter factor 1.0: durations come out exactly as configured.
