@@ -311,6 +311,11 @@ void Session::drop(Attempt& attempt) {
   if (!conn) return;
   error_code ec;
   if (!conn->connected) {
+    // ConnectRetry ran out with the connect() unanswered (a silent peer, or an MD5 key the
+    // peer does not share: the kernel drops unsigned or badly signed segments).
+    if (attempt.fsm.state() == State::kConnect)
+      note_error("connect to " + config_.peer_address.to_string() + " port " +
+                 std::to_string(config_.peer_port) + ": no answer before ConnectRetry");
     conn->socket.close(ec);
     return;
   }
