@@ -19,9 +19,14 @@
 // families) share one Adj-RIB-Out and one stream of encoded UPDATEs: the first member that
 // takes its updates computes and encodes them once, the others get the same EncodedUpdate
 // pointers. A peer that comes up gets the group's whole table, then End-of-RIB per family,
-// then the group's stream. Routes are not sent back to an iBGP peer they came from; an eBGP
+// then the group's stream. iBGP routes go back to the peer they came from only when it is a
+// reflector client (RFC 4456 allows it; the client drops them by ORIGINATOR_ID); an eBGP
 // peer may get its own routes back (with our AS prepended, which its loop check drops), the
 // price of sharing the stream.
+//
+// The Adj-RIB-In is kept inside the Loc-RIB: every received path, accepted or not, sits in
+// its prefix's destination with its received (pre-policy) and accepted attribute sets, so a
+// changed import policy is re-run without asking the peer for a ROUTE-REFRESH.
 
 #include <functional>
 #include <memory>
