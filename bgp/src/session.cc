@@ -135,7 +135,7 @@ void Session::stop(std::optional<NotificationMessage> notification) {
 
 // --- actions ---------------------------------------------------------------------------------
 
-void Session::run(Attempt& attempt, Actions actions) {
+void Session::run(Attempt& attempt, FsmActions actions) {
   for (const Action& action : actions) perform(attempt, action);
   arm_timer(attempt);
   settle_later();
@@ -376,9 +376,9 @@ bool Session::accept(tcp::socket socket) {
   second->conn = conn;
   read(*second);
   const TimePoint now = FsmClock::now();
-  Actions actions =
+  FsmActions actions =
       second->fsm.handle(Event::of(EventType::kManualStartWithPassiveTcpEstablishment), now);
-  Actions confirmed = second->fsm.handle(Event::of(EventType::kTcpConnectionConfirmed), now);
+  FsmActions confirmed = second->fsm.handle(Event::of(EventType::kTcpConnectionConfirmed), now);
   actions.insert(actions.end(), confirmed.begin(), confirmed.end());
   run(*second, std::move(actions));
   return true;

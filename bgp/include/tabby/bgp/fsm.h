@@ -30,12 +30,12 @@ class Fsm {
 
   // Processes one event at `now` (never earlier than any previous call's `now`): first fires
   // timers due by `now`, then the event. Returns the actions to perform, in order.
-  Actions handle(const Event& event, TimePoint now);
+  FsmActions handle(const Event& event, TimePoint now);
   // Fires the timers due by `now`, earliest first.
-  Actions advance(TimePoint now);
+  FsmActions advance(TimePoint now);
   // The shell sent an UPDATE: RFC 4271 4.4 restarts the KeepaliveTimer, since any message
   // proves we are alive. (KEEPALIVEs the Fsm asks for restart it already.)
-  Actions update_sent(TimePoint now);
+  FsmActions update_sent(TimePoint now);
   // When advance() next has something to do; nullopt when no timer runs.
   std::optional<TimePoint> next_deadline() const;
 
@@ -108,7 +108,7 @@ class Fsm {
   std::optional<NegotiatedTimers> negotiated_;
   std::optional<Notification> last_sent_;
   std::optional<Notification> last_received_;
-  Actions actions_;  // being collected for the current call
+  FsmActions actions_;  // being collected for the current call
 };
 
 }  // namespace tabby::bgp

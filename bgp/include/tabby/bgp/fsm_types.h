@@ -214,7 +214,7 @@ struct ReleaseResources {
 using Action =
     std::variant<ConnectTcp, DropTcp, SendOpen, SendKeepalive, SendNotification, StartTimer,
                  StopTimer, SessionEstablished, SessionDown, ReleaseResources>;
-using Actions = std::vector<Action>;
+using FsmActions = std::vector<Action>;
 
 std::string to_string(State state);
 std::string to_string(EventType type);

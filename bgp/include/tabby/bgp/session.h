@@ -106,7 +106,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Attempt* other(const Attempt& attempt) const;
   std::shared_ptr<Attempt> find_attempt(std::uint64_t id) const;
 
-  void run(Attempt& attempt, Actions actions);
+  void run(Attempt& attempt, FsmActions actions);
   void perform(Attempt& attempt, const Action& action);
   void arm_timer(Attempt& attempt);
   void connect(Attempt& attempt);
