@@ -85,7 +85,7 @@ Result<Fsm> Fsm::create(FsmConfig config, UniformRandom random, TimePoint now) {
 Fsm::Fsm(FsmConfig config, UniformRandom random, TimePoint now)
     : config_(std::move(config)), random_(std::move(random)), now_(now), state_since_(now) {}
 
-Actions Fsm::handle(const Event& event, TimePoint now) {
+FsmActions Fsm::handle(const Event& event, TimePoint now) {
   actions_.clear();
   fire_due_timers(now);
   now_ = std::max(now_, now);
@@ -93,14 +93,14 @@ Actions Fsm::handle(const Event& event, TimePoint now) {
   return std::exchange(actions_, {});
 }
 
-Actions Fsm::advance(TimePoint now) {
+FsmActions Fsm::advance(TimePoint now) {
   actions_.clear();
   fire_due_timers(now);
   now_ = std::max(now_, now);
   return std::exchange(actions_, {});
 }
 
-Actions Fsm::update_sent(TimePoint now) {
+FsmActions Fsm::update_sent(TimePoint now) {
   actions_.clear();
   fire_due_timers(now);
   now_ = std::max(now_, now);
@@ -538,7 +538,7 @@ void Fsm::send_open_and_wait() {
   enter(State::kOpenSent);
 }
 
-void Fsm::accept_peer_open(const OpenMessage& open) {
+void Fsm::accept_peer_open(const OpenValues& open) {
   peer_open_ = open;
   negotiated_ = negotiate_hold_time(config_.hold_time_seconds, config_.keepalive_time_seconds,
                                     open.hold_time_seconds);

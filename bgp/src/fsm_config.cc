@@ -38,11 +38,11 @@ Status validate(const FsmConfig& config) {
   return {};
 }
 
-OpenMessage local_open(const FsmConfig& config) {
-  return OpenMessage{4, config.local_as, config.hold_time_seconds, config.local_bgp_identifier};
+OpenValues local_open(const FsmConfig& config) {
+  return OpenValues{4, config.local_as, config.hold_time_seconds, config.local_bgp_identifier};
 }
 
-std::optional<Notification> check_peer_open(const FsmConfig& config, const OpenMessage& open) {
+std::optional<Notification> check_peer_open(const FsmConfig& config, const OpenValues& open) {
   using namespace notification_code;
   using namespace open_error_subcode;
   if (open.version != 4) {

@@ -133,7 +133,7 @@ TEST(CollisionBetweenTwoFsms, PeerWithHigherIdentifierKeepsItsConnection) {
 
   const CollisionDecision decision = peer.open_arrives_on_accepted(peer_id);
   ASSERT_EQ(decision.verdict, CollisionVerdict::kCloseOther);
-  const Actions dumped = peer.initiated.handle(ev(E::kOpenCollisionDump), at(seconds(1)));
+  const FsmActions dumped = peer.initiated.handle(ev(E::kOpenCollisionDump), at(seconds(1)));
   EXPECT_EQ(sent_notification(dumped), (Notification{6, 7, {}}));
   EXPECT_TRUE(contains<DropTcp>(dumped));
   EXPECT_FALSE(contains<SessionDown>(dumped));
@@ -151,7 +151,7 @@ TEST(CollisionBetweenTwoFsms, LowerPeerIdentifierLosesItsConnection) {
   const CollisionDecision decision = peer.open_arrives_on_accepted(peer_id);
   ASSERT_EQ(decision.verdict, CollisionVerdict::kCloseReceiving);
   // The OPEN that collided is not processed; the receiving Fsm is dumped instead.
-  const Actions dumped = peer.accepted.handle(ev(E::kOpenCollisionDump), at(seconds(1)));
+  const FsmActions dumped = peer.accepted.handle(ev(E::kOpenCollisionDump), at(seconds(1)));
   EXPECT_EQ(sent_notification(dumped), (Notification{6, 7, {}}));
   EXPECT_EQ(peer.accepted.state(), State::kIdle);
   (void)peer.initiated.handle(ev(E::kKeepAliveMsg), at(seconds(1)));
@@ -161,7 +161,7 @@ TEST(CollisionBetweenTwoFsms, LowerPeerIdentifierLosesItsConnection) {
 TEST(CollisionBetweenTwoFsms, DumpingAnEstablishedSessionTellsTheRib) {
   Fsm established = make_fsm();
   drive_to(established, State::kEstablished);
-  const Actions dumped = established.handle(ev(E::kOpenCollisionDump), at(seconds(1)));
+  const FsmActions dumped = established.handle(ev(E::kOpenCollisionDump), at(seconds(1)));
   EXPECT_TRUE(contains<SessionDown>(dumped));
   EXPECT_EQ(sent_notification(dumped), (Notification{6, 7, {}}));
 }

@@ -157,7 +157,7 @@ TEST_P(FsmMatrix, NextStateNotificationAndCounter) {
   ASSERT_EQ(fsm.state(), c.from);
   ASSERT_EQ(fsm.connect_retry_counter(), 0u);
 
-  const Actions actions = fsm.handle(event_for(c.event), at(seconds(1)));
+  const FsmActions actions = fsm.handle(event_for(c.event), at(seconds(1)));
 
   EXPECT_EQ(fsm.state(), c.expected.next);
   const auto sent = sent_notification(actions);
@@ -210,7 +210,7 @@ INSTANTIATE_TEST_SUITE_P(Rfc4271Section8, FsmMatrix, ::testing::ValuesIn(all_cel
 TEST(FsmActions, ManualStartInIdleStartsConnectRetryAndConnects) {
   Fsm fsm = make_fsm();
   EXPECT_EQ(fsm.handle(ev(E::kManualStart), at(seconds(0))),
-            (Actions{StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
+            (FsmActions{StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
   EXPECT_EQ(fsm.state(), C);
   EXPECT_EQ(fsm.deadline(TimerId::kConnectRetry), at(seconds(5)));
 }
@@ -218,7 +218,7 @@ TEST(FsmActions, ManualStartInIdleStartsConnectRetryAndConnects) {
 TEST(FsmActions, PassiveStartOnlyListens) {
   Fsm fsm = make_fsm();
   EXPECT_EQ(fsm.handle(ev(E::kAutomaticStartWithPassiveTcpEstablishment), at(seconds(0))),
-            Actions{});
+            FsmActions{});
   EXPECT_EQ(fsm.state(), A);
   EXPECT_TRUE(fsm.passive());
   EXPECT_EQ(fsm.next_deadline(), std::nullopt);
@@ -229,7 +229,7 @@ TEST(FsmActions, TcpUpInConnectSendsOpenWithLargeHoldTimer) {
   drive_to(fsm, C);
   EXPECT_EQ(
       fsm.handle(ev(E::kTcpCrAcked), at(seconds(1))),
-      (Actions{StopTimer{TimerId::kConnectRetry}, SendOpen{OpenMessage{4, kLocalAs, 240, kLocalId}},
+      (FsmActions{StopTimer{TimerId::kConnectRetry}, SendOpen{OpenValues{4, kLocalAs, 240, kLocalId}},
                StartTimer{TimerId::kHold, std::chrono::minutes(4)}}));
   EXPECT_EQ(fsm.state(), S);
 }
@@ -238,7 +238,7 @@ TEST(FsmActions, ConnectRetryExpiryInConnectRetriesTheConnection) {
   Fsm fsm = make_fsm();
   drive_to(fsm, C);
   EXPECT_EQ(fsm.advance(at(seconds(5))),
-            (Actions{DropTcp{}, StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
+            (FsmActions{DropTcp{}, StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
   EXPECT_EQ(fsm.state(), C);
 }
 
@@ -246,7 +246,7 @@ TEST(FsmActions, OpenInOpenSentAnswersKeepaliveAndNegotiatesTimers) {
   Fsm fsm = make_fsm();
   drive_to(fsm, S);
   EXPECT_EQ(fsm.handle(Event::open_received(peer_open(90)), at(seconds(1))),
-            (Actions{SendKeepalive{}, StartTimer{TimerId::kKeepalive, seconds(30)},
+            (FsmActions{SendKeepalive{}, StartTimer{TimerId::kKeepalive, seconds(30)},
                      StartTimer{TimerId::kHold, seconds(90)}}));
   EXPECT_EQ(fsm.state(), O);
   EXPECT_EQ(fsm.peer_open(), peer_open(90));
@@ -256,7 +256,7 @@ TEST(FsmActions, KeepaliveInOpenConfirmEstablishesTheSession) {
   Fsm fsm = make_fsm();
   drive_to(fsm, O);
   EXPECT_EQ(fsm.handle(ev(E::kKeepAliveMsg), at(seconds(1))),
-            (Actions{StartTimer{TimerId::kHold, seconds(90)},
+            (FsmActions{StartTimer{TimerId::kHold, seconds(90)},
                      SessionEstablished{peer_open(90), seconds(90), seconds(30)}}));
   EXPECT_EQ(fsm.state(), X);
 }
@@ -266,7 +266,7 @@ TEST(FsmActions, ManualStopInEstablishedSendsAdministrativeShutdownAndTellsTheRi
   drive_to(fsm, X);
   const Notification shutdown{6, 2, {}};
   EXPECT_EQ(fsm.handle(ev(E::kManualStop), at(seconds(1))),
-            (Actions{SendNotification{shutdown}, StopTimer{TimerId::kHold},
+            (FsmActions{SendNotification{shutdown}, StopTimer{TimerId::kHold},
                      StopTimer{TimerId::kKeepalive},
                      SessionDown{DownCause::kManualStop, shutdown, std::nullopt}, DropTcp{},
                      ReleaseResources{}}));
@@ -278,7 +278,7 @@ TEST(FsmActions, ManualStopCarriesAShutdownCommunication) {
   Fsm fsm = make_fsm();
   drive_to(fsm, X);
   const Notification deconfigured{6, 3, {5, 'b', 'y', 'e', '!', '!'}};
-  const Actions actions =
+  const FsmActions actions =
       fsm.handle(Event::with_notification(E::kManualStop, deconfigured), at(seconds(1)));
   EXPECT_EQ(sent_notification(actions), deconfigured);
   EXPECT_EQ(fsm.last_notification_sent(), deconfigured);
@@ -287,7 +287,7 @@ TEST(FsmActions, ManualStopCarriesAShutdownCommunication) {
 TEST(FsmActions, NotificationReceivedInEstablishedIsTheReasonTheSessionWentDown) {
   Fsm fsm = make_fsm();
   drive_to(fsm, X);
-  const Actions actions =
+  const FsmActions actions =
       fsm.handle(Event::with_notification(E::kNotifMsg, kPeerCease), at(seconds(1)));
   EXPECT_TRUE(contains<SessionDown>(actions));
   for (const auto& a : actions) {
@@ -304,12 +304,12 @@ TEST(FsmActions, TcpFailureInOpenSentGoesBackToActiveAndRetries) {
   Fsm fsm = make_fsm();
   drive_to(fsm, S);
   EXPECT_EQ(fsm.handle(ev(E::kTcpConnectionFails), at(seconds(1))),
-            (Actions{StopTimer{TimerId::kHold}, DropTcp{},
+            (FsmActions{StopTimer{TimerId::kHold}, DropTcp{},
                      StartTimer{TimerId::kConnectRetry, seconds(5)}}));
   EXPECT_EQ(fsm.state(), A);
   // ConnectRetry expiry in Active connects again.
   EXPECT_EQ(fsm.advance(at(seconds(6))),
-            (Actions{StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
+            (FsmActions{StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
   EXPECT_EQ(fsm.state(), C);
 }
 
@@ -317,23 +317,23 @@ TEST(FsmActions, UpdatesAndKeepalivesInEstablishedRestartTheHoldTimer) {
   Fsm fsm = make_fsm();
   drive_to(fsm, X);  // keepalive timer due at 30 s
   EXPECT_EQ(fsm.handle(ev(E::kUpdateMsg), at(seconds(20))),
-            (Actions{StartTimer{TimerId::kHold, seconds(90)}}));
+            (FsmActions{StartTimer{TimerId::kHold, seconds(90)}}));
   EXPECT_EQ(fsm.deadline(TimerId::kHold), at(seconds(110)));
   EXPECT_EQ(fsm.handle(ev(E::kKeepAliveMsg), at(seconds(25))),
-            (Actions{StartTimer{TimerId::kHold, seconds(90)}}));
+            (FsmActions{StartTimer{TimerId::kHold, seconds(90)}}));
   EXPECT_EQ(fsm.deadline(TimerId::kHold), at(seconds(115)));
   // Our own keepalive, due at 30 s, goes out before a message handled later.
   EXPECT_EQ(fsm.handle(ev(E::kUpdateMsg), at(seconds(31))),
-            (Actions{SendKeepalive{}, StartTimer{TimerId::kKeepalive, seconds(30)},
+            (FsmActions{SendKeepalive{}, StartTimer{TimerId::kKeepalive, seconds(30)},
                      StartTimer{TimerId::kHold, seconds(90)}}));
 }
 
 TEST(FsmActions, UnacceptableOpenInOpenSentIsRefusedWithTheOpenError) {
   Fsm fsm = make_fsm();
   drive_to(fsm, S);
-  OpenMessage wrong_as = peer_open();
+  OpenValues wrong_as = peer_open();
   wrong_as.peer_as = 65000;
-  const Actions actions = fsm.handle(Event::open_received(wrong_as), at(seconds(1)));
+  const FsmActions actions = fsm.handle(Event::open_received(wrong_as), at(seconds(1)));
   EXPECT_EQ(sent_notification(actions), (Notification{2, 2, {}}));
   EXPECT_EQ(fsm.state(), I);
 }

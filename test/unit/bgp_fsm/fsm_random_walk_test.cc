@@ -72,7 +72,7 @@ struct ShellModel {
   bool open_sent = false;  // on the current connection
   bool session_up = false;
 
-  void apply(const Actions& actions) {
+  void apply(const FsmActions& actions) {
     for (size_t i = 0; i < actions.size(); ++i) {
       const Action& a = actions[i];
       if (std::holds_alternative<SendOpen>(a)) {
@@ -145,7 +145,7 @@ TEST_P(RandomWalk, ActionsStayCoherent) {
   for (int step = 0; step < 5000 && !::testing::Test::HasFailure(); ++step) {
     // Sometimes time jumps well past several timers, sometimes it barely moves.
     now += milliseconds(rng() % 10 == 0 ? rng() % 600000 : rng() % 2000);
-    Actions actions;
+    FsmActions actions;
     if (rng() % 3 == 0) {
       actions = fsm.advance(at(now));
     } else {

@@ -15,8 +15,8 @@ using std::chrono::minutes;
 
 // Runs the clock from `from` to `to` in steps of `step`, calling advance() like a shell that
 // wakes up late, and returns every action.
-Actions run_clock(Fsm& fsm, Duration from, Duration to, Duration step) {
-  Actions all;
+FsmActions run_clock(Fsm& fsm, Duration from, Duration to, Duration step) {
+  FsmActions all;
   for (Duration t = from; t <= to; t += step) {
     for (auto& a : fsm.advance(at(t)))
       all.push_back(a);
@@ -28,7 +28,7 @@ Actions run_clock(Fsm& fsm, Duration from, Duration to, Duration step) {
 void establish(Fsm& fsm, Duration start, uint16_t peer_hold = 90) {
   (void)fsm.handle(ev(E::kTcpCrAcked), at(start));
   (void)fsm.handle(Event::open_received(peer_open(peer_hold)), at(start + milliseconds(10)));
-  const Actions up = fsm.handle(ev(E::kKeepAliveMsg), at(start + milliseconds(20)));
+  const FsmActions up = fsm.handle(ev(E::kKeepAliveMsg), at(start + milliseconds(20)));
   ASSERT_TRUE(contains<SessionEstablished>(up));
   ASSERT_EQ(fsm.state(), State::kEstablished);
 }
@@ -36,12 +36,12 @@ void establish(Fsm& fsm, Duration start, uint16_t peer_hold = 90) {
 TEST(FsmSession, ActivePeerComesUpKeepsAliveThenExpiresAndReconnects) {
   Fsm fsm = make_fsm();
   ASSERT_EQ(fsm.handle(ev(E::kManualStart), at(seconds(0))),
-            (Actions{StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
+            (FsmActions{StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
   // Our OPEN goes out as soon as TCP is up, before anything from the peer.
-  const Actions tcp_up = fsm.handle(ev(E::kTcpCrAcked), at(seconds(1)));
+  const FsmActions tcp_up = fsm.handle(ev(E::kTcpCrAcked), at(seconds(1)));
   ASSERT_TRUE(contains<SendOpen>(tcp_up));
   ASSERT_EQ(fsm.state(), State::kOpenSent);
-  const Actions open = fsm.handle(Event::open_received(peer_open(90)), at(seconds(2)));
+  const FsmActions open = fsm.handle(Event::open_received(peer_open(90)), at(seconds(2)));
   ASSERT_EQ(open.front(), Action{SendKeepalive{}});
   ASSERT_EQ(fsm.state(), State::kOpenConfirm);
   (void)fsm.handle(ev(E::kKeepAliveMsg), at(seconds(3)));
@@ -53,7 +53,7 @@ TEST(FsmSession, ActivePeerComesUpKeepsAliveThenExpiresAndReconnects) {
   int sent = 0;
   for (int t = 4; t <= 603; ++t) {
     if (t % 30 == 0) {
-      const Actions a = fsm.handle(ev(E::kKeepAliveMsg), at(seconds(t)));
+      const FsmActions a = fsm.handle(ev(E::kKeepAliveMsg), at(seconds(t)));
       sent += count<SendKeepalive>(a);
     }
     sent += count<SendKeepalive>(fsm.advance(at(seconds(t))));
@@ -63,10 +63,10 @@ TEST(FsmSession, ActivePeerComesUpKeepsAliveThenExpiresAndReconnects) {
   EXPECT_EQ(fsm.deadline(TimerId::kKeepalive), at(seconds(632)));
 
   // The peer falls silent after its KEEPALIVE at 600 s: the hold timer runs out at 690 s.
-  const Actions before = run_clock(fsm, seconds(604), seconds(689), seconds(1));
+  const FsmActions before = run_clock(fsm, seconds(604), seconds(689), seconds(1));
   EXPECT_EQ(fsm.state(), State::kEstablished);
   EXPECT_EQ(count<SendKeepalive>(before), 2);  // 632 and 662
-  const Actions expiry = fsm.advance(at(seconds(690)));
+  const FsmActions expiry = fsm.advance(at(seconds(690)));
   EXPECT_EQ(fsm.state(), State::kIdle);
   EXPECT_EQ(sent_notification(expiry), (Notification{4, 0, {}}));
   EXPECT_TRUE(contains<SessionDown>(expiry));
@@ -74,10 +74,10 @@ TEST(FsmSession, ActivePeerComesUpKeepsAliveThenExpiresAndReconnects) {
   EXPECT_EQ(fsm.last_notification_sent(), (Notification{4, 0, {}}));
 
   // After the idle hold time it starts again by itself.
-  EXPECT_EQ(fsm.advance(at(seconds(694))), Actions{});
-  const Actions restart = fsm.advance(at(seconds(695)));
+  EXPECT_EQ(fsm.advance(at(seconds(694))), FsmActions{});
+  const FsmActions restart = fsm.advance(at(seconds(695)));
   EXPECT_EQ(fsm.state(), State::kConnect);
-  EXPECT_EQ(restart, (Actions{StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
+  EXPECT_EQ(restart, (FsmActions{StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
 }
 
 TEST(FsmSession, RepeatedFailuresDoubleTheIdleHoldTimeUpToTheCap) {
@@ -161,11 +161,11 @@ TEST(FsmSession, DampedAutomaticStartWaitsOutTheBackoff) {
   (void)fsm.handle(ev(E::kTcpConnectionFails), at(seconds(2)));
   ASSERT_EQ(fsm.consecutive_failures(), 2u);
 
-  const Actions wait = fsm.handle(
+  const FsmActions wait = fsm.handle(
       ev(E::kAutomaticStartWithDampPeerOscillationsAndPassiveTcpEstablishment), at(seconds(3)));
-  EXPECT_EQ(wait, (Actions{StartTimer{TimerId::kIdleHold, seconds(10)}}));
+  EXPECT_EQ(wait, (FsmActions{StartTimer{TimerId::kIdleHold, seconds(10)}}));
   EXPECT_EQ(fsm.state(), State::kIdle);
-  EXPECT_EQ(fsm.advance(at(seconds(13))), Actions{});  // passive start: nothing to do but listen
+  EXPECT_EQ(fsm.advance(at(seconds(13))), FsmActions{});  // passive start: nothing to do but listen
   EXPECT_EQ(fsm.state(), State::kActive);
 }
 
@@ -174,10 +174,10 @@ TEST(FsmSession, ManualStopInIdleCancelsAPendingRestartAndForgetsFailures) {
   (void)fsm.handle(ev(E::kManualStart), at(seconds(0)));
   (void)fsm.handle(ev(E::kTcpConnectionFails), at(seconds(1)));
   ASSERT_TRUE(fsm.timer_running(TimerId::kIdleHold));
-  EXPECT_EQ(fsm.handle(ev(E::kManualStop), at(seconds(2))), Actions{StopTimer{TimerId::kIdleHold}});
+  EXPECT_EQ(fsm.handle(ev(E::kManualStop), at(seconds(2))), FsmActions{StopTimer{TimerId::kIdleHold}});
   EXPECT_EQ(fsm.next_deadline(), std::nullopt);
   EXPECT_EQ(fsm.consecutive_failures(), 0u);
-  EXPECT_EQ(fsm.advance(at(minutes(10))), Actions{});
+  EXPECT_EQ(fsm.advance(at(minutes(10))), FsmActions{});
   EXPECT_EQ(fsm.state(), State::kIdle);
 }
 
@@ -187,14 +187,14 @@ TEST(FsmSession, PassivePeerWaitsForTheConnectionAndNeverConnectsOut) {
   EXPECT_TRUE(run_clock(fsm, seconds(0), minutes(10), seconds(1)).empty());
   EXPECT_EQ(fsm.state(), State::kActive);
 
-  const Actions accepted = fsm.handle(ev(E::kTcpConnectionConfirmed), at(minutes(10)));
+  const FsmActions accepted = fsm.handle(ev(E::kTcpConnectionConfirmed), at(minutes(10)));
   EXPECT_TRUE(contains<SendOpen>(accepted));
   EXPECT_FALSE(contains<ConnectTcp>(accepted));
   EXPECT_EQ(fsm.state(), State::kOpenSent);
 
   // The connection dies before the OPEN: back to listening, still without connecting out.
-  const Actions failed = fsm.handle(ev(E::kTcpConnectionFails), at(minutes(10) + seconds(1)));
-  EXPECT_EQ(failed, (Actions{StopTimer{TimerId::kHold}, DropTcp{}}));
+  const FsmActions failed = fsm.handle(ev(E::kTcpConnectionFails), at(minutes(10) + seconds(1)));
+  EXPECT_EQ(failed, (FsmActions{StopTimer{TimerId::kHold}, DropTcp{}}));
   EXPECT_EQ(fsm.state(), State::kActive);
   EXPECT_EQ(fsm.next_deadline(), std::nullopt);
 
@@ -202,7 +202,7 @@ TEST(FsmSession, PassivePeerWaitsForTheConnectionAndNeverConnectsOut) {
   (void)fsm.handle(ev(E::kTcpConnectionConfirmed), at(minutes(11)));
   (void)fsm.handle(Event::with_notification(E::kNotifMsg, {6, 5, {}}), at(minutes(11)));
   ASSERT_EQ(fsm.state(), State::kIdle);
-  const Actions restart = run_clock(fsm, minutes(11), minutes(12), seconds(1));
+  const FsmActions restart = run_clock(fsm, minutes(11), minutes(12), seconds(1));
   EXPECT_FALSE(contains<ConnectTcp>(restart));
   EXPECT_EQ(fsm.state(), State::kActive);
 }
@@ -211,7 +211,7 @@ TEST(FsmSession, OpenSentWaitsFourMinutesForTheOpen) {
   Fsm fsm = make_fsm();
   drive_to(fsm, State::kOpenSent);
   EXPECT_TRUE(run_clock(fsm, seconds(1), seconds(239), seconds(1)).empty());
-  const Actions expiry = fsm.advance(at(seconds(240)));
+  const FsmActions expiry = fsm.advance(at(seconds(240)));
   EXPECT_EQ(sent_notification(expiry), (Notification{4, 0, {}}));
   EXPECT_EQ(fsm.state(), State::kIdle);
 }
@@ -219,7 +219,7 @@ TEST(FsmSession, OpenSentWaitsFourMinutesForTheOpen) {
 TEST(FsmSession, OpenConfirmKeepsAliveUntilTheHoldTimerRunsOut) {
   Fsm fsm = make_fsm();
   drive_to(fsm, State::kOpenConfirm);  // at 0 s, negotiated 90 / 30
-  const Actions waiting = run_clock(fsm, seconds(1), seconds(89), seconds(1));
+  const FsmActions waiting = run_clock(fsm, seconds(1), seconds(89), seconds(1));
   EXPECT_EQ(count<SendKeepalive>(waiting), 2);  // 30 and 60 s
   EXPECT_EQ(fsm.state(), State::kOpenConfirm);
   EXPECT_EQ(sent_notification(fsm.advance(at(seconds(90)))), (Notification{4, 0, {}}));
@@ -239,7 +239,7 @@ class DelayOpen : public ::testing::Test {
 TEST_F(DelayOpen, TcpUpStartsTheDelayInsteadOfSendingOpen) {
   EXPECT_EQ(
       fsm_->handle(ev(E::kTcpCrAcked), at(seconds(1))),
-      (Actions{StopTimer{TimerId::kConnectRetry}, StartTimer{TimerId::kDelayOpen, seconds(10)}}));
+      (FsmActions{StopTimer{TimerId::kConnectRetry}, StartTimer{TimerId::kDelayOpen, seconds(10)}}));
   EXPECT_EQ(fsm_->state(), State::kConnect);
 }
 
@@ -247,7 +247,7 @@ TEST_F(DelayOpen, ThePeersOpenWithinTheDelayIsAnsweredWithOpenThenKeepalive) {
   (void)fsm_->handle(ev(E::kTcpCrAcked), at(seconds(1)));
   // The shell sends the plain BGPOpen; the Fsm knows its DelayOpenTimer runs.
   EXPECT_EQ(fsm_->handle(Event::open_received(peer_open(90)), at(seconds(4))),
-            (Actions{StopTimer{TimerId::kDelayOpen}, SendOpen{local_open(test_config())},
+            (FsmActions{StopTimer{TimerId::kDelayOpen}, SendOpen{local_open(test_config())},
                      SendKeepalive{}, StartTimer{TimerId::kKeepalive, seconds(30)},
                      StartTimer{TimerId::kHold, seconds(90)}}));
   EXPECT_EQ(fsm_->state(), State::kOpenConfirm);
@@ -255,16 +255,16 @@ TEST_F(DelayOpen, ThePeersOpenWithinTheDelayIsAnsweredWithOpenThenKeepalive) {
 
 TEST_F(DelayOpen, WithoutAnOpenOursGoesOutWhenTheDelayEnds) {
   (void)fsm_->handle(ev(E::kTcpCrAcked), at(seconds(1)));
-  EXPECT_EQ(fsm_->advance(at(seconds(10))), Actions{});
+  EXPECT_EQ(fsm_->advance(at(seconds(10))), FsmActions{});
   EXPECT_EQ(fsm_->advance(at(seconds(11))),
-            (Actions{SendOpen{local_open(test_config())}, StartTimer{TimerId::kHold, minutes(4)}}));
+            (FsmActions{SendOpen{local_open(test_config())}, StartTimer{TimerId::kHold, minutes(4)}}));
   EXPECT_EQ(fsm_->state(), State::kOpenSent);
 }
 
 TEST_F(DelayOpen, TcpFailureDuringTheDelayFallsBackToActive) {
   (void)fsm_->handle(ev(E::kTcpCrAcked), at(seconds(1)));
   EXPECT_EQ(fsm_->handle(ev(E::kTcpConnectionFails), at(seconds(2))),
-            (Actions{StartTimer{TimerId::kConnectRetry, seconds(5)}, StopTimer{TimerId::kDelayOpen},
+            (FsmActions{StartTimer{TimerId::kConnectRetry, seconds(5)}, StopTimer{TimerId::kDelayOpen},
                      DropTcp{}}));
   EXPECT_EQ(fsm_->state(), State::kActive);
   EXPECT_EQ(fsm_->connect_retry_counter(), 0u);
@@ -272,7 +272,7 @@ TEST_F(DelayOpen, TcpFailureDuringTheDelayFallsBackToActive) {
 
 TEST_F(DelayOpen, AnUnacceptableOpenIsRefusedSilentlyUnlessAllowedBeforeOurOpen) {
   (void)fsm_->handle(ev(E::kTcpCrAcked), at(seconds(1)));
-  const Actions silent = fsm_->handle(Event::open_received(peer_open(2)), at(seconds(2)));
+  const FsmActions silent = fsm_->handle(Event::open_received(peer_open(2)), at(seconds(2)));
   EXPECT_FALSE(sent_notification(silent).has_value());
   EXPECT_EQ(fsm_->state(), State::kIdle);
 
@@ -282,7 +282,7 @@ TEST_F(DelayOpen, AnUnacceptableOpenIsRefusedSilentlyUnlessAllowedBeforeOurOpen)
   Fsm talkative = make_fsm(config);
   (void)talkative.handle(ev(E::kManualStart), at(seconds(0)));
   (void)talkative.handle(ev(E::kTcpCrAcked), at(seconds(1)));
-  const Actions told = talkative.handle(Event::open_received(peer_open(2)), at(seconds(2)));
+  const FsmActions told = talkative.handle(Event::open_received(peer_open(2)), at(seconds(2)));
   EXPECT_EQ(sent_notification(told), (Notification{2, 6, {}}));
 }
 
@@ -305,7 +305,7 @@ TEST(FsmDelayOpenPassive, ManualStopDuringTheDelaySendsCeaseOnlyIfAllowed) {
     (void)fsm.handle(ev(E::kTcpConnectionConfirmed), at(seconds(1)));
     ASSERT_EQ(fsm.state(), State::kActive);
     ASSERT_TRUE(fsm.timer_running(TimerId::kDelayOpen));
-    const Actions stop = fsm.handle(ev(E::kManualStop), at(seconds(2)));
+    const FsmActions stop = fsm.handle(ev(E::kManualStop), at(seconds(2)));
     EXPECT_EQ(fsm.state(), State::kIdle);
     if (allowed) {
       EXPECT_EQ(sent_notification(stop), (Notification{6, 2, {}}));
@@ -318,11 +318,11 @@ TEST(FsmDelayOpenPassive, ManualStopDuringTheDelaySendsCeaseOnlyIfAllowed) {
 TEST(FsmSession, HoldTimeZeroMeansNoKeepalivesAndNoExpiry) {
   Fsm fsm = make_fsm();
   drive_to(fsm, State::kOpenSent);
-  const Actions open = fsm.handle(Event::open_received(peer_open(0)), at(seconds(1)));
+  const FsmActions open = fsm.handle(Event::open_received(peer_open(0)), at(seconds(1)));
   // Only the answer to the OPEN; the four-minute OpenSent hold timer stops.
-  EXPECT_EQ(open, (Actions{SendKeepalive{}, StopTimer{TimerId::kHold}}));
-  const Actions up = fsm.handle(ev(E::kKeepAliveMsg), at(seconds(2)));
-  EXPECT_EQ(up, (Actions{SessionEstablished{peer_open(0), Duration{0}, Duration{0}}}));
+  EXPECT_EQ(open, (FsmActions{SendKeepalive{}, StopTimer{TimerId::kHold}}));
+  const FsmActions up = fsm.handle(ev(E::kKeepAliveMsg), at(seconds(2)));
+  EXPECT_EQ(up, (FsmActions{SessionEstablished{peer_open(0), Duration{0}, Duration{0}}}));
   EXPECT_EQ(fsm.next_deadline(), std::nullopt);
   EXPECT_TRUE(run_clock(fsm, seconds(2), std::chrono::hours(2), seconds(7)).empty());
   EXPECT_EQ(fsm.state(), State::kEstablished);
@@ -340,7 +340,7 @@ TEST(FsmSession, OurHoldTimeZeroWinsOverThePeers) {
 TEST(FsmSession, PeerOpenValuesAreCheckedWithTheRightOpenErrors) {
   struct Case {
     const char* what;
-    OpenMessage open;
+    OpenValues open;
     Notification expected;
   };
   const Case cases[] = {
@@ -355,7 +355,7 @@ TEST(FsmSession, PeerOpenValuesAreCheckedWithTheRightOpenErrors) {
     SCOPED_TRACE(c.what);
     Fsm fsm = make_fsm();
     drive_to(fsm, State::kOpenSent);
-    const Actions actions = fsm.handle(Event::open_received(c.open), at(seconds(1)));
+    const FsmActions actions = fsm.handle(Event::open_received(c.open), at(seconds(1)));
     EXPECT_EQ(sent_notification(actions), c.expected);
     EXPECT_EQ(fsm.state(), State::kIdle);
     EXPECT_EQ(fsm.connect_retry_counter(), 1u);
@@ -376,7 +376,7 @@ TEST(FsmSession, SameIdentifierIsRefusedOnlyWithinTheAs) {
   ibgp.peer_as = kLocalAs;
   Fsm fsm = make_fsm(ibgp);
   drive_to(fsm, State::kOpenSent);
-  const Actions refused =
+  const FsmActions refused =
       fsm.handle(Event::open_received({4, kLocalAs, 90, kLocalId}), at(seconds(1)));
   EXPECT_EQ(sent_notification(refused), (Notification{2, 3, {}}));
 
@@ -389,7 +389,7 @@ TEST(FsmSession, SameIdentifierIsRefusedOnlyWithinTheAs) {
 TEST(FsmSession, AcceptOpenPolicyCanRefuseAnOpen) {
   FsmConfig config = test_config();
   config.peer_as = 0;  // any AS, the policy decides
-  config.accept_open = [](const OpenMessage& open) -> std::optional<Notification> {
+  config.accept_open = [](const OpenValues& open) -> std::optional<Notification> {
     if (open.peer_as == 64999) return Notification{2, 2, {}};
     return std::nullopt;
   };
@@ -412,8 +412,8 @@ TEST(FsmSession, JitterShortensConnectRetryAndKeepaliveButNotHold) {
             (Action{StartTimer{TimerId::kConnectRetry, milliseconds(3750)}}));
   (void)fsm.handle(ev(E::kTcpCrAcked), at(seconds(1)));
   r = 0.5;  // factor 0.875
-  const Actions open = fsm.handle(Event::open_received(peer_open(90)), at(seconds(2)));
-  EXPECT_EQ(open, (Actions{SendKeepalive{}, StartTimer{TimerId::kKeepalive, milliseconds(26250)},
+  const FsmActions open = fsm.handle(Event::open_received(peer_open(90)), at(seconds(2)));
+  EXPECT_EQ(open, (FsmActions{SendKeepalive{}, StartTimer{TimerId::kKeepalive, milliseconds(26250)},
                            StartTimer{TimerId::kHold, seconds(90)}}));
 }
 
@@ -421,7 +421,7 @@ TEST(FsmSession, HandleFiresDueTimersBeforeTheEvent) {
   Fsm fsm = make_fsm();
   drive_to(fsm, State::kEstablished);  // hold 90 s from 0
   // A KEEPALIVE that arrives after the hold time has passed does not revive the session.
-  const Actions late = fsm.handle(ev(E::kKeepAliveMsg), at(seconds(91)));
+  const FsmActions late = fsm.handle(ev(E::kKeepAliveMsg), at(seconds(91)));
   EXPECT_EQ(sent_notification(late), (Notification{4, 0, {}}));
   EXPECT_EQ(fsm.state(), State::kIdle);
 }
@@ -430,7 +430,7 @@ TEST(FsmSession, ALateWakeUpFiresEveryMissedExpiryWithoutDrift) {
   Fsm fsm = make_fsm();
   drive_to(fsm, State::kEstablished);                       // keepalive every 30 s from 0
   (void)fsm.handle(ev(E::kKeepAliveMsg), at(seconds(60)));  // keeps the hold timer at bay
-  const Actions late = fsm.advance(at(seconds(65)));
+  const FsmActions late = fsm.advance(at(seconds(65)));
   EXPECT_EQ(count<SendKeepalive>(late), 0);  // the 60 s keepalive went out with handle()
   EXPECT_EQ(fsm.deadline(TimerId::kKeepalive), at(seconds(90)));
   (void)fsm.handle(ev(E::kKeepAliveMsg), at(seconds(119)));
@@ -442,13 +442,13 @@ TEST(FsmSession, SendingUpdatesPostponesOurKeepalives) {
   Fsm fsm = make_fsm();
   drive_to(fsm, State::kEstablished);  // keepalive due at 30 s
   EXPECT_EQ(fsm.update_sent(at(seconds(20))),
-            (Actions{StartTimer{TimerId::kKeepalive, seconds(30)}}));
-  EXPECT_EQ(fsm.advance(at(seconds(49))), Actions{});
+            (FsmActions{StartTimer{TimerId::kKeepalive, seconds(30)}}));
+  EXPECT_EQ(fsm.advance(at(seconds(49))), FsmActions{});
   EXPECT_EQ(count<SendKeepalive>(fsm.advance(at(seconds(50)))), 1);
   // Outside Established an UPDATE is not ours to send; nothing changes.
   Fsm opening = make_fsm();
   drive_to(opening, State::kOpenConfirm);
-  EXPECT_EQ(opening.update_sent(at(seconds(20))), Actions{});
+  EXPECT_EQ(opening.update_sent(at(seconds(20))), FsmActions{});
 }
 
 TEST(FsmSession, StateSinceFollowsTheClock) {

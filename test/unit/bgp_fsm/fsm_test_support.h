@@ -52,8 +52,8 @@ inline FsmConfig test_config() {
   return config;
 }
 
-inline OpenMessage peer_open(uint16_t hold_seconds = 90) {
-  return OpenMessage{4, kPeerAs, hold_seconds, kPeerId};
+inline OpenValues peer_open(uint16_t hold_seconds = 90) {
+  return OpenValues{4, kPeerAs, hold_seconds, kPeerId};
 }
 
 // Jitter factor 1.0: durations come out exactly as configured.
@@ -72,19 +72,19 @@ inline Event ev(EventType type) {
 }
 
 template <typename T>
-bool contains(const Actions& actions) {
+bool contains(const FsmActions& actions) {
   return std::any_of(actions.begin(), actions.end(),
                      [](const Action& a) { return std::holds_alternative<T>(a); });
 }
 
 template <typename T>
-int count(const Actions& actions) {
+int count(const FsmActions& actions) {
   return static_cast<int>(std::count_if(actions.begin(), actions.end(), [](const Action& a) {
     return std::holds_alternative<T>(a);
   }));
 }
 
-inline std::optional<Notification> sent_notification(const Actions& actions) {
+inline std::optional<Notification> sent_notification(const FsmActions& actions) {
   for (const auto& a : actions) {
     if (const auto* send = std::get_if<SendNotification>(&a)) return send->notification;
   }

@@ -30,12 +30,12 @@ class Fsm {
 
   // Processes one event at `now` (never earlier than any previous call's `now`): first fires
   // timers due by `now`, then the event. Returns the actions to perform, in order.
-  Actions handle(const Event& event, TimePoint now);
+  FsmActions handle(const Event& event, TimePoint now);
   // Fires the timers due by `now`, earliest first.
-  Actions advance(TimePoint now);
+  FsmActions advance(TimePoint now);
   // The shell sent an UPDATE: RFC 4271 4.4 restarts the KeepaliveTimer, since any message
   // proves we are alive. (KEEPALIVEs the Fsm asks for restart it already.)
-  Actions update_sent(TimePoint now);
+  FsmActions update_sent(TimePoint now);
   // When advance() next has something to do; nullopt when no timer runs.
   std::optional<TimePoint> next_deadline() const;
 
@@ -49,7 +49,7 @@ class Fsm {
   bool timer_running(TimerId timer) const { return deadline(timer).has_value(); }
   std::optional<TimePoint> deadline(TimerId timer) const;
   // The peer's OPEN and the timers negotiated from it, from OpenConfirm on.
-  const std::optional<OpenMessage>& peer_open() const { return peer_open_; }
+  const std::optional<OpenValues>& peer_open() const { return peer_open_; }
   const std::optional<NegotiatedTimers>& negotiated() const { return negotiated_; }
   const std::optional<Notification>& last_notification_sent() const { return last_sent_; }
   const std::optional<Notification>& last_notification_received() const { return last_received_; }
@@ -73,7 +73,7 @@ class Fsm {
   void start_session(bool passive);
   void tcp_connection_up();
   void send_open_and_wait();
-  void accept_peer_open(const OpenMessage& open);
+  void accept_peer_open(const OpenValues& open);
   void restart_hold_timer();
   void send_keepalive_and_restart_timer();
   void send_notification(Notification notification);
@@ -104,11 +104,11 @@ class Fsm {
   uint32_t consecutive_failures_ = 0;
   bool passive_ = false;
   bool restart_pending_ = false;  // IdleHoldTimer runs for a start that is still to happen
-  std::optional<OpenMessage> peer_open_;
+  std::optional<OpenValues> peer_open_;
   std::optional<NegotiatedTimers> negotiated_;
   std::optional<Notification> last_sent_;
   std::optional<Notification> last_received_;
-  Actions actions_;  // being collected for the current call
+  FsmActions actions_;  // being collected for the current call
 };
 
 }  // namespace tabby::bgp

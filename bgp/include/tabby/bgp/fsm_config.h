@@ -53,18 +53,18 @@ struct FsmConfig {
 
   // Extra checks on the peer's OPEN beyond version, AS, identifier and hold time (for
   // example required capabilities): return the NOTIFICATION to refuse it with.
-  std::function<std::optional<Notification>(const OpenMessage&)> accept_open;
+  std::function<std::optional<Notification>(const OpenValues&)> accept_open;
 };
 
 // Checks the values RFC 4271 constrains; the error names the field and the problem.
 Status validate(const FsmConfig& config);
 
 // The OPEN we send, as the FSM's SendOpen action carries it.
-OpenMessage local_open(const FsmConfig& config);
+OpenValues local_open(const FsmConfig& config);
 
 // Decides whether the peer's OPEN is acceptable (RFC 4271 section 6.2): version 4, the
 // configured peer AS, a usable BGP identifier, a hold time of 0 or at least 3 seconds, then
 // `config.accept_open`. Returns the NOTIFICATION to send when it is not.
-std::optional<Notification> check_peer_open(const FsmConfig& config, const OpenMessage& open);
+std::optional<Notification> check_peer_open(const FsmConfig& config, const OpenValues& open);
 
 }  // namespace tabby::bgp

@@ -112,13 +112,13 @@ struct Notification {
 // The values of a received OPEN that the FSM decides on. The codec fills it in: `peer_as` is
 // the speaker's real AS (from the 4-octet AS capability when present, else My Autonomous
 // System), `bgp_identifier` is in host byte order.
-struct OpenMessage {
+struct OpenValues {
   uint8_t version = 4;
   uint32_t peer_as = 0;
   uint16_t hold_time_seconds = 0;
   uint32_t bgp_identifier = 0;
 
-  bool operator==(const OpenMessage&) const = default;
+  bool operator==(const OpenValues&) const = default;
 };
 
 // One input to the FSM. Only the events that carry data use the optional fields:
@@ -131,11 +131,11 @@ struct OpenMessage {
 //     example Cease/Peer De-configured, or a shutdown communication of RFC 8203).
 struct Event {
   EventType type;
-  std::optional<OpenMessage> open;
+  std::optional<OpenValues> open;
   std::optional<Notification> notification;
 
   static Event of(EventType type) { return Event{type, std::nullopt, std::nullopt}; }
-  static Event open_received(OpenMessage open) { return Event{EventType::kBgpOpen, open, {}}; }
+  static Event open_received(OpenValues open) { return Event{EventType::kBgpOpen, open, {}}; }
   static Event with_notification(EventType type, Notification notification) {
     return Event{type, std::nullopt, std::move(notification)};
   }
@@ -170,7 +170,7 @@ struct DropTcp {  // close the connection, or abandon the connection attempt
   bool operator==(const DropTcp&) const = default;
 };
 struct SendOpen {  // the values our OPEN carries; the shell adds capabilities
-  OpenMessage open;
+  OpenValues open;
   bool operator==(const SendOpen&) const = default;
 };
 struct SendKeepalive {
@@ -193,7 +193,7 @@ struct StopTimer {
 };
 // Negotiated values of the session that just came up; the RIB starts exchanging routes.
 struct SessionEstablished {
-  OpenMessage peer_open;
+  OpenValues peer_open;
   Duration hold_time;           // zero: no hold timer
   Duration keepalive_interval;  // zero: no keepalives
   bool operator==(const SessionEstablished&) const = default;
@@ -214,7 +214,7 @@ struct ReleaseResources {
 using Action =
     std::variant<ConnectTcp, DropTcp, SendOpen, SendKeepalive, SendNotification, StartTimer,
                  StopTimer, SessionEstablished, SessionDown, ReleaseResources>;
-using Actions = std::vector<Action>;
+using FsmActions = std::vector<Action>;
 
 std::string to_string(State state);
 std::string to_string(EventType type);

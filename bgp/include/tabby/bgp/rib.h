@@ -1,0 +1,112 @@
+#pragma once
+// The RIB of tabby's BGP speaker: Adj-RIB-In per peer, the Loc-RIB with the decision process
+// of RFC 4271 section 9.1, Adj-RIB-Out per update group, import and export policy, route
+// reflection (RFC 4456) and the helper side of graceful restart (RFC 4724). Pure: driven by
+// calls, no I/O, no clock, single-threaded. The Speaker feeds it decoded UPDATEs and session
+// events, and takes from it encoded UPDATEs to send and best-path changes to program.
+//
+//   Rib rib({.local_as = 64512, .router_id = id});
+//   rib.add_peer(config);                       // once per configured peer
+//   rib.peer_up(peer, PeerSession::from_opens(our_open, their_open));
+//   rib.receive_update(peer, update, verdict);  // each decoded UPDATE
+//   rib.originate(prefix, LocalRoute{});        // the owner's own routes
+//   for (auto& c : rib.take_best_path_changes()) program(c);
+//   for (auto& bytes : rib.take_updates(peer)) send(peer, *bytes);  // after each of the above
+//   rib.peer_down(peer, PeerDown::kGraceful);   // session lost
+//
+// Update groups: peers whose export-relevant settings are equal (session kind, AS numbers,
+// reflector client flag, next-hop mode and addresses, export policy, send codec context,
+// families) share one Adj-RIB-Out and one stream of encoded UPDATEs: the first member that
+// takes its updates computes and encodes them once, the others get the same EncodedUpdate
+// pointers. A peer that comes up gets the group's whole table, then End-of-RIB per family,
+// then the group's stream. iBGP routes go back to the peer they came from only when it is a
+// reflector client (RFC 4456 allows it; the client drops them by ORIGINATOR_ID); an eBGP
+// peer may get its own routes back (with our AS prepended, which its loop check drops), the
+// price of sharing the stream.
+//
+// The Adj-RIB-In is kept inside the Loc-RIB: every received path, accepted or not, sits in
+// its prefix's destination with its received (pre-policy) and accepted attribute sets, so a
+// changed import policy is re-run without asking the peer for a ROUTE-REFRESH.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "tabby/bgp/attribute_set.h"
+#include "tabby/bgp/rib_types.h"
+#include "tabby/bgp/update.h"
+#include "tabby/common/result.h"
+
+namespace tabby::bgp {
+
+class Rib {
+ public:
+  explicit Rib(RibConfig config);
+  ~Rib();
+  Rib(const Rib&) = delete;
+  Rib& operator=(const Rib&) = delete;
+
+  const RibConfig& config() const;
+
+  // --- peers -----------------------------------------------------------------------------
+  // Fails on a duplicate or reserved id, a missing remote AS, or an address family mismatch.
+  Status add_peer(RibPeerConfig config);
+  // New settings for an existing peer. A changed import policy is re-run over the peer's
+  // Adj-RIB-In; if the peer is up and now belongs to another update group, it is sent what
+  // differs (withdrawals, then the new group's table).
+  Status update_peer(RibPeerConfig config);
+  // Withdraws the peer's routes (as a hard down) and forgets it.
+  void remove_peer(PeerId peer);
+
+  // The session reached Established. Stale routes (from a graceful down) of families the new
+  // session does not negotiate, or whose forwarding state the peer did not preserve, are
+  // removed at once; the others wait for the peer's End-of-RIB.
+  Status peer_up(PeerId peer, PeerSession session);
+  // The session ended. kGraceful keeps the routes of the families in the peer's graceful
+  // restart capability as stale (other families, and peers without it, go as with kHard).
+  void peer_down(PeerId peer, PeerDown mode);
+  // The restart time (or the stale-path time after the peer came back) ran out: every stale
+  // route of the peer goes.
+  void end_graceful_restart(PeerId peer);
+  bool is_up(PeerId peer) const;
+
+  // --- inbound ---------------------------------------------------------------------------
+  // One decoded UPDATE from an up peer (with the decoder's RFC 7606 verdict: under
+  // kTreatAsWithdraw every announced prefix is withdrawn). An End-of-RIB removes what is
+  // still stale for its family. Fails (naming the peer) if the peer is unknown or down.
+  Result<UpdateReceipt> receive_update(PeerId peer, const UpdateMessage& update,
+                                       UpdateVerdict verdict = UpdateVerdict::kAccept);
+
+  // --- origination ---------------------------------------------------------------------------
+  // Announces (or changes) our own route; it beats every learned path to the prefix.
+  void originate(const IpPrefix& prefix, const LocalRoute& route);
+  void withdraw_local(const IpPrefix& prefix);
+
+  // --- outputs ---------------------------------------------------------------------------
+  // Prefixes whose best path or multipath set changed since the last call, each with its
+  // state now (possibly unchanged again, if it changed back), in no particular order.
+  std::vector<BestPathChange> take_best_path_changes();
+  // The UPDATEs to send to the peer now, in order (empty when the peer is down or up to date).
+  // Fails if an UPDATE cannot be encoded for the peer (e.g. no local address of a family to
+  // use as next hop is not an error: such routes are simply not advertised).
+  Result<std::vector<EncodedUpdate>> take_updates(PeerId peer);
+
+  // --- inspection ------------------------------------------------------------------------
+  std::optional<PeerCounters> counters(PeerId peer) const;
+  std::optional<RoutePath> best_path(const IpPrefix& prefix) const;
+  // Every path to the prefix in the Loc-RIB, best first (then in decision order).
+  std::vector<RoutePath> paths(const IpPrefix& prefix) const;
+  std::size_t prefix_count() const;  // prefixes with at least one path
+  void for_each_best(const std::function<void(const IpPrefix&, const RoutePath&)>& visit) const;
+  // The update group of an up peer (an opaque number; equal for peers that share one).
+  std::optional<std::size_t> update_group_of(PeerId peer) const;
+  std::size_t update_group_count() const;
+  const AttributeInterner& interner() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace tabby::bgp

@@ -1,0 +1,151 @@
+#pragma once
+// tabby's BGP speaker: sessions (session.h) joined with the RIB (rib.h) on one io_context.
+// The owner configures it, adds/updates/removes peers at runtime, originates and withdraws
+// prefixes, and receives the Loc-RIB's best-path changes to program into the kernel.
+// docs/bgp-speaker.md describes it.
+//
+// Threading: everything runs on the io_context's thread; call every method from there (post
+// to it from elsewhere). The best-path callback is called from there too.
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tabby/bgp/listener.h"
+#include "tabby/bgp/rib.h"
+#include "tabby/bgp/session.h"
+
+namespace tabby::bgp {
+
+struct ListenEndpoint {
+  IpAddress address;  // 0.0.0.0 or :: for any
+  std::uint16_t port = kBgpPort;
+};
+
+struct SpeakerConfig {
+  std::uint32_t local_as = 0;
+  IpAddress router_id;  // IPv4
+  std::vector<ListenEndpoint> listen;  // none: outgoing sessions only
+  std::optional<IpAddress> cluster_id;  // as a route reflector; the router ID when unset
+  std::size_t max_paths = 1;            // ECMP
+  // RFC 4724: advertise graceful restart with this restart time (0: not at all), our R bit
+  // (we are restarting) and the forwarding-state bit for every family.
+  std::uint16_t graceful_restart_time = 0;
+  bool restarting = false;
+  bool forwarding_state_preserved = false;
+};
+
+struct PeerConfig {
+  std::string name;  // unique; the peer's key for update/remove/status
+  IpAddress address;
+  std::uint32_t remote_as = 0;
+  std::uint16_t port = kBgpPort;         // where we connect
+  std::uint16_t accept_port = kBgpPort;  // which of our listeners the peer connects to
+  bool passive = false;
+  std::string password;  // TCP MD5
+  int ttl_security = 0;  // GTSM hops; 0 off
+  int multihop_ttl = 0;  // 0: kernel default
+  std::optional<IpAddress> source_address;
+  std::uint16_t source_port = 0;
+  bool route_reflector_client = false;
+  NextHopMode next_hop = NextHopMode::kAuto;
+  std::uint8_t allow_own_as = 0;
+  Policy import_policy;
+  Policy export_policy;
+  std::vector<Family> families = {kIpv4Unicast};
+  std::uint16_t hold_time_seconds = 240;
+  std::uint16_t keepalive_time_seconds = 0;
+  Duration connect_retry_time = std::chrono::seconds(5);
+  IdleHoldBackoff idle_hold;
+  // Next-hop-self addresses of the other family than the session's (e.g. the IPv6 address
+  // to announce IPv6 routes over an IPv4 session); the session's own address is used for its
+  // family.
+  std::optional<IpAddress> local_ipv4;
+  std::optional<IpAddress> local_ipv6;
+};
+
+struct PeerStatus {
+  std::string name;
+  IpAddress address;
+  State state = State::kIdle;
+  std::chrono::system_clock::time_point since{};
+  std::size_t prefixes_received = 0;
+  std::size_t prefixes_accepted = 0;
+  std::size_t prefixes_advertised = 0;
+  std::string last_error;
+  MessageCounters messages_received;
+  MessageCounters messages_sent;
+  std::uint64_t established_transitions = 0;
+};
+
+class Speaker : private SessionHandler {
+ public:
+  using BestPathCallback = std::function<void(const std::vector<BestPathChange>&)>;
+
+  // Opens the listeners; fails naming the config field or the listen address.
+  static Result<std::unique_ptr<Speaker>> create(boost::asio::io_context& io,
+                                                 SpeakerConfig config);
+  ~Speaker() override;
+  Speaker(const Speaker&) = delete;
+  Speaker& operator=(const Speaker&) = delete;
+
+  // Adds a peer and starts its session, or changes an existing one (same name). A change
+  // that leaves the session's settings as they were (policy, RR client, next-hop mode,
+  // allow-own-as) does not reset the session; the RIB re-runs policy and re-advertises.
+  Status set_peer(PeerConfig config);
+  // Stops the session (Cease / Peer De-configured) and withdraws the peer's routes.
+  Status remove_peer(const std::string& name);
+
+  void originate(const IpPrefix& prefix, const LocalRoute& route = {});
+  void withdraw(const IpPrefix& prefix);
+
+  // Called after every change of the Loc-RIB with the prefixes whose best path changed.
+  void on_best_path_change(BestPathCallback callback) { best_path_callback_ = std::move(callback); }
+
+  std::vector<PeerStatus> peers() const;
+  std::optional<PeerStatus> peer(const std::string& name) const;
+  // The best path of every prefix, in prefix order.
+  std::vector<std::pair<IpPrefix, RoutePath>> loc_rib() const;
+  const Rib& rib() const { return rib_; }
+  const SpeakerConfig& config() const { return config_; }
+  // The listeners' actual ports (for port 0), in config order.
+  std::vector<std::uint16_t> listen_ports() const;
+
+  // Stops every session with Cease / Administrative Shutdown.
+  void shutdown();
+
+ private:
+  struct Peer;
+  Speaker(boost::asio::io_context& io, SpeakerConfig config);
+
+  void on_established(Session& session, const EstablishedInfo& info) override;
+  void on_update(Session& session, const UpdateMessage& update, UpdateVerdict verdict) override;
+  void on_route_refresh(Session& session, const RouteRefreshMessage& refresh) override;
+  void on_down(Session& session, const DownInfo& info) override;
+
+  Peer* find(const Session& session);
+  void incoming(boost::asio::ip::tcp::socket socket);
+  SessionConfig session_config(const PeerConfig& peer) const;
+  RibPeerConfig rib_config(const Peer& peer) const;
+  Status start_session(Peer& peer);
+  void retire(std::shared_ptr<Session> session, NotificationMessage why);
+  void flush();
+  PeerStatus status_of(const Peer& peer) const;
+
+  boost::asio::io_context& io_;
+  SpeakerConfig config_;
+  Rib rib_;
+  std::vector<std::shared_ptr<Listener>> listeners_;
+  std::map<std::string, std::unique_ptr<Peer>> peers_;
+  PeerId next_peer_id_ = 1;
+  BestPathCallback best_path_callback_;
+  bool flushing_ = false;
+  bool flush_again_ = false;
+};
+
+}  // namespace tabby::bgp

@@ -1,0 +1,110 @@
+// Policy evaluation: match conditions are ANDed, list conditions are "any of".
+
+#include "tabby/bgp/policy.h"
+
+#include <algorithm>
+
+namespace tabby::bgp {
+namespace {
+
+template <typename T>
+bool contains(const std::vector<T>& values, const T& value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+template <typename T>
+bool any_in(const std::vector<T>& wanted, const std::vector<T>& present) {
+  return std::any_of(wanted.begin(), wanted.end(),
+                     [&](const T& value) { return contains(present, value); });
+}
+
+bool path_contains(const std::optional<AsPath>& path, std::uint32_t as) {
+  if (!path) return false;
+  return std::any_of(path->segments.begin(), path->segments.end(),
+                     [&](const AsSegment& s) { return contains(s.asns, as); });
+}
+
+template <typename T>
+void edit_list(std::vector<T>& list, const std::optional<std::vector<T>>& set,
+               const std::vector<T>& remove, const std::vector<T>& add) {
+  if (set) list = *set;
+  std::erase_if(list, [&](const T& value) { return contains(remove, value); });
+  for (const auto& value : add)
+    if (!contains(list, value)) list.push_back(value);
+}
+
+void prepend(PathAttributes& attributes, std::uint32_t as, std::size_t count) {
+  if (count == 0) return;
+  AsPath& path = attributes.as_path ? *attributes.as_path : attributes.as_path.emplace();
+  if (path.segments.empty() || path.segments.front().type != AsSegmentType::kSequence) {
+    path.segments.insert(path.segments.begin(), AsSegment{AsSegmentType::kSequence, {}});
+  }
+  auto& asns = path.segments.front().asns;
+  asns.insert(asns.begin(), count, as);
+}
+
+void apply_actions(const Actions& actions, const RouteContext& route, PathAttributes& attributes,
+                   PolicyOutcome& outcome) {
+  edit_list(attributes.communities, actions.set_communities, actions.remove_communities,
+            actions.add_communities);
+  edit_list(attributes.large_communities, actions.set_large_communities,
+            actions.remove_large_communities, actions.add_large_communities);
+  prepend(attributes, actions.prepend_as != 0 ? actions.prepend_as : route.local_as,
+          actions.prepend_count);
+  if (actions.set_local_pref) attributes.local_pref = actions.set_local_pref;
+  if (actions.set_med) attributes.med = actions.set_med;
+  if (actions.next_hop_self) outcome.next_hop_self = true;
+}
+
+}  // namespace
+
+bool PrefixMatch::matches(const IpPrefix& route) const {
+  if (route.family() != prefix.family() || !prefix.contains(route)) return false;
+  const int max = route.address().bit_length();
+  int low = prefix.length();
+  int high = prefix.length();
+  if (ge) {
+    low = *ge;
+    high = max;
+  }
+  if (le) high = *le;
+  return route.length() >= low && route.length() <= high;
+}
+
+bool matches(const Match& match, const RouteContext& route, const PathAttributes& attributes) {
+  if (!match.prefixes.empty()) {
+    const bool any = std::any_of(match.prefixes.begin(), match.prefixes.end(),
+                                 [&](const PrefixMatch& p) { return p.matches(route.prefix); });
+    if (any == match.prefixes_negated) return false;
+  }
+  if (match.family && route.prefix.family() != *match.family) return false;
+  if (!match.any_community.empty() && !any_in(match.any_community, attributes.communities)) {
+    return false;
+  }
+  if (!match.any_large_community.empty() &&
+      !any_in(match.any_large_community, attributes.large_communities)) {
+    return false;
+  }
+  if (match.as_path_contains && !path_contains(attributes.as_path, *match.as_path_contains)) {
+    return false;
+  }
+  if (!match.from_peers.empty() && !contains(match.from_peers, route.from_peer)) return false;
+  if (!match.sources.empty() && !contains(match.sources, route.source)) return false;
+  return true;
+}
+
+PolicyOutcome apply_policy(const Policy& policy, const RouteContext& route,
+                           PathAttributes& attributes) {
+  PolicyOutcome outcome;
+  for (const auto& term : policy.terms) {
+    if (!matches(term.match, route, attributes)) continue;
+    apply_actions(term.actions, route, attributes, outcome);
+    if (term.verdict == Verdict::kContinue) continue;
+    outcome.accepted = term.verdict == Verdict::kAccept;
+    return outcome;
+  }
+  outcome.accepted = policy.default_verdict != Verdict::kReject;
+  return outcome;
+}
+
+}  // namespace tabby::bgp

@@ -1,0 +1,158 @@
+// UPDATEs in: RFC 6793 merge for 2-octet peers, RFC 7606 treat-as-withdraw, loop detection
+// (AS_PATH with allow-own-as; ORIGINATOR_ID and CLUSTER_LIST of RFC 4456 section 8), import
+// policy, then the Loc-RIB.
+
+#include <algorithm>
+#include <string>
+
+#include "rib_state.h"
+#include "tabby/bgp/as4_path.h"
+
+namespace tabby::bgp {
+
+using detail::PeerState;
+
+bool Rib::State::is_loop(const PeerState& peer, const PathAttributes& a) const {
+  if (a.as_path) {
+    std::size_t own = 0;
+    for (const auto& segment : a.as_path->segments)
+      own += static_cast<std::size_t>(
+          std::count(segment.asns.begin(), segment.asns.end(), peer.config.local_as));
+    if (own > peer.config.allow_own_as) return true;
+  }
+  if (a.originator_id && *a.originator_id == config.router_id) return true;
+  return std::find(a.cluster_list.begin(), a.cluster_list.end(), cluster_id) !=
+         a.cluster_list.end();
+}
+
+AttributeSet Rib::State::import(PeerState& peer, const IpPrefix& prefix,
+                                const AttributeSet& received) {
+  if (is_loop(peer, *received)) return nullptr;
+  const Policy& policy = peer.config.import_policy;
+  // LOCAL_PREF is the receiving AS's to set: ignored from eBGP (RFC 4271 5.1.5).
+  const bool set_local_pref = peer.ebgp && received->local_pref != config.default_local_pref;
+  if (policy.terms.empty()) {
+    if (policy.default_verdict == Verdict::kReject) return nullptr;
+    if (!set_local_pref) return received;
+  }
+  PathAttributes a = *received;
+  if (peer.ebgp) a.local_pref = config.default_local_pref;
+  const RouteContext context{prefix, peer.config.id, peer.source(), peer.config.local_as};
+  if (!apply_policy(policy, context, a).accepted) return nullptr;
+  if (a == *received) return received;
+  return interner.intern(std::move(a));
+}
+
+void Rib::State::reimport(PeerState& peer) {
+  std::vector<std::tuple<IpPrefix, std::uint32_t, AttributeSet>> paths;
+  for (const auto& [prefix, d] : loc_rib) {
+    for (const auto& c : d.paths)
+      if (c.peer == &peer) paths.emplace_back(prefix, c.path_id, c.received);
+  }
+  for (auto& [prefix, path_id, received] : paths) {
+    const bool stale = [&] {
+      for (const auto& c : loc_rib.at(prefix).paths)
+        if (c.peer == &peer && c.path_id == path_id) return c.stale;
+      return false;
+    }();
+    set_path(prefix, &peer, path_id, received, import(peer, prefix, received));
+    if (stale) {
+      for (auto& c : loc_rib.at(prefix).paths)
+        if (c.peer == &peer && c.path_id == path_id) c.stale = true;
+    }
+  }
+}
+
+namespace {
+
+bool is_unicast(Family family) { return family == kIpv4Unicast || family == kIpv6Unicast; }
+
+bool family_fits(const IpPrefix& prefix, Family family) {
+  return (prefix.family() == IpFamily::kV4) == (family.afi == kAfiIpv4);
+}
+
+}  // namespace
+
+Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update,
+                                          UpdateVerdict verdict) {
+  PeerState* peer = state_->find_peer(id);
+  if (!peer) return Error{"UPDATE from BGP peer " + std::to_string(id) + ", not configured"};
+  if (!peer->up) {
+    return Error{"UPDATE from BGP peer " + std::to_string(id) + " (" +
+                 peer->config.address.to_string() + ") while its session is down"};
+  }
+  ++peer->counters.updates_received;
+  UpdateReceipt receipt;
+  if (auto family = end_of_rib_family(update)) {
+    receipt.end_of_rib = family;
+    state_->sweep_stale(*peer, *family);
+    return receipt;
+  }
+
+  PathAttributes attributes = peer->session.receive.four_octet_as
+                                  ? update.attributes
+                                  : from_two_octet_peer(update.attributes);
+  attributes.placement.clear();
+  std::optional<MpReachNlri> reach = std::move(attributes.mp_reach);
+  std::optional<MpUnreachNlri> unreach = std::move(attributes.mp_unreach);
+  attributes.mp_reach.reset();
+  attributes.mp_unreach.reset();
+  const bool treat_as_withdraw = verdict == UpdateVerdict::kTreatAsWithdraw;
+  // RFC 4271 mandatory attributes; the decoder already turns their absence into
+  // treat-as-withdraw, this guards the RIB against a hand-made UPDATE.
+  const bool complete = attributes.origin && attributes.as_path;
+
+  const auto withdraw = [&](const std::vector<Nlri>& nlri, Family family) {
+    for (const auto& n : nlri) {
+      if (!family_fits(n.prefix, family)) continue;
+      state_->remove_path(n.prefix, peer, n.path_id);
+      ++receipt.withdrawn;
+    }
+  };
+  const auto announce = [&](const std::vector<Nlri>& nlri, Family family, PathAttributes a) {
+    const AttributeSet received = state_->interner.intern(std::move(a));
+    // Without per-prefix terms the import result is the same for every prefix of the UPDATE.
+    const bool per_prefix = !peer->config.import_policy.terms.empty();
+    std::optional<AttributeSet> shared;
+    for (const auto& n : nlri) {
+      if (!family_fits(n.prefix, family)) continue;
+      AttributeSet accepted;
+      if (per_prefix) {
+        accepted = state_->import(*peer, n.prefix, received);
+      } else {
+        if (!shared) shared = state_->import(*peer, n.prefix, received);
+        accepted = *shared;
+      }
+      if (!accepted) ++receipt.rejected;
+      state_->set_path(n.prefix, peer, n.path_id, received, std::move(accepted));
+      ++receipt.announced;
+    }
+  };
+
+  withdraw(update.withdrawn, kIpv4Unicast);
+  if (unreach && is_unicast(unreach->family)) withdraw(unreach->withdrawn, unreach->family);
+  if (!update.nlri.empty()) {
+    if (treat_as_withdraw || !complete || !attributes.next_hop) {
+      withdraw(update.nlri, kIpv4Unicast);
+    } else {
+      announce(update.nlri, kIpv4Unicast, attributes);
+    }
+  }
+  if (reach && is_unicast(reach->family) && !reach->nlri.empty()) {
+    if (treat_as_withdraw || !complete) {
+      withdraw(reach->nlri, reach->family);
+    } else {
+      PathAttributes a = std::move(attributes);
+      if (reach->family == kIpv4Unicast && reach->next_hop.is_v4()) {
+        a.next_hop = reach->next_hop;
+      } else {
+        a.next_hop.reset();
+        a.mp_reach = MpReachNlri{reach->family, reach->next_hop, reach->link_local_next_hop, {}};
+      }
+      announce(reach->nlri, reach->family, std::move(a));
+    }
+  }
+  return receipt;
+}
+
+}  // namespace tabby::bgp

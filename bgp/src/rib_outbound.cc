@@ -1,0 +1,209 @@
+// Update groups: one Adj-RIB-Out and one log of encoded UPDATEs per set of peers that would
+// be sent the same thing. A group re-exports its dirty prefixes when one of its peers asks
+// for updates; each peer reads the log from its own cursor; the log is trimmed behind the
+// slowest peer.
+
+#include <algorithm>
+#include <string>
+
+#include "rib_state.h"
+
+namespace tabby::bgp {
+
+using detail::Destination;
+using detail::Group;
+using detail::GroupKey;
+using detail::PeerState;
+
+namespace {
+
+std::vector<Family> sorted(std::vector<Family> families) {
+  std::sort(families.begin(), families.end());
+  families.erase(std::unique(families.begin(), families.end()), families.end());
+  return families;
+}
+
+// Announcements grouped by attribute set, in first-seen order.
+class BatchBuilder {
+ public:
+  void announce(const IpPrefix& prefix, const AttributeSet& attributes) {
+    auto [it, inserted] = index_.try_emplace(attributes.get(), batch_.announced.size());
+    if (inserted) batch_.announced.push_back({attributes, {}});
+    batch_.announced[it->second].prefixes.push_back(prefix);
+  }
+  void withdraw(const IpPrefix& prefix) { batch_.withdrawn.push_back(prefix); }
+  bool empty() const { return batch_.announced.empty() && batch_.withdrawn.empty(); }
+  const detail::Batch& batch() const { return batch_; }
+
+ private:
+  detail::Batch batch_;
+  std::unordered_map<const PathAttributes*, std::size_t> index_;
+};
+
+}  // namespace
+
+GroupKey Rib::State::group_key(const PeerState& peer) const {
+  GroupKey key;
+  key.ebgp = peer.ebgp;
+  key.local_as = peer.config.local_as;
+  key.route_reflector_client = peer.config.route_reflector_client;
+  key.next_hop = peer.config.next_hop;
+  key.local = peer.config.local;
+  key.policy = peer.config.export_policy;
+  key.four_octet_as = peer.session.send.four_octet_as;
+  key.extended_messages = peer.session.send.extended_messages;
+  key.add_path = sorted(peer.session.send.add_path);
+  key.families = sorted(peer.session.families);
+  return key;
+}
+
+AttributeSet Rib::State::export_best(const Group& group, const IpPrefix& prefix,
+                                     const Destination& d) {
+  if (d.multipath == 0 || !group.exports(detail::family_of(prefix))) return nullptr;
+  const auto& best = d.paths.front();
+  ExportSource source;
+  if (best.peer) {
+    // An iBGP route never goes back to the peer it came from; with one group per such
+    // peer set that is the rule "not to iBGP peers unless reflecting" plus the reflector's
+    // client-to-client case, where RFC 4456 allows it (the client drops it by ORIGINATOR_ID).
+    source.peer = best.peer->config.id;
+    source.source = best.peer->source();
+    source.route_reflector_client = best.peer->config.route_reflector_client;
+    source.router_id = best.peer->session.router_id;
+  }
+  ExportTarget target;
+  target.ebgp = group.key.ebgp;
+  target.local_as = group.key.local_as;
+  target.route_reflector_client = group.key.route_reflector_client;
+  target.next_hop = group.key.next_hop;
+  target.local = group.key.local;
+  target.policy = &group.key.policy;
+  target.four_octet_as = group.key.four_octet_as;
+  const ExportRules rules{cluster_id, config.default_local_pref};
+  auto attributes = export_route(prefix, *best.accepted, source, target, rules);
+  if (!attributes) return nullptr;
+  return interner.intern(std::move(*attributes));
+}
+
+Group& Rib::State::group_for(const PeerState& peer) {
+  GroupKey key = group_key(peer);
+  for (auto& g : groups)
+    if (g->key == key) return *g;
+  auto group = std::make_unique<Group>();
+  group->id = next_group_id++;
+  group->key = std::move(key);
+  group->send = peer.session.send;
+  for (const auto& [prefix, d] : loc_rib) {
+    if (auto attributes = export_best(*group, prefix, d)) group->adj_out.emplace(prefix, attributes);
+  }
+  groups.push_back(std::move(group));
+  return *groups.back();
+}
+
+Status Rib::State::flush(Group& group) {
+  if (group.dirty.empty()) return {};
+  BatchBuilder builder;
+  for (const auto& prefix : group.dirty) {
+    auto d = loc_rib.find(prefix);
+    AttributeSet now = d == loc_rib.end() ? nullptr : export_best(group, prefix, d->second);
+    auto out = group.adj_out.find(prefix);
+    AttributeSet before = out == group.adj_out.end() ? nullptr : out->second;
+    if (now == before) continue;
+    if (now) {
+      group.adj_out.insert_or_assign(prefix, now);
+      builder.announce(prefix, now);
+    } else {
+      group.adj_out.erase(out);
+      builder.withdraw(prefix);
+    }
+  }
+  group.dirty.clear();
+  if (builder.empty()) return {};
+  group.table.reset();
+  auto updates = detail::pack_updates(builder.batch(), group.send);
+  if (!updates) return updates.error();
+  group.log.insert(group.log.end(), updates->begin(), updates->end());
+  return {};
+}
+
+Result<std::vector<EncodedUpdate>> Rib::State::encode_table(Group& group) {
+  if (!group.table) {
+    BatchBuilder builder;
+    for (const auto& [prefix, attributes] : group.adj_out)
+      builder.announce(prefix, attributes);
+    auto updates = detail::pack_updates(builder.batch(), group.send);
+    if (!updates) return updates.error();
+    group.table = std::move(*updates);
+  }
+  return *group.table;
+}
+
+Status Rib::State::join(PeerState& peer) {
+  Group& group = group_for(peer);
+  if (auto s = flush(group); !s) return s;
+  auto table = encode_table(group);
+  if (!table) return table.error();
+  auto end_of_ribs = detail::encode_end_of_ribs(group.key.families, group.send);
+  if (!end_of_ribs) return end_of_ribs.error();
+  peer.queued = std::move(*table);
+  peer.queued.insert(peer.queued.end(), end_of_ribs->begin(), end_of_ribs->end());
+  peer.group = &group;
+  peer.cursor = group.log_base + group.log.size();
+  group.members.push_back(&peer);
+  return {};
+}
+
+void Rib::State::leave(PeerState& peer) {
+  Group* group = peer.group;
+  if (!group) return;
+  peer.group = nullptr;
+  peer.queued.clear();
+  std::erase(group->members, &peer);
+  if (group->members.empty()) {
+    std::erase_if(groups, [&](const auto& g) { return g.get() == group; });
+  } else {
+    trim(*group);
+  }
+}
+
+void Rib::State::trim(Group& group) {
+  std::uint64_t oldest = group.log_base + group.log.size();
+  for (const auto* member : group.members)
+    oldest = std::min(oldest, member->cursor);
+  while (group.log_base < oldest) {
+    group.log.pop_front();
+    ++group.log_base;
+  }
+}
+
+void Rib::State::mark_all_dirty() {
+  for (auto& g : groups) {
+    g->dirty.clear();
+    for (const auto& [prefix, d] : loc_rib)
+      g->dirty.push_back(prefix);
+    for (const auto& [prefix, attributes] : g->adj_out)
+      g->dirty.push_back(prefix);
+  }
+}
+
+Result<std::vector<EncodedUpdate>> Rib::take_updates(PeerId id) {
+  PeerState* peer = state_->find_peer(id);
+  if (!peer) return Error{"BGP peer " + std::to_string(id) + " is not configured"};
+  std::vector<EncodedUpdate> out;
+  if (!peer->up || !peer->group) return out;
+  Group& group = *peer->group;
+  if (auto s = state_->flush(group); !s) {
+    return Error{"UPDATE for BGP peer " + std::to_string(id) + " (" +
+                 peer->config.address.to_string() + "): " + s.error().message};
+  }
+  out = std::move(peer->queued);
+  peer->queued.clear();
+  for (auto i = peer->cursor - group.log_base; i < group.log.size(); ++i)
+    out.push_back(group.log[i]);
+  peer->cursor = group.log_base + group.log.size();
+  state_->trim(group);
+  peer->counters.updates_sent += out.size();
+  return out;
+}
+
+}  // namespace tabby::bgp

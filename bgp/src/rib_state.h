@@ -1,0 +1,151 @@
+#pragma once
+// The inside of Rib (rib.h), shared by its source files: rib.cc (peers, origination, the
+// Loc-RIB and its decision), rib_inbound.cc (UPDATEs in) and rib_outbound.cc (update groups).
+//
+// Memory: the Adj-RIB-In is not a table of its own. Each Loc-RIB destination holds every
+// path received for the prefix, accepted or not (a refused one keeps its received attributes
+// for counters and for re-running import policy), so a learned route costs one Candidate (48
+// octets) in its destination's vector plus its share of an interned attribute set.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "tabby/bgp/rib.h"
+#include "tabby/bgp/rib_export.h"
+#include "update_packer.h"
+
+namespace tabby::bgp::detail {
+
+struct PrefixHash {
+  std::size_t operator()(const IpPrefix& prefix) const;
+};
+
+inline Family family_of(const IpPrefix& prefix) {
+  return prefix.family() == IpFamily::kV4 ? kIpv4Unicast : kIpv6Unicast;
+}
+
+struct PeerState;
+struct Group;
+
+struct Candidate {
+  PeerState* peer = nullptr;  // null: the owner's own route
+  std::uint32_t path_id = 0;
+  bool stale = false;
+  AttributeSet received;  // as received (next hop included), before import policy
+  AttributeSet accepted;  // after import policy; null when refused
+};
+
+struct Destination {
+  std::vector<Candidate> paths;
+  // paths[0, multipath) is the multipath set, best first; 0 when no path is accepted.
+  std::uint8_t multipath = 0;
+};
+
+using LocRib = std::unordered_map<IpPrefix, Destination, PrefixHash>;
+
+// Everything about a group's peers that changes what they are sent.
+struct GroupKey {
+  bool ebgp = false;
+  std::uint32_t local_as = 0;
+  bool route_reflector_client = false;
+  NextHopMode next_hop = NextHopMode::kAuto;
+  LocalAddresses local;
+  Policy policy;
+  bool four_octet_as = true;
+  bool extended_messages = false;
+  std::vector<Family> add_path;  // sorted
+  std::vector<Family> families;  // sorted
+  friend bool operator==(const GroupKey&, const GroupKey&) = default;
+};
+
+struct Group {
+  std::size_t id = 0;
+  GroupKey key;
+  CodecContext send;
+  std::unordered_map<IpPrefix, AttributeSet, PrefixHash> adj_out;
+  std::vector<IpPrefix> dirty;  // to re-export (duplicates are harmless)
+  std::deque<EncodedUpdate> log;
+  std::uint64_t log_base = 0;  // sequence number of log.front()
+  std::vector<PeerState*> members;
+  std::optional<std::vector<EncodedUpdate>> table;  // adj_out encoded whole, until it changes
+
+  bool exports(Family family) const;
+};
+
+struct PeerState {
+  RibPeerConfig config;
+  bool ebgp = false;
+  bool up = false;
+  PeerSession session;
+  std::vector<Family> stale_families;  // families whose stale routes await End-of-RIB
+  PeerCounters counters;
+  Group* group = nullptr;
+  std::uint64_t cursor = 0;           // next sequence number of the group's log to send
+  std::vector<EncodedUpdate> queued;  // sent before the group's log: table dumps, moves
+
+  RouteSource source() const { return ebgp ? RouteSource::kEbgp : RouteSource::kIbgp; }
+};
+
+}  // namespace tabby::bgp::detail
+
+namespace tabby::bgp {
+
+struct Rib::State {
+  using Candidate = detail::Candidate;
+  using Destination = detail::Destination;
+  using Group = detail::Group;
+  using PeerState = detail::PeerState;
+
+  explicit State(RibConfig c);
+
+  RibConfig config;
+  IpAddress cluster_id;
+  AttributeInterner interner;
+  std::map<PeerId, std::unique_ptr<PeerState>> peers;
+  detail::LocRib loc_rib;
+  std::size_t reachable = 0;  // destinations with an accepted path
+  std::vector<std::unique_ptr<Group>> groups;
+  std::size_t next_group_id = 1;
+  std::vector<IpPrefix> best_dirty;
+
+  // --- Loc-RIB (rib.cc) ---
+  // Runs `change` on the prefix's destination (created if missing), then the decision
+  // process, and records what changed for the owner and the update groups.
+  template <typename Change>
+  void modify(const IpPrefix& prefix, Change change);
+  void decide(const IpPrefix& prefix, Destination& destination);
+  // Adds or replaces the peer's path (null peer: ours).
+  void set_path(const IpPrefix& prefix, PeerState* peer, std::uint32_t path_id,
+                AttributeSet received, AttributeSet accepted);
+  void remove_path(const IpPrefix& prefix, PeerState* peer, std::uint32_t path_id);
+  // Removes the peer's paths that `which` selects, across the Loc-RIB.
+  template <typename Which>
+  void remove_paths_of(PeerState& peer, Which which);
+  void sweep_stale(PeerState& peer, Family family);
+  RoutePath route_path(const Candidate& candidate) const;
+  PeerState* find_peer(PeerId id) const;
+
+  // --- inbound (rib_inbound.cc) ---
+  bool is_loop(const PeerState& peer, const PathAttributes& attributes) const;
+  AttributeSet import(PeerState& peer, const IpPrefix& prefix, const AttributeSet& received);
+  void reimport(PeerState& peer);
+
+  // --- outbound (rib_outbound.cc) ---
+  detail::GroupKey group_key(const PeerState& peer) const;
+  AttributeSet export_best(const Group& group, const IpPrefix& prefix,
+                           const Destination& destination);
+  Group& group_for(const PeerState& peer);
+  Status flush(Group& group);
+  Result<std::vector<EncodedUpdate>> encode_table(Group& group);
+  Status join(PeerState& peer);
+  void leave(PeerState& peer);
+  void trim(Group& group);
+  void mark_all_dirty();
+};
+
+}  // namespace tabby::bgp

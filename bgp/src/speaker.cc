@@ -1,0 +1,357 @@
+#include "tabby/bgp/speaker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "tabby/bgp/asio_address.h"
+#include "tabby/bgp/session_match.h"
+
+namespace tabby::bgp {
+
+namespace asio = boost::asio;
+
+struct Speaker::Peer {
+  PeerConfig config;
+  PeerId id = 0;
+  std::shared_ptr<Session> session;
+  LocalAddresses local;  // next-hop-self addresses; the session's own one learned when it is up
+  std::optional<GracefulRestartCapability> peer_graceful_restart;  // from its last OPEN
+  std::unique_ptr<asio::steady_timer> restart_timer;               // RFC 4724 restart time
+};
+
+Result<std::unique_ptr<Speaker>> Speaker::create(asio::io_context& io, SpeakerConfig config) {
+  if (config.local_as == 0) return Error{"BGP speaker: local AS is 0"};
+  if (!config.router_id.is_v4() || config.router_id.v4_value() == 0)
+    return Error{"BGP speaker: router ID " + config.router_id.to_string() +
+                 " is not a non-zero IPv4 address"};
+  if (config.max_paths == 0) return Error{"BGP speaker: max paths is 0"};
+  if (config.graceful_restart_time > GracefulRestartCapability::kMaxRestartTime)
+    return Error{"BGP speaker: graceful restart time " +
+                 std::to_string(config.graceful_restart_time) + " s is over 4095"};
+  std::unique_ptr<Speaker> speaker(new Speaker(io, std::move(config)));
+  for (const ListenEndpoint& endpoint : speaker->config_.listen) {
+    auto listener = Listener::open(io, endpoint.address, endpoint.port,
+                                   [s = speaker.get()](asio::ip::tcp::socket socket) {
+                                     s->incoming(std::move(socket));
+                                   });
+    if (!listener) return listener.error();
+    speaker->listeners_.push_back(*listener);
+  }
+  return speaker;
+}
+
+Speaker::Speaker(asio::io_context& io, SpeakerConfig config)
+    : io_(io),
+      config_(std::move(config)),
+      rib_(RibConfig{config_.local_as, config_.router_id, config_.cluster_id, false,
+                     config_.max_paths, 100}) {}
+
+Speaker::~Speaker() {
+  for (auto& listener : listeners_) listener->close();
+}
+
+std::vector<std::uint16_t> Speaker::listen_ports() const {
+  std::vector<std::uint16_t> ports;
+  for (const auto& listener : listeners_) ports.push_back(listener->port());
+  return ports;
+}
+
+// --- configuration ---------------------------------------------------------------------------
+
+SessionConfig Speaker::session_config(const PeerConfig& peer) const {
+  SessionConfig c;
+  c.local_as = config_.local_as;
+  c.router_id = config_.router_id;
+  c.peer_address = peer.address;
+  c.peer_as = peer.remote_as;
+  c.peer_port = peer.port;
+  c.accept_port = peer.accept_port;
+  c.source_address = peer.source_address;
+  c.source_port = peer.source_port;
+  c.passive = peer.passive;
+  c.password = peer.password;
+  c.ttl_security = peer.ttl_security;
+  c.multihop_ttl = peer.multihop_ttl;
+  c.hold_time_seconds = peer.hold_time_seconds;
+  c.keepalive_time_seconds = peer.keepalive_time_seconds;
+  c.connect_retry_time = peer.connect_retry_time;
+  c.idle_hold = peer.idle_hold;
+  c.families = peer.families;
+  if (config_.graceful_restart_time > 0) {
+    GracefulRestartCapability gr;
+    gr.flags = config_.restarting ? GracefulRestartCapability::kRestartStateFlag : 0;
+    gr.restart_time = config_.graceful_restart_time;
+    for (const Family& family : peer.families)
+      gr.families.push_back(
+          {family, static_cast<std::uint8_t>(config_.forwarding_state_preserved
+                                                 ? GracefulRestartCapability::kForwardingStatePreserved
+                                                 : 0)});
+    c.graceful_restart = gr;
+  }
+  return c;
+}
+
+RibPeerConfig Speaker::rib_config(const Peer& peer) const {
+  RibPeerConfig c;
+  c.id = peer.id;
+  c.address = peer.config.address;
+  c.local = peer.local;
+  c.remote_as = peer.config.remote_as;
+  c.route_reflector_client = peer.config.route_reflector_client;
+  c.next_hop = peer.config.next_hop;
+  c.allow_own_as = peer.config.allow_own_as;
+  c.import_policy = peer.config.import_policy;
+  c.export_policy = peer.config.export_policy;
+  return c;
+}
+
+Status Speaker::set_peer(PeerConfig config) {
+  if (config.name.empty()) config.name = config.address.to_string();
+  if (config.remote_as == 0) return Error{"BGP peer " + config.name + ": remote AS is 0"};
+  if (auto valid = validate(session_config(config)); !valid) return valid;
+  auto it = peers_.find(config.name);
+  if (it == peers_.end()) {
+    auto peer = std::make_unique<Peer>();
+    peer->id = next_peer_id_++;
+    peer->config = std::move(config);
+    peer->local.ipv4 = peer->config.local_ipv4;
+    peer->local.ipv6 = peer->config.local_ipv6;
+    if (auto added = rib_.add_peer(rib_config(*peer)); !added) return added;
+    Peer& p = *peer;
+    peers_.emplace(p.config.name, std::move(peer));
+    return start_session(p);
+  }
+  Peer& peer = *it->second;
+  const bool reset = !same_session(session_config(peer.config), session_config(config));
+  if (reset)
+    retire(peer.session, NotificationMessage(CeaseSubcode::kOtherConfigurationChange));
+  peer.config = std::move(config);
+  if (peer.config.local_ipv4) peer.local.ipv4 = peer.config.local_ipv4;
+  if (peer.config.local_ipv6) peer.local.ipv6 = peer.config.local_ipv6;
+  if (auto updated = rib_.update_peer(rib_config(peer)); !updated) return updated;
+  if (reset) {
+    if (auto started = start_session(peer); !started) return started;
+  }
+  flush();
+  return {};
+}
+
+Status Speaker::start_session(Peer& peer) {
+  const SessionConfig config = session_config(peer.config);
+  for (auto& listener : listeners_) {
+    if (listener->address().family() != peer.config.address.family()) continue;
+    if (!peer.config.password.empty())
+      if (auto md5 = listener->set_md5(peer.config.address, peer.config.password); !md5)
+        return md5;
+    if (peer.config.ttl_security > 0)
+      if (auto ttl = listener->set_outgoing_ttl(255); !ttl) return ttl;
+  }
+  auto session = Session::create(io_, config, *this);
+  if (!session) return session.error();
+  peer.session = *session;
+  peer.session->start();
+  return {};
+}
+
+void Speaker::retire(std::shared_ptr<Session> session, NotificationMessage why) {
+  if (!session) return;
+  session->stop(std::move(why));  // on_down, if it was up, runs now
+  // Released later: this may run inside one of the session's own callbacks.
+  asio::post(io_, [session] {});
+}
+
+Status Speaker::remove_peer(const std::string& name) {
+  auto it = peers_.find(name);
+  if (it == peers_.end()) return Error{"BGP peer " + name + " is not configured"};
+  Peer& peer = *it->second;
+  retire(peer.session, NotificationMessage(CeaseSubcode::kPeerDeconfigured));
+  peer.session.reset();
+  if (!peer.config.password.empty())
+    for (auto& listener : listeners_)
+      if (listener->address().family() == peer.config.address.family())
+        (void)listener->set_md5(peer.config.address, "");
+  rib_.remove_peer(peer.id);
+  peers_.erase(it);
+  flush();
+  return {};
+}
+
+void Speaker::shutdown() {
+  for (auto& [name, peer] : peers_)
+    if (peer->session) peer->session->stop();
+  flush();
+}
+
+void Speaker::originate(const IpPrefix& prefix, const LocalRoute& route) {
+  rib_.originate(prefix, route);
+  flush();
+}
+
+void Speaker::withdraw(const IpPrefix& prefix) {
+  rib_.withdraw_local(prefix);
+  flush();
+}
+
+// --- sessions --------------------------------------------------------------------------------
+
+Speaker::Peer* Speaker::find(const Session& session) {
+  for (auto& [name, peer] : peers_)
+    if (peer->session.get() == &session) return peer.get();
+  return nullptr;
+}
+
+void Speaker::incoming(asio::ip::tcp::socket socket) {
+  boost::system::error_code ec;
+  const auto local = socket.local_endpoint(ec);
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) return;
+  const IncomingConnection connection{from_asio(remote.address()), from_asio(local.address()),
+                                      local.port()};
+  for (auto& [name, peer] : peers_)
+    if (peer->session && accepts(peer->session->config(), connection)) {
+      peer->session->accept(std::move(socket));
+      return;
+    }
+  spdlog::info("bgp: refused a connection from {} to port {}: no such peer",
+               connection.remote.to_string(), connection.local_port);
+  socket.close(ec);
+}
+
+void Speaker::on_established(Session& session, const EstablishedInfo& info) {
+  Peer* peer = find(session);
+  if (!peer) return;
+  LocalAddresses local = peer->local;
+  if (info.local_address.is_v4())
+    local.ipv4 = info.local_address;
+  else
+    local.ipv6 = info.local_address;
+  if (peer->config.local_ipv4) local.ipv4 = peer->config.local_ipv4;
+  if (peer->config.local_ipv6) local.ipv6 = peer->config.local_ipv6;
+  if (!(local == peer->local)) {
+    peer->local = local;
+    if (auto updated = rib_.update_peer(rib_config(*peer)); !updated)
+      spdlog::error("bgp peer {}: {}", peer->config.name, updated.error().message);
+  }
+  const auto* gr = info.peer_open.find<GracefulRestartCapability>();
+  peer->peer_graceful_restart =
+      gr ? std::optional<GracefulRestartCapability>(*gr) : std::nullopt;
+  if (auto up = rib_.peer_up(peer->id, PeerSession::from_opens(info.local_open, info.peer_open));
+      !up)
+    spdlog::error("bgp peer {}: {}", peer->config.name, up.error().message);
+  flush();
+}
+
+void Speaker::on_update(Session& session, const UpdateMessage& update, UpdateVerdict verdict) {
+  Peer* peer = find(session);
+  if (!peer) return;
+  if (auto received = rib_.receive_update(peer->id, update, verdict); !received)
+    spdlog::warn("bgp peer {}: {}", peer->config.name, received.error().message);
+  flush();
+}
+
+void Speaker::on_route_refresh(Session& session, const RouteRefreshMessage& refresh) {
+  if (Peer* peer = find(session))
+    spdlog::info("bgp peer {}: ROUTE-REFRESH for {} ignored (not implemented)",
+                 peer->config.name, refresh.family.to_string());
+}
+
+void Speaker::on_down(Session& session, const DownInfo& info) {
+  Peer* peer = find(session);
+  if (!peer) return;
+  auto cease = [](const std::optional<NotificationMessage>& n) { return n && n->code == 6; };
+  // RFC 4724: a peer that announced graceful restart keeps its routes (stale) when the
+  // session ends without a Cease (TCP failure, hold timer expiry).
+  const bool graceful = peer->peer_graceful_restart.has_value() &&
+                        !cease(info.notification_sent) && !cease(info.notification_received);
+  rib_.peer_down(peer->id, graceful ? PeerDown::kGraceful : PeerDown::kHard);
+  if (graceful) {
+    const auto restart_time = std::chrono::seconds(peer->peer_graceful_restart->restart_time);
+    peer->restart_timer = std::make_unique<asio::steady_timer>(io_, restart_time);
+    peer->restart_timer->async_wait([this, id = peer->id](boost::system::error_code ec) {
+      if (ec) return;
+      for (auto& [name, p] : peers_)
+        if (p->id == id) {
+          rib_.end_graceful_restart(id);
+          flush();
+        }
+    });
+  }
+  flush();
+}
+
+void Speaker::flush() {
+  if (flushing_) {
+    flush_again_ = true;
+    return;
+  }
+  flushing_ = true;
+  do {
+    flush_again_ = false;
+    for (auto& [name, peer] : peers_) {
+      if (!peer->session || !peer->session->established() || !rib_.is_up(peer->id)) continue;
+      auto updates = rib_.take_updates(peer->id);
+      if (!updates) {
+        spdlog::error("bgp peer {}: {}", name, updates.error().message);
+        continue;
+      }
+      for (const EncodedUpdate& update : *updates)
+        if (auto sent = peer->session->send_update(*update); !sent) {
+          spdlog::warn("bgp peer {}: {}", name, sent.error().message);
+          break;
+        }
+    }
+    auto changes = rib_.take_best_path_changes();
+    if (!changes.empty() && best_path_callback_) best_path_callback_(changes);
+  } while (flush_again_);
+  flushing_ = false;
+}
+
+// --- status ----------------------------------------------------------------------------------
+
+PeerStatus Speaker::status_of(const Peer& peer) const {
+  PeerStatus status;
+  status.name = peer.config.name;
+  status.address = peer.config.address;
+  if (peer.session) {
+    const SessionStatus s = peer.session->status();
+    status.state = s.state;
+    status.since = s.state_since_wall;
+    status.last_error = s.last_error;
+    status.messages_received = s.received;
+    status.messages_sent = s.sent;
+    status.established_transitions = s.established_transitions;
+  }
+  if (auto counters = rib_.counters(peer.id)) {
+    status.prefixes_received = counters->received;
+    status.prefixes_accepted = counters->accepted;
+    status.prefixes_advertised = counters->advertised;
+  }
+  return status;
+}
+
+std::vector<PeerStatus> Speaker::peers() const {
+  std::vector<PeerStatus> out;
+  for (const auto& [name, peer] : peers_) out.push_back(status_of(*peer));
+  return out;
+}
+
+std::optional<PeerStatus> Speaker::peer(const std::string& name) const {
+  auto it = peers_.find(name);
+  if (it == peers_.end()) return std::nullopt;
+  return status_of(*it->second);
+}
+
+std::vector<std::pair<IpPrefix, RoutePath>> Speaker::loc_rib() const {
+  std::vector<std::pair<IpPrefix, RoutePath>> out;
+  rib_.for_each_best([&](const IpPrefix& prefix, const RoutePath& path) {
+    out.emplace_back(prefix, path);
+  });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+}  // namespace tabby::bgp

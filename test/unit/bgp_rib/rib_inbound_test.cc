@@ -1,0 +1,297 @@
+// UPDATEs into the RIB: acceptance, loop detection (allow-own-as, ORIGINATOR_ID,
+// CLUSTER_LIST), treat-as-withdraw, the Loc-RIB choice and best-path changes, ECMP, local
+// origination, graceful restart (helper), import policy re-run, counters.
+
+#include <gtest/gtest.h>
+
+#include "rib_test_support.h"
+
+namespace tabby::bgp {
+namespace {
+
+using namespace testing;
+
+class RibInboundTest : public ::testing::Test {
+ protected:
+  explicit RibInboundTest(std::size_t max_paths = 1) : rib_(rib_config(max_paths)) {}
+
+  void add(const RibPeerConfig& c, const std::string& router_id) {
+    ASSERT_TRUE(rib_.add_peer(c).ok());
+    ASSERT_TRUE(rib_.peer_up(c.id, session(router_id)).ok());
+  }
+  UpdateReceipt feed(PeerId peer, const UpdateMessage& u,
+                     UpdateVerdict verdict = UpdateVerdict::kAccept) {
+    auto r = rib_.receive_update(peer, u, verdict);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return r.ok() ? *r : UpdateReceipt{};
+  }
+
+  Rib rib_;
+};
+
+TEST_F(RibInboundTest, AcceptsAnEbgpRouteWithLocalPrefReplaced) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");
+  PathAttributes a = attrs({65001, 65010});
+  a.local_pref = 500;  // an eBGP peer's LOCAL_PREF means nothing here
+  const auto receipt = feed(1, announce({"203.0.113.0/24", "198.18.0.0/15"}, a));
+  EXPECT_EQ(receipt.announced, 2u);
+  EXPECT_EQ(receipt.rejected, 0u);
+
+  const auto best = rib_.best_path(pfx("203.0.113.0/24"));
+  ASSERT_TRUE(best);
+  EXPECT_EQ(best->peer, 1u);
+  EXPECT_EQ(best->peer_address, ip("10.0.0.2"));
+  EXPECT_EQ(best->next_hop, ip("198.51.100.9"));
+  EXPECT_EQ(best->attributes->local_pref, 100u);
+  EXPECT_EQ(rib_.prefix_count(), 2u);
+
+  auto changes = rib_.take_best_path_changes();
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_TRUE(changes[0].best);
+  EXPECT_EQ(changes[0].multipath.size(), 1u);
+  EXPECT_TRUE(rib_.take_best_path_changes().empty());
+
+  feed(1, withdraw({"203.0.113.0/24"}));
+  changes = rib_.take_best_path_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].prefix, pfx("203.0.113.0/24"));
+  EXPECT_FALSE(changes[0].best);
+  EXPECT_TRUE(changes[0].multipath.empty());
+  EXPECT_EQ(rib_.counters(1)->received, 1u);
+  EXPECT_EQ(rib_.counters(1)->accepted, 1u);
+  EXPECT_EQ(rib_.counters(1)->updates_received, 2u);
+}
+
+TEST_F(RibInboundTest, Ipv6RoutesCarryTheirMpReachNextHop) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");
+  PathAttributes a = attrs({65001});
+  a.next_hop = ip("2001:db8:1::2");
+  UpdateMessage u = announce({"2001:db8:100::/48"}, a);
+  u.attributes.mp_reach->link_local_next_hop = ip("fe80::2");
+  feed(1, u);
+  const auto best = rib_.best_path(pfx("2001:db8:100::/48"));
+  ASSERT_TRUE(best);
+  EXPECT_EQ(best->next_hop, ip("2001:db8:1::2"));
+  EXPECT_EQ(best->link_local_next_hop, ip("fe80::2"));
+  feed(1, withdraw({"2001:db8:100::/48"}));
+  EXPECT_FALSE(rib_.best_path(pfx("2001:db8:100::/48")));
+}
+
+TEST_F(RibInboundTest, OwnAsInThePathIsALoopUnlessAllowed) {
+  auto c = peer_config(1, "10.0.0.2", 65001);
+  add(c, "10.0.0.2");
+  auto receipt = feed(1, announce({"203.0.113.0/24"}, attrs({65001, kLocalAs, 65010})));
+  EXPECT_EQ(receipt.rejected, 1u);
+  EXPECT_FALSE(rib_.best_path(pfx("203.0.113.0/24")));
+  EXPECT_EQ(rib_.counters(1)->received, 1u);
+  EXPECT_EQ(rib_.counters(1)->accepted, 0u);
+
+  // allow-own-as 1: one occurrence is fine (re-run over what was received), two are not.
+  c.allow_own_as = 1;
+  ASSERT_TRUE(rib_.update_peer(c).ok());
+  EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
+  EXPECT_EQ(rib_.counters(1)->accepted, 1u);
+  receipt = feed(1, announce({"198.18.0.0/24"}, attrs({65001, kLocalAs, kLocalAs})));
+  EXPECT_EQ(receipt.rejected, 1u);
+  EXPECT_FALSE(rib_.best_path(pfx("198.18.0.0/24")));
+}
+
+TEST_F(RibInboundTest, OwnOriginatorIdOrClusterIdIsALoop) {
+  add(peer_config(1, "10.0.0.2", kLocalAs), "10.0.0.2");
+  PathAttributes a = attrs({65010});
+  a.originator_id = rib_.config().router_id;
+  EXPECT_EQ(feed(1, announce({"203.0.113.0/24"}, a)).rejected, 1u);
+
+  PathAttributes b = attrs({65010});
+  b.originator_id = ip("10.9.9.9");
+  b.cluster_list = {ip("10.8.8.8"), rib_.config().router_id};  // cluster ID = router ID
+  EXPECT_EQ(feed(1, announce({"203.0.113.0/24"}, b)).rejected, 1u);
+
+  b.cluster_list = {ip("10.8.8.8")};
+  EXPECT_EQ(feed(1, announce({"203.0.113.0/24"}, b)).rejected, 0u);
+  EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
+}
+
+TEST_F(RibInboundTest, TreatAsWithdrawRemovesTheAnnouncedPrefixes) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");
+  feed(1, announce({"203.0.113.0/24"}, attrs({65001})));
+  ASSERT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
+  const auto receipt = feed(1, announce({"203.0.113.0/24"}, attrs({65001, 65002})),
+                            UpdateVerdict::kTreatAsWithdraw);
+  EXPECT_EQ(receipt.withdrawn, 1u);
+  EXPECT_EQ(receipt.announced, 0u);
+  EXPECT_FALSE(rib_.best_path(pfx("203.0.113.0/24")));
+  EXPECT_EQ(rib_.counters(1)->received, 0u);
+}
+
+TEST_F(RibInboundTest, UpdatesFromUnknownOrDownPeersAreRefused) {
+  EXPECT_FALSE(rib_.receive_update(7, announce({"203.0.113.0/24"}, attrs({1}))).ok());
+  ASSERT_TRUE(rib_.add_peer(peer_config(1, "10.0.0.2", 65001)).ok());
+  const auto r = rib_.receive_update(1, announce({"203.0.113.0/24"}, attrs({1})));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("10.0.0.2"), std::string::npos);
+  EXPECT_FALSE(rib_.add_peer(peer_config(1, "10.0.0.3", 65001)).ok());
+  EXPECT_FALSE(rib_.add_peer(peer_config(0, "10.0.0.3", 65001)).ok());
+}
+
+TEST_F(RibInboundTest, BestPathFollowsTheDecisionProcess) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");
+  add(peer_config(2, "10.0.0.3", 65002), "10.0.0.3");
+  add(peer_config(3, "10.0.0.4", kLocalAs), "10.0.0.4");
+  feed(1, announce({"203.0.113.0/24"}, attrs({65001, 65010})));
+  feed(2, announce({"203.0.113.0/24"}, attrs({65002})));  // shorter path
+  EXPECT_EQ(rib_.best_path(pfx("203.0.113.0/24"))->peer, 2u);
+
+  PathAttributes preferred = attrs({65010, 65011, 65012}, "10.0.0.99");
+  preferred.local_pref = 300;  // from iBGP, LOCAL_PREF counts
+  feed(3, announce({"203.0.113.0/24"}, preferred));
+  EXPECT_EQ(rib_.best_path(pfx("203.0.113.0/24"))->peer, 3u);
+  const auto all = rib_.paths(pfx("203.0.113.0/24"));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].peer, 3u);
+  EXPECT_EQ(all[1].peer, 2u);
+  EXPECT_EQ(all[2].peer, 1u);
+
+  // Our own route beats everything; withdrawing it gives the prefix back to the best learned.
+  rib_.take_best_path_changes();
+  rib_.originate(pfx("203.0.113.0/24"), LocalRoute{});
+  auto best = rib_.best_path(pfx("203.0.113.0/24"));
+  ASSERT_TRUE(best);
+  EXPECT_TRUE(best->local());
+  EXPECT_FALSE(best->next_hop);
+  EXPECT_EQ(rib_.take_best_path_changes().size(), 1u);
+  rib_.withdraw_local(pfx("203.0.113.0/24"));
+  EXPECT_EQ(rib_.best_path(pfx("203.0.113.0/24"))->peer, 3u);
+}
+
+TEST_F(RibInboundTest, TwoOctetPeersHaveTheirAs4PathMerged) {
+  ASSERT_TRUE(rib_.add_peer(peer_config(1, "10.0.0.2", 65001)).ok());
+  ASSERT_TRUE(rib_.peer_up(1, session("10.0.0.2", /*four_octet_as=*/false)).ok());
+  PathAttributes a = attrs({65001, kAsTrans});
+  a.as4_path = as_path({65001, 4200000000});
+  feed(1, announce({"203.0.113.0/24"}, a));
+  const auto best = rib_.best_path(pfx("203.0.113.0/24"));
+  ASSERT_TRUE(best);
+  EXPECT_EQ(flat(*best->attributes), (std::vector<std::uint32_t>{65001, 4200000000}));
+  EXPECT_FALSE(best->attributes->as4_path);
+}
+
+class RibEcmpTest : public RibInboundTest {
+ protected:
+  RibEcmpTest() : RibInboundTest(4) {}
+};
+
+TEST_F(RibEcmpTest, EqualPathsFormTheMultipathSet) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");
+  add(peer_config(2, "10.0.0.3", 65002), "10.0.0.3");
+  add(peer_config(3, "10.0.0.4", 65003), "10.0.0.4");
+  feed(1, announce({"203.0.113.0/24"}, attrs({65001, 65100}, "10.0.0.2")));
+  feed(2, announce({"203.0.113.0/24"}, attrs({65002, 65100}, "10.0.0.3")));
+  feed(3, announce({"203.0.113.0/24"}, attrs({65003, 65004, 65100}, "10.0.0.4")));
+  rib_.take_best_path_changes();
+  auto changes = rib_.take_best_path_changes();
+  EXPECT_TRUE(changes.empty());
+
+  feed(2, withdraw({"203.0.113.0/24"}));
+  feed(2, announce({"203.0.113.0/24"}, attrs({65002, 65100}, "10.0.0.3")));
+  changes = rib_.take_best_path_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  ASSERT_EQ(changes[0].multipath.size(), 2u);
+  EXPECT_EQ(changes[0].best->peer, 1u);  // lower router ID
+  EXPECT_EQ(changes[0].multipath[0].peer, 1u);
+  EXPECT_EQ(changes[0].multipath[1].peer, 2u);
+  EXPECT_EQ(changes[0].multipath[1].next_hop, ip("10.0.0.3"));
+}
+
+class RibGracefulRestartTest : public RibInboundTest {
+ protected:
+  PeerSession gr_session(bool preserved) {
+    PeerSession s = session("10.0.0.2");
+    GracefulRestartCapability gr;
+    gr.restart_time = 120;
+    const std::uint8_t f = preserved ? GracefulRestartCapability::kForwardingStatePreserved : 0;
+    gr.families = {{kIpv4Unicast, f}, {kIpv6Unicast, f}};
+    s.graceful_restart = gr;
+    return s;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(rib_.add_peer(peer_config(1, "10.0.0.2", 65001)).ok());
+    ASSERT_TRUE(rib_.peer_up(1, gr_session(true)).ok());
+    feed(1, announce({"203.0.113.0/24", "198.18.0.0/24"}, attrs({65001})));
+    feed(1, announce({"2001:db8:100::/48"}, attrs({65001})));
+    rib_.take_best_path_changes();
+  }
+};
+
+TEST_F(RibGracefulRestartTest, StaleRoutesStayUntilEndOfRib) {
+  rib_.peer_down(1, PeerDown::kGraceful);
+  EXPECT_TRUE(rib_.take_best_path_changes().empty());  // nothing to reprogram
+  auto best = rib_.best_path(pfx("203.0.113.0/24"));
+  ASSERT_TRUE(best);
+  EXPECT_TRUE(best->stale);
+
+  ASSERT_TRUE(rib_.peer_up(1, gr_session(true)).ok());
+  feed(1, announce({"203.0.113.0/24"}, attrs({65001})));
+  EXPECT_FALSE(rib_.best_path(pfx("203.0.113.0/24"))->stale);
+  EXPECT_TRUE(rib_.best_path(pfx("198.18.0.0/24"))->stale);
+
+  const auto receipt = feed(1, make_end_of_rib(kIpv4Unicast));
+  EXPECT_EQ(receipt.end_of_rib, kIpv4Unicast);
+  EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
+  EXPECT_FALSE(rib_.best_path(pfx("198.18.0.0/24")));
+  EXPECT_TRUE(rib_.best_path(pfx("2001:db8:100::/48")));  // its family's EoR is still due
+  feed(1, make_end_of_rib(kIpv6Unicast));
+  EXPECT_FALSE(rib_.best_path(pfx("2001:db8:100::/48")));
+  EXPECT_EQ(rib_.counters(1)->received, 1u);
+}
+
+TEST_F(RibGracefulRestartTest, RestartTimerSweepsStaleRoutes) {
+  rib_.peer_down(1, PeerDown::kGraceful);
+  rib_.end_graceful_restart(1);
+  EXPECT_EQ(rib_.prefix_count(), 0u);
+  EXPECT_EQ(rib_.take_best_path_changes().size(), 3u);
+}
+
+TEST_F(RibGracefulRestartTest, ForwardingStateLostMeansStaleRoutesGoAtOnce) {
+  rib_.peer_down(1, PeerDown::kGraceful);
+  ASSERT_TRUE(rib_.peer_up(1, gr_session(false)).ok());
+  EXPECT_EQ(rib_.prefix_count(), 0u);
+}
+
+TEST_F(RibGracefulRestartTest, HardDownWithdrawsAtOnce) {
+  rib_.peer_down(1, PeerDown::kHard);
+  EXPECT_EQ(rib_.prefix_count(), 0u);
+  const auto changes = rib_.take_best_path_changes();
+  ASSERT_EQ(changes.size(), 3u);
+  for (const auto& c : changes)
+    EXPECT_FALSE(c.best);
+}
+
+TEST_F(RibInboundTest, GracefulDownWithoutTheCapabilityIsHard) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");
+  feed(1, announce({"203.0.113.0/24"}, attrs({65001})));
+  rib_.peer_down(1, PeerDown::kGraceful);
+  EXPECT_EQ(rib_.prefix_count(), 0u);
+}
+
+TEST_F(RibInboundTest, ImportPolicyChangesAreReRun) {
+  auto c = peer_config(1, "10.0.0.2", 65001);
+  add(c, "10.0.0.2");
+  feed(1, announce({"203.0.113.0/24", "198.18.0.0/24"}, attrs({65001})));
+  Term only_doc;
+  only_doc.match.prefixes = {{pfx("203.0.113.0/24"), std::nullopt, std::nullopt}};
+  only_doc.actions.set_local_pref = 250;
+  c.import_policy = Policy{{only_doc}, Verdict::kReject};
+  ASSERT_TRUE(rib_.update_peer(c).ok());
+  EXPECT_EQ(rib_.best_path(pfx("203.0.113.0/24"))->attributes->local_pref, 250u);
+  EXPECT_FALSE(rib_.best_path(pfx("198.18.0.0/24")));
+  EXPECT_EQ(rib_.counters(1)->received, 2u);
+  EXPECT_EQ(rib_.counters(1)->accepted, 1u);
+  c.import_policy = Policy::accept_all();
+  ASSERT_TRUE(rib_.update_peer(c).ok());
+  EXPECT_TRUE(rib_.best_path(pfx("198.18.0.0/24")));
+  EXPECT_EQ(rib_.best_path(pfx("203.0.113.0/24"))->attributes->local_pref, 100u);
+}
+
+}  // namespace
+}  // namespace tabby::bgp
