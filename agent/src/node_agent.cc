@@ -18,6 +18,7 @@
 #include <mutex>
 #include <random>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "tabby/agent/autodetect_host.h"

@@ -1,6 +1,7 @@
 #include "tabby/agent/speaker_bgp_port.h"
 
 #include <map>
+#include <set>
 
 #include "tabby/bgp/policy_filter.h"
 #include "tabby/bgp/speaker.h"
@@ -155,17 +156,23 @@ class SpeakerBgpPort final : public BgpPort {
     }
     std::vector<std::string> warnings;
     for (const DesiredPeer& peer : desired.peers) {
-      bgp::PeerConfig config = peer_config(peer, desired, warnings);
+      bgp::PeerConfig wanted_config = peer_config(peer, desired, warnings);
       auto known = peers_.find(peer.key);
-      if (known != peers_.end() && known->second.config == config) continue;
+      if (known != peers_.end() && known->second.desired == peer &&
+          known->second.config.import_policy == wanted_config.import_policy &&
+          known->second.config.export_policy == wanted_config.export_policy &&
+          known->second.config.local_ipv4 == wanted_config.local_ipv4 &&
+          known->second.config.local_ipv6 == wanted_config.local_ipv6 &&
+          known->second.config.accept_port == wanted_config.accept_port)
+        continue;
       spdlog::info("BGP: {} peer {} ({} AS {}{})", known == peers_.end() ? "adding" : "updating",
                    peer.key, peer_address_text(peer), peer.remote_as,
                    peer.passive ? ", passive" : "");
-      if (Status set = speaker_->set_peer(config); !set) {
+      if (Status set = speaker_->set_peer(wanted_config); !set) {
         warnings.push_back("peer " + peer.key + ": " + set.error().message);
         continue;
       }
-      peers_[peer.key] = {.config = config, .desired = peer};
+      peers_[peer.key] = {.config = wanted_config, .desired = peer};
     }
     for (const std::string& warning : warnings) {
       if (warned_.insert(warning).second) spdlog::warn("BGP: {}", warning);
