@@ -19,7 +19,8 @@ std::string_view family_name(IpFamily family) {
 class NameMatcher {
  public:
   explicit NameMatcher(const std::vector<std::string>& regexes) {
-    for (const auto& text : regexes) regexes_.emplace_back(text);
+    for (const auto& text : regexes)
+      regexes_.emplace_back(text);
   }
   bool empty() const { return regexes_.empty(); }
   bool matches(const std::string& name) const {
@@ -33,7 +34,8 @@ class NameMatcher {
 
 std::string describe(const AutodetectionMethod& method, std::span<const HostInterface> tried) {
   std::vector<std::string> names;
-  for (const auto& host : tried) names.push_back(host.name);
+  for (const auto& host : tried)
+    names.push_back(host.name);
   return fmt::format("(method {}; interfaces tried: {})", method.to_string(),
                      names.empty() ? std::string("none") : join_comma_list(names));
 }
@@ -133,11 +135,25 @@ std::string DetectedAddress::to_string() const {
 
 const std::vector<std::string>& default_interface_exclusions() {
   static const std::vector<std::string> kExclusions = {
-      "^docker.*",     "^cbr.*",       "^dummy.*",          "^podman.*",
-      "^virbr.*",      "^lxcbr.*",     "^veth.*",           "^lo",
-      "^br-.*",        "^cali.*",      "^tunl.*",           "^flannel.*",
-      "^kube-ipvs.*",  "^cni.*",       "^vxlan\\.calico.*", "^vxlan-v6\\.calico.*",
-      "^wireguard\\.cali.*", "^wg-v6\\.cali.*", "^nodelocaldns.*",
+      "^docker.*",
+      "^cbr.*",
+      "^dummy.*",
+      "^podman.*",
+      "^virbr.*",
+      "^lxcbr.*",
+      "^veth.*",
+      "^lo",
+      "^br-.*",
+      "^cali.*",
+      "^tunl.*",
+      "^flannel.*",
+      "^kube-ipvs.*",
+      "^cni.*",
+      "^vxlan\\.calico.*",
+      "^vxlan-v6\\.calico.*",
+      "^wireguard\\.cali.*",
+      "^wg-v6\\.cali.*",
+      "^nodelocaldns.*",
   };
   return kExclusions;
 }
@@ -147,16 +163,16 @@ bool is_global_unicast(const IpAddress& address) {
   if (address.is_v4()) {
     const std::uint32_t v = address.v4_value();
     if (v == 0 || v == 0xffffffffU) return false;  // unspecified, limited broadcast
-    if (b[0] == 127) return false;                  // loopback
-    if (b[0] >= 224 && b[0] <= 239) return false;   // multicast
-    if (b[0] == 169 && b[1] == 254) return false;   // link-local
+    if (b[0] == 127) return false;                 // loopback
+    if (b[0] >= 224 && b[0] <= 239) return false;  // multicast
+    if (b[0] == 169 && b[1] == 254) return false;  // link-local
     return true;
   }
   const bool all_zero = std::all_of(b, b + 16, [](std::uint8_t x) { return x == 0; });
-  if (all_zero) return false;                                            // ::
+  if (all_zero) return false;  // ::
   if (std::all_of(b, b + 15, [](std::uint8_t x) { return x == 0; }) && b[15] == 1) return false;
-  if (b[0] == 0xff) return false;                                        // multicast
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;              // fe80::/10
+  if (b[0] == 0xff) return false;                           // multicast
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;  // fe80::/10
   return true;
 }
 

@@ -173,8 +173,8 @@ Result<AddressSetting> address_setting(const Settings& settings, const std::stri
     result.mode = AddressSetting::Mode::kNone;
     return result;
   }
-  const std::string example = family == IpFamily::kV4 ? "10.0.0.5 or 10.0.0.5/24"
-                                                       : "fd00::5 or fd00::5/64";
+  const std::string example =
+      family == IpFamily::kV4 ? "10.0.0.5 or 10.0.0.5/24" : "fd00::5 or fd00::5/64";
   const std::string allowed =
       fmt::format("use autodetect, none or an {} address ({})", family_name(family), example);
   const std::string_view text = setting->value;
@@ -268,7 +268,8 @@ Result<PoolSettings> pool_settings(const Settings& settings, IpFamily family) {
         "{}IPIP=\"{}\" and {}VXLAN=\"{}\" cannot both be enabled: set one of them to Never", prefix,
         to_string(pool.ipip), prefix, to_string(pool.vxlan))};
   }
-  if (auto nat = settings.get(prefix + "NAT_OUTGOING")) pool.nat_outgoing = parse_lenient_bool(nat->value);
+  if (auto nat = settings.get(prefix + "NAT_OUTGOING"))
+    pool.nat_outgoing = parse_lenient_bool(nat->value);
   if (auto selector = settings.get(prefix + "NODE_SELECTOR")) {
     auto parsed = api::Selector::parse(selector->value);
     if (!parsed) return invalid(*selector, parsed.error().message);
@@ -393,9 +394,10 @@ Result<AgentConfig> build_config(const Settings& settings, const HostFacts& host
     config.no_default_pools = to_lower(no_pools->value) == "true";
     for (const char* cidr : {"CALICO_IPV4POOL_CIDR", "CALICO_IPV6POOL_CIDR"}) {
       if (config.no_default_pools && settings.get(cidr)) {
-        return invalid(*no_pools, fmt::format("no default pools is contradicted by {}=\"{}\": unset "
-                                              "one of them",
-                                              cidr, settings.get(cidr)->value));
+        return invalid(*no_pools,
+                       fmt::format("no default pools is contradicted by {}=\"{}\": unset "
+                                   "one of them",
+                                   cidr, settings.get(cidr)->value));
       }
     }
   }
@@ -454,9 +456,9 @@ Result<LoadedConfig> load_config(const Environment& environment,
   std::map<std::string, std::string> flag_values;
   std::vector<std::pair<const FlagOverride*, CLI::Option*>> options;
   for (const auto& override_flag : kFlagOverrides) {
-    options.emplace_back(&override_flag, app.add_option(override_flag.flag,
-                                                        flag_values[override_flag.variable],
-                                                        override_flag.help));
+    options.emplace_back(&override_flag,
+                         app.add_option(override_flag.flag, flag_values[override_flag.variable],
+                                        override_flag.help));
   }
 
   std::vector<std::string> arguments(argv.size() > 1 ? std::next(argv.begin()) : argv.end(),
@@ -505,7 +507,8 @@ Result<LoadedConfig> load_config_from_process(int argc, const char* const* argv)
   }
   HostFacts host;
   std::string nodename_path = "/var/lib/calico/nodename";
-  if (auto it = environment.find("CALICO_NODENAME_FILE"); it != environment.end() && !it->second.empty()) {
+  if (auto it = environment.find("CALICO_NODENAME_FILE");
+      it != environment.end() && !it->second.empty()) {
     nodename_path = it->second;
   }
   if (std::ifstream file(nodename_path); file) {

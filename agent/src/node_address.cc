@@ -19,8 +19,8 @@ bool on_host(const IpAddress& address, std::span<const HostInterface> interfaces
 // Calico "validates" a kept or explicit address only with a warning.
 void warn_if_not_on_host(AddressDecision& decision, std::span<const HostInterface> interfaces) {
   if (decision.address && !on_host(decision.address->address, interfaces)) {
-    decision.warnings.push_back(fmt::format(
-        "the node's address {} is not on any local interface", decision.address->to_string()));
+    decision.warnings.push_back(fmt::format("the node's address {} is not on any local interface",
+                                            decision.address->to_string()));
   }
 }
 
@@ -43,10 +43,10 @@ Result<AddressDecision> detect_or_keep(IpFamily family,
     return decision;
   }
   if (!current) {
-    return Error{fmt::format(
-        "Couldn't autodetect an {} address ({}). If auto-detecting, choose a different "
-        "autodetection method. Otherwise provide an explicit address.",
-        family_name(family), detected.error().message)};
+    return Error{
+        fmt::format("Couldn't autodetect an {} address ({}). If auto-detecting, choose a different "
+                    "autodetection method. Otherwise provide an explicit address.",
+                    family_name(family), detected.error().message)};
   }
   decision.address = current;
   decision.warnings.push_back(fmt::format("Unable to auto-detect an {} address ({}); keeping {}",
@@ -98,9 +98,9 @@ Result<AddressDecision> decide_node_address(const AddressSetting& setting, IpFam
   } else if (auto found = find_local_address(setting.address, interfaces)) {
     value.prefix_length = found->prefix_length;
   } else {
-    decision.warnings.push_back(fmt::format(
-        "{} is not on any local interface, so its prefix length is unknown: using /{}",
-        setting.address.to_string(), value.prefix_length));
+    decision.warnings.push_back(
+        fmt::format("{} is not on any local interface, so its prefix length is unknown: using /{}",
+                    setting.address.to_string(), value.prefix_length));
   }
   decision.address = value;
   if (decision.warnings.empty()) warn_if_not_on_host(decision, interfaces);

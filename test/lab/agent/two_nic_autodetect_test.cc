@@ -67,7 +67,8 @@ class TwoNicAutodetectTest : public lab::LabTest {
     lab().attach(*a_, "ens33", s2, {.address = "10.0.2.11/24"});
     lab().attach(*b_, "eth1", s1, {.address = "10.0.1.12/24", .gateway = "10.0.1.1"});
     lab().attach(*b_, "eth0", s2, {.address = "10.0.2.12/24"});
-    a_->must("ip addr add fd00:1::11/64 dev ens32 nodad; ip addr add fd00:2::11/64 dev ens33 nodad");
+    a_->must(
+        "ip addr add fd00:1::11/64 dev ens32 nodad; ip addr add fd00:2::11/64 dev ens33 nodad");
     b_->must("ip addr add fd00:1::12/64 dev eth1 nodad; ip addr add fd00:2::12/64 dev eth0 nodad");
   }
 
@@ -135,7 +136,8 @@ TEST_F(TwoNicAutodetectTest, ListerReportsKernelOrderFlagsAndScopes) {
   auto interfaces = in_namespace(*a_, [] { return dataplane::list_interface_addresses(); });
   ASSERT_TRUE(interfaces) << interfaces.error().message;
   std::vector<std::string> names;
-  for (const auto& host : *interfaces) names.push_back(host.name);
+  for (const auto& host : *interfaces)
+    names.push_back(host.name);
   EXPECT_EQ(names, (std::vector<std::string>{"lo", "ens32", "ens33"}));
   EXPECT_TRUE(std::is_sorted(interfaces->begin(), interfaces->end(),
                              [](const auto& x, const auto& y) { return x.index < y.index; }));

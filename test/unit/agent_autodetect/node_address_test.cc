@@ -22,7 +22,9 @@ std::vector<HostInterface> host() {
           HostInterface{2, "eth0", true, false, {addr("10.0.1.10/24"), addr("fd00:1::10/64")}}};
 }
 
-NodeAddressValue value(std::string_view text) { return *NodeAddressValue::parse(text); }
+NodeAddressValue value(std::string_view text) {
+  return *NodeAddressValue::parse(text);
+}
 
 AddressSetting setting(Mode mode, std::string_view address = "", std::optional<int> length = {}) {
   AddressSetting result;
@@ -78,8 +80,8 @@ TEST(DecideNodeAddress, FailedDetectionKeepsTheOldValueOrFails) {
   EXPECT_THAT(kept->warnings,
               ElementsAre("Unable to auto-detect an IPv4 address (no valid host interfaces "
                           "found); keeping 10.0.1.10/24"));
-  auto failed = decide_node_address(setting(Mode::kAutodetect), IpFamily::kV4, std::nullopt,
-                                    host(), detector.get());
+  auto failed = decide_node_address(setting(Mode::kAutodetect), IpFamily::kV4, std::nullopt, host(),
+                                    detector.get());
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().message,
             "Couldn't autodetect an IPv4 address (no valid host interfaces found). If "
@@ -113,8 +115,9 @@ TEST(DecideNodeAddress, ExplicitIpv4TakesThePrefixFromTheInterface) {
   EXPECT_THAT(absent->warnings,
               ElementsAre("10.0.7.7 is not on any local interface, so its prefix length is "
                           "unknown: using /32"));
-  auto absent_with_prefix = decide_node_address(setting(Mode::kExplicit, "10.0.7.7", 24),
-                                                IpFamily::kV4, std::nullopt, host(), detector.get());
+  auto absent_with_prefix =
+      decide_node_address(setting(Mode::kExplicit, "10.0.7.7", 24), IpFamily::kV4, std::nullopt,
+                          host(), detector.get());
   EXPECT_THAT(absent_with_prefix->warnings,
               ElementsAre("the node's address 10.0.7.7/24 is not on any local interface"));
   EXPECT_EQ(detector.calls, 0);
@@ -134,8 +137,8 @@ TEST(DecideNodeAddress, Ipv6IsDetectedOnlyWhenAsked) {
                                       host(), detector.get());
   EXPECT_EQ(detected->address->to_string(), "fd00:1::10/64");
   EXPECT_EQ(detector.calls, 1);
-  auto explicit_v6 = decide_node_address(setting(Mode::kExplicit, "fd00:1::10", 128),
-                                         IpFamily::kV6, std::nullopt, host(), detector.get());
+  auto explicit_v6 = decide_node_address(setting(Mode::kExplicit, "fd00:1::10", 128), IpFamily::kV6,
+                                         std::nullopt, host(), detector.get());
   EXPECT_EQ(explicit_v6->address->to_string(), "fd00:1::10/128");
 }
 
@@ -152,7 +155,8 @@ TEST(DefaultPools, Ipv4AvoidsHostAddresses) {
   std::vector<HostInterface> clash = {
       HostInterface{2, "eth0", true, false, {addr("192.168.1.10/24"), addr("172.16.5.5/24")}}};
   EXPECT_EQ(default_ipv4_pool_cidr(clash).to_string(), "172.17.0.0/16");
-  std::vector<HostInterface> everything = {HostInterface{2, "eth0", true, false, {addr("192.168.1.1/24")}}};
+  std::vector<HostInterface> everything = {
+      HostInterface{2, "eth0", true, false, {addr("192.168.1.1/24")}}};
   for (int second = 16; second <= 31; ++second) {
     everything[0].addresses.push_back(addr("172." + std::to_string(second) + ".0.1/24"));
   }
