@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <thread>
 
@@ -150,11 +151,19 @@ TEST_F(TwoNicAutodetectTest, ListerReportsKernelOrderFlagsAndScopes) {
   EXPECT_EQ(ens33.addresses[0].address.to_string(), "10.0.2.11");
   EXPECT_EQ(ens33.addresses[0].prefix_length, 24);
   EXPECT_EQ(ens33.addresses[0].scope, 0);
-  const bool has_link_local =
-      std::any_of(ens33.addresses.begin(), ens33.addresses.end(), [](const HostAddress& a) {
-        return a.address.is_v6() && a.address.bytes()[0] == 0xfe && a.scope == 253;
-      });
-  EXPECT_TRUE(has_link_local);
+  // The kernel adds the fe80:: address once the link has carrier; give it a moment.
+  const auto has_link_local = [](const HostInterface& host) {
+    return std::any_of(host.addresses.begin(), host.addresses.end(), [](const HostAddress& a) {
+      return a.address.is_v6() && a.address.bytes()[0] == 0xfe && a.scope == 253;
+    });
+  };
+  bool seen = has_link_local(ens33);
+  for (int attempt = 0; attempt < 50 && !seen; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto again = in_namespace(*a_, [] { return dataplane::list_interface_addresses(); });
+    seen = again && again->size() == 3 && has_link_local(again->at(2));
+  }
+  EXPECT_TRUE(seen) << "no link-scope fe80:: address on ens33";
 }
 
 }  // namespace
