@@ -285,11 +285,13 @@ Result<PoolSettings> pool_settings(const Settings& settings, IpFamily family) {
 
 Result<NetworkingBackend> backend_setting(const Settings& settings) {
   auto setting = settings.get("CALICO_NETWORKING_BACKEND");
-  if (!setting) {
-    // calico-node's rc.local: the legacy CALICO_NETWORKING=false means no networking.
-    auto legacy = settings.get("CALICO_NETWORKING");
-    return legacy && legacy->value == "false" ? NetworkingBackend::kNone : NetworkingBackend::kBird;
+  const bool from_flag = setting && setting->label.starts_with("--");
+  // calico-node's rc.local: a set legacy CALICO_NETWORKING replaces the backend (false means
+  // none, anything else bird). Only --backend beats it.
+  if (auto legacy = settings.get("CALICO_NETWORKING"); legacy && !from_flag) {
+    return legacy->value == "false" ? NetworkingBackend::kNone : NetworkingBackend::kBird;
   }
+  if (!setting) return NetworkingBackend::kBird;
   const std::string lower = to_lower(setting->value);
   if (lower == "bird") return NetworkingBackend::kBird;
   if (lower == "vxlan") return NetworkingBackend::kVxlan;

@@ -286,6 +286,13 @@ TEST(AgentConfigBackend, Values) {
   EXPECT_EQ(load_with("CALICO_NETWORKING_BACKEND", "none").backend, NetworkingBackend::kNone);
   EXPECT_EQ(load_with("CALICO_NETWORKING", "false").backend, NetworkingBackend::kNone);
   EXPECT_EQ(load_with("CALICO_NETWORKING", "true").backend, NetworkingBackend::kBird);
+  // The legacy variable, when set, replaces the backend (as rc.local does); --backend wins.
+  Environment legacy = {
+      {"NODENAME", "n"}, {"CALICO_NETWORKING", "false"}, {"CALICO_NETWORKING_BACKEND", "vxlan"}};
+  EXPECT_EQ(load(legacy).backend, NetworkingBackend::kNone);
+  legacy["CALICO_NETWORKING"] = "yes";
+  EXPECT_EQ(load(legacy).backend, NetworkingBackend::kBird);
+  EXPECT_EQ(load(legacy, {"--backend", "vxlan"}).backend, NetworkingBackend::kVxlan);
   EXPECT_EQ(error_with("CALICO_NETWORKING_BACKEND", "gobgp"),
             "CALICO_NETWORKING_BACKEND=\"gobgp\" is not valid: use bird, vxlan or none");
 }
