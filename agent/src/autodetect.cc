@@ -116,7 +116,9 @@ Result<DetectedAddress> by_kubernetes_internal_ip(IpFamily family,
   // The first InternalIP of the family, as Calico takes it.
   for (const auto& entry : *inputs.kubernetes_addresses) {
     if (entry.type != "InternalIP") continue;
-    auto address = IpAddress::parse(entry.address);
+    // Calico's Node addresses may carry a prefix length ("10.0.1.10/24").
+    auto address =
+        IpAddress::parse(std::string_view(entry.address).substr(0, entry.address.find('/')));
     if (!address || address->family() != family) continue;
     if (auto found = find_local_address(*address, interfaces)) return *found;
     return Error{fmt::format(

@@ -107,6 +107,20 @@ Result<AddressDecision> decide_node_address(const AddressSetting& setting, IpFam
   return decision;
 }
 
+std::vector<NodeAddress> node_resource_addresses(const api::Resource& node) {
+  std::vector<NodeAddress> addresses;
+  if (!node.spec.contains("addresses") || !node.spec["addresses"].is_array()) return addresses;
+  for (const auto& entry : node.spec["addresses"]) {
+    if (!entry.is_object() || !entry.contains("address") || !entry["address"].is_string()) continue;
+    NodeAddress address;
+    address.address = entry["address"].get<std::string>();
+    if (entry.contains("type") && entry["type"].is_string())
+      address.type = entry["type"].get<std::string>();
+    addresses.push_back(std::move(address));
+  }
+  return addresses;
+}
+
 IpPrefix default_ipv4_pool_cidr(std::span<const HostInterface> interfaces) {
   const auto holds_host_address = [&](const IpPrefix& candidate) {
     return std::any_of(interfaces.begin(), interfaces.end(), [&](const HostInterface& host) {

@@ -150,6 +150,27 @@ TEST(NodeAddressValue, ParsesNodeForms) {
   EXPECT_FALSE(NodeAddressValue::parse("node-a"));
 }
 
+TEST(NodeResourceAddresses, FeedKubernetesInternalIp) {
+  api::Resource node;
+  node.kind = api::Kind::kNode;
+  node.spec = api::Json::parse(R"({"addresses": [
+      {"address": "192.0.2.1", "type": "ExternalIP"},
+      {"address": "10.0.1.10/24", "type": "InternalIP"},
+      {"address": "10.0.1.99"}]})");
+  const auto addresses = node_resource_addresses(node);
+  ASSERT_EQ(addresses.size(), 3u);
+  EXPECT_EQ(addresses[1].type, "InternalIP");
+  EXPECT_EQ(addresses[1].address, "10.0.1.10/24");
+  EXPECT_EQ(addresses[2].type, "");
+  DetectionInputs inputs;
+  inputs.kubernetes_addresses = addresses;
+  auto method = parse_autodetection_method("kubernetes-internal-ip", IpFamily::kV4);
+  auto detected = detect_address(*method, IpFamily::kV4, host(), inputs);
+  ASSERT_TRUE(detected) << detected.error().message;
+  EXPECT_EQ(detected->to_string(), "10.0.1.10/24");
+  EXPECT_TRUE(node_resource_addresses(api::Resource{}).empty());
+}
+
 TEST(DefaultPools, Ipv4AvoidsHostAddresses) {
   EXPECT_EQ(default_ipv4_pool_cidr(host()).to_string(), "192.168.0.0/16");
   std::vector<HostInterface> clash = {

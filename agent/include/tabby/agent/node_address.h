@@ -21,6 +21,7 @@
 
 #include "tabby/agent/autodetect.h"
 #include "tabby/agent/config.h"
+#include "tabby/api/resource.h"
 
 namespace tabby::agent {
 
@@ -49,6 +50,10 @@ Result<AddressDecision> decide_node_address(const AddressSetting& setting, IpFam
                                             const std::optional<NodeAddressValue>& current,
                                             std::span<const HostInterface> interfaces,
                                             const Detector& detect);
+
+// A Node resource's spec.addresses ({address, type}), for kubernetes-internal-ip when there
+// is no Kubernetes API: the Node's InternalIP entries play the Kubernetes Node's part.
+std::vector<NodeAddress> node_resource_addresses(const api::Resource& node);
 
 // The default IPv4 pool when CALICO_IPV4POOL_CIDR is not given: 192.168.0.0/16, unless a host
 // IPv4 address falls inside it; then the first of 172.16.0.0/16 ... 172.31.0.0/16 holding no
