@@ -353,45 +353,42 @@ Status felix_settings(const Settings& settings, AgentConfig& config) {
   return {};
 }
 
+// Moves a parsed value into its field, or passes the error on.
+template <typename T>
+Status assign(Result<T> result, T& target) {
+  if (!result) return result.error();
+  target = std::move(*result);
+  return {};
+}
+
 Result<AgentConfig> build_config(const Settings& settings, const HostFacts& host) {
   AgentConfig config;
-  auto name = nodename(settings, host, config.nodename_autodetected);
-  if (!name) return name.error();
-  config.nodename = *name;
-
-  auto ipv4 = address_setting(settings, "IP", IpFamily::kV4);
-  if (!ipv4) return ipv4.error();
-  config.ipv4 = *ipv4;
-  auto ipv6 = address_setting(settings, "IP6", IpFamily::kV6);
-  if (!ipv6) return ipv6.error();
-  config.ipv6 = *ipv6;
-  auto ipv4_method = method_setting(settings, "IP_AUTODETECTION_METHOD", IpFamily::kV4);
-  if (!ipv4_method) return ipv4_method.error();
-  config.ipv4_method = *ipv4_method;
-  auto ipv6_method = method_setting(settings, "IP6_AUTODETECTION_METHOD", IpFamily::kV6);
-  if (!ipv6_method) return ipv6_method.error();
-  config.ipv6_method = *ipv6_method;
-  if (auto status = read_into(settings, "AUTODETECT_POLL_INTERVAL", config.autodetect_poll_interval,
-                              parse_go_duration);
-      !status) {
-    return status.error();
-  }
-  config.disable_node_ip_check = settings.value_or("DISABLE_NODE_IP_CHECK", "") == "true";
-  if (auto as = settings.get("AS")) {
+  const auto as_number = [&]() -> Result<std::optional<std::uint32_t>> {
+    auto as = settings.get("AS");
+    if (!as) return std::optional<std::uint32_t>();
     auto number = parse_as_number(as->value);
     if (!number) return invalid(*as, number.error().message);
-    config.as_number = *number;
+    return std::optional<std::uint32_t>(*number);
+  };
+  // In the order the variables are documented; the first invalid one is reported.
+  for (auto status : {
+           assign(nodename(settings, host, config.nodename_autodetected), config.nodename),
+           assign(address_setting(settings, "IP", IpFamily::kV4), config.ipv4),
+           assign(address_setting(settings, "IP6", IpFamily::kV6), config.ipv6),
+           assign(method_setting(settings, "IP_AUTODETECTION_METHOD", IpFamily::kV4),
+                  config.ipv4_method),
+           assign(method_setting(settings, "IP6_AUTODETECTION_METHOD", IpFamily::kV6),
+                  config.ipv6_method),
+           read_into(settings, "AUTODETECT_POLL_INTERVAL", config.autodetect_poll_interval,
+                     parse_go_duration),
+           assign(as_number(), config.as_number),
+           assign(router_id_setting(settings), config.router_id),
+           assign(pool_settings(settings, IpFamily::kV4), config.ipv4_pool),
+           assign(pool_settings(settings, IpFamily::kV6), config.ipv6_pool),
+       }) {
+    if (!status) return status.error();
   }
-  auto router_id = router_id_setting(settings);
-  if (!router_id) return router_id.error();
-  config.router_id = *router_id;
-
-  auto ipv4_pool = pool_settings(settings, IpFamily::kV4);
-  if (!ipv4_pool) return ipv4_pool.error();
-  config.ipv4_pool = *ipv4_pool;
-  auto ipv6_pool = pool_settings(settings, IpFamily::kV6);
-  if (!ipv6_pool) return ipv6_pool.error();
-  config.ipv6_pool = *ipv6_pool;
+  config.disable_node_ip_check = settings.value_or("DISABLE_NODE_IP_CHECK", "") == "true";
   if (auto no_pools = settings.get("NO_DEFAULT_POOLS")) {
     config.no_default_pools = to_lower(no_pools->value) == "true";
     for (const char* cidr : {"CALICO_IPV4POOL_CIDR", "CALICO_IPV6POOL_CIDR"}) {
@@ -404,9 +401,9 @@ Result<AgentConfig> build_config(const Settings& settings, const HostFacts& host
     }
   }
 
-  auto backend = backend_setting(settings);
-  if (!backend) return backend.error();
-  config.backend = *backend;
+  if (auto status = assign(backend_setting(settings), config.backend); !status) {
+    return status.error();
+  }
 
   auto datastore = api::datastore_config_from_env(settings.datastore_lookup());
   if (!datastore) return Error{datastore.error().message};
