@@ -19,7 +19,8 @@ std::string_view family_name(IpFamily family) {
 class NameMatcher {
  public:
   explicit NameMatcher(const std::vector<std::string>& regexes) {
-    for (const auto& text : regexes) regexes_.emplace_back(text);
+    for (const auto& text : regexes)
+      regexes_.emplace_back(text);
   }
   bool empty() const { return regexes_.empty(); }
   bool matches(const std::string& name) const {
@@ -33,7 +34,8 @@ class NameMatcher {
 
 std::string describe(const AutodetectionMethod& method, std::span<const HostInterface> tried) {
   std::vector<std::string> names;
-  for (const auto& host : tried) names.push_back(host.name);
+  for (const auto& host : tried)
+    names.push_back(host.name);
   return fmt::format("(method {}; interfaces tried: {})", method.to_string(),
                      names.empty() ? std::string("none") : join_comma_list(names));
 }
@@ -114,7 +116,9 @@ Result<DetectedAddress> by_kubernetes_internal_ip(IpFamily family,
   // The first InternalIP of the family, as Calico takes it.
   for (const auto& entry : *inputs.kubernetes_addresses) {
     if (entry.type != "InternalIP") continue;
-    auto address = IpAddress::parse(entry.address);
+    // Calico's Node addresses may carry a prefix length ("10.0.1.10/24").
+    auto address =
+        IpAddress::parse(std::string_view(entry.address).substr(0, entry.address.find('/')));
     if (!address || address->family() != family) continue;
     if (auto found = find_local_address(*address, interfaces)) return *found;
     return Error{fmt::format(
@@ -133,11 +137,25 @@ std::string DetectedAddress::to_string() const {
 
 const std::vector<std::string>& default_interface_exclusions() {
   static const std::vector<std::string> kExclusions = {
-      "^docker.*",     "^cbr.*",       "^dummy.*",          "^podman.*",
-      "^virbr.*",      "^lxcbr.*",     "^veth.*",           "^lo",
-      "^br-.*",        "^cali.*",      "^tunl.*",           "^flannel.*",
-      "^kube-ipvs.*",  "^cni.*",       "^vxlan\\.calico.*", "^vxlan-v6\\.calico.*",
-      "^wireguard\\.cali.*", "^wg-v6\\.cali.*", "^nodelocaldns.*",
+      "^docker.*",
+      "^cbr.*",
+      "^dummy.*",
+      "^podman.*",
+      "^virbr.*",
+      "^lxcbr.*",
+      "^veth.*",
+      "^lo",
+      "^br-.*",
+      "^cali.*",
+      "^tunl.*",
+      "^flannel.*",
+      "^kube-ipvs.*",
+      "^cni.*",
+      "^vxlan\\.calico.*",
+      "^vxlan-v6\\.calico.*",
+      "^wireguard\\.cali.*",
+      "^wg-v6\\.cali.*",
+      "^nodelocaldns.*",
   };
   return kExclusions;
 }
@@ -147,16 +165,16 @@ bool is_global_unicast(const IpAddress& address) {
   if (address.is_v4()) {
     const std::uint32_t v = address.v4_value();
     if (v == 0 || v == 0xffffffffU) return false;  // unspecified, limited broadcast
-    if (b[0] == 127) return false;                  // loopback
-    if (b[0] >= 224 && b[0] <= 239) return false;   // multicast
-    if (b[0] == 169 && b[1] == 254) return false;   // link-local
+    if (b[0] == 127) return false;                 // loopback
+    if (b[0] >= 224 && b[0] <= 239) return false;  // multicast
+    if (b[0] == 169 && b[1] == 254) return false;  // link-local
     return true;
   }
   const bool all_zero = std::all_of(b, b + 16, [](std::uint8_t x) { return x == 0; });
-  if (all_zero) return false;                                            // ::
+  if (all_zero) return false;  // ::
   if (std::all_of(b, b + 15, [](std::uint8_t x) { return x == 0; }) && b[15] == 1) return false;
-  if (b[0] == 0xff) return false;                                        // multicast
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;              // fe80::/10
+  if (b[0] == 0xff) return false;                           // multicast
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;  // fe80::/10
   return true;
 }
 

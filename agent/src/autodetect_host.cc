@@ -43,7 +43,8 @@ Result<IpAddress> source_address_towards(const std::string& destination, IpFamil
   }
   if (local.ss_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&local);
-    return IpAddress::from_bytes(IpFamily::kV4, reinterpret_cast<const std::uint8_t*>(&in->sin_addr));
+    return IpAddress::from_bytes(IpFamily::kV4,
+                                 reinterpret_cast<const std::uint8_t*>(&in->sin_addr));
   }
   const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&local);
   return IpAddress::from_bytes(IpFamily::kV6, in6->sin6_addr.s6_addr);

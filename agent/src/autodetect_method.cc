@@ -65,7 +65,8 @@ std::string AutodetectionMethod::to_string() const {
       return std::string(kCanReach) + destination;
     case Kind::kCidr: {
       std::vector<std::string> texts;
-      for (const auto& cidr : cidrs) texts.push_back(cidr.to_string());
+      for (const auto& cidr : cidrs)
+        texts.push_back(cidr.to_string());
       return std::string(kCidr) + join_comma_list(texts);
     }
     case Kind::kKubernetesInternalIp:

@@ -173,8 +173,8 @@ Result<AddressSetting> address_setting(const Settings& settings, const std::stri
     result.mode = AddressSetting::Mode::kNone;
     return result;
   }
-  const std::string example = family == IpFamily::kV4 ? "10.0.0.5 or 10.0.0.5/24"
-                                                       : "fd00::5 or fd00::5/64";
+  const std::string example =
+      family == IpFamily::kV4 ? "10.0.0.5 or 10.0.0.5/24" : "fd00::5 or fd00::5/64";
   const std::string allowed =
       fmt::format("use autodetect, none or an {} address ({})", family_name(family), example);
   const std::string_view text = setting->value;
@@ -268,7 +268,8 @@ Result<PoolSettings> pool_settings(const Settings& settings, IpFamily family) {
         "{}IPIP=\"{}\" and {}VXLAN=\"{}\" cannot both be enabled: set one of them to Never", prefix,
         to_string(pool.ipip), prefix, to_string(pool.vxlan))};
   }
-  if (auto nat = settings.get(prefix + "NAT_OUTGOING")) pool.nat_outgoing = parse_lenient_bool(nat->value);
+  if (auto nat = settings.get(prefix + "NAT_OUTGOING"))
+    pool.nat_outgoing = parse_lenient_bool(nat->value);
   if (auto selector = settings.get(prefix + "NODE_SELECTOR")) {
     auto parsed = api::Selector::parse(selector->value);
     if (!parsed) return invalid(*selector, parsed.error().message);
@@ -284,11 +285,13 @@ Result<PoolSettings> pool_settings(const Settings& settings, IpFamily family) {
 
 Result<NetworkingBackend> backend_setting(const Settings& settings) {
   auto setting = settings.get("CALICO_NETWORKING_BACKEND");
-  if (!setting) {
-    // calico-node's rc.local: the legacy CALICO_NETWORKING=false means no networking.
-    auto legacy = settings.get("CALICO_NETWORKING");
-    return legacy && legacy->value == "false" ? NetworkingBackend::kNone : NetworkingBackend::kBird;
+  const bool from_flag = setting && setting->label.starts_with("--");
+  // calico-node's rc.local: a set legacy CALICO_NETWORKING replaces the backend (false means
+  // none, anything else bird). Only --backend beats it.
+  if (auto legacy = settings.get("CALICO_NETWORKING"); legacy && !from_flag) {
+    return legacy->value == "false" ? NetworkingBackend::kNone : NetworkingBackend::kBird;
   }
+  if (!setting) return NetworkingBackend::kBird;
   const std::string lower = to_lower(setting->value);
   if (lower == "bird") return NetworkingBackend::kBird;
   if (lower == "vxlan") return NetworkingBackend::kVxlan;
@@ -350,59 +353,57 @@ Status felix_settings(const Settings& settings, AgentConfig& config) {
   return {};
 }
 
+// Moves a parsed value into its field, or passes the error on.
+template <typename T>
+Status assign(Result<T> result, T& target) {
+  if (!result) return result.error();
+  target = std::move(*result);
+  return {};
+}
+
 Result<AgentConfig> build_config(const Settings& settings, const HostFacts& host) {
   AgentConfig config;
-  auto name = nodename(settings, host, config.nodename_autodetected);
-  if (!name) return name.error();
-  config.nodename = *name;
-
-  auto ipv4 = address_setting(settings, "IP", IpFamily::kV4);
-  if (!ipv4) return ipv4.error();
-  config.ipv4 = *ipv4;
-  auto ipv6 = address_setting(settings, "IP6", IpFamily::kV6);
-  if (!ipv6) return ipv6.error();
-  config.ipv6 = *ipv6;
-  auto ipv4_method = method_setting(settings, "IP_AUTODETECTION_METHOD", IpFamily::kV4);
-  if (!ipv4_method) return ipv4_method.error();
-  config.ipv4_method = *ipv4_method;
-  auto ipv6_method = method_setting(settings, "IP6_AUTODETECTION_METHOD", IpFamily::kV6);
-  if (!ipv6_method) return ipv6_method.error();
-  config.ipv6_method = *ipv6_method;
-  if (auto status = read_into(settings, "AUTODETECT_POLL_INTERVAL", config.autodetect_poll_interval,
-                              parse_go_duration);
-      !status) {
-    return status.error();
-  }
-  config.disable_node_ip_check = settings.value_or("DISABLE_NODE_IP_CHECK", "") == "true";
-  if (auto as = settings.get("AS")) {
+  const auto as_number = [&]() -> Result<std::optional<std::uint32_t>> {
+    auto as = settings.get("AS");
+    if (!as) return std::optional<std::uint32_t>();
     auto number = parse_as_number(as->value);
     if (!number) return invalid(*as, number.error().message);
-    config.as_number = *number;
+    return std::optional<std::uint32_t>(*number);
+  };
+  // In the order the variables are documented; the first invalid one is reported.
+  for (auto status : {
+           assign(nodename(settings, host, config.nodename_autodetected), config.nodename),
+           assign(address_setting(settings, "IP", IpFamily::kV4), config.ipv4),
+           assign(address_setting(settings, "IP6", IpFamily::kV6), config.ipv6),
+           assign(method_setting(settings, "IP_AUTODETECTION_METHOD", IpFamily::kV4),
+                  config.ipv4_method),
+           assign(method_setting(settings, "IP6_AUTODETECTION_METHOD", IpFamily::kV6),
+                  config.ipv6_method),
+           read_into(settings, "AUTODETECT_POLL_INTERVAL", config.autodetect_poll_interval,
+                     parse_go_duration),
+           assign(as_number(), config.as_number),
+           assign(router_id_setting(settings), config.router_id),
+           assign(pool_settings(settings, IpFamily::kV4), config.ipv4_pool),
+           assign(pool_settings(settings, IpFamily::kV6), config.ipv6_pool),
+       }) {
+    if (!status) return status.error();
   }
-  auto router_id = router_id_setting(settings);
-  if (!router_id) return router_id.error();
-  config.router_id = *router_id;
-
-  auto ipv4_pool = pool_settings(settings, IpFamily::kV4);
-  if (!ipv4_pool) return ipv4_pool.error();
-  config.ipv4_pool = *ipv4_pool;
-  auto ipv6_pool = pool_settings(settings, IpFamily::kV6);
-  if (!ipv6_pool) return ipv6_pool.error();
-  config.ipv6_pool = *ipv6_pool;
+  config.disable_node_ip_check = settings.value_or("DISABLE_NODE_IP_CHECK", "") == "true";
   if (auto no_pools = settings.get("NO_DEFAULT_POOLS")) {
     config.no_default_pools = to_lower(no_pools->value) == "true";
     for (const char* cidr : {"CALICO_IPV4POOL_CIDR", "CALICO_IPV6POOL_CIDR"}) {
       if (config.no_default_pools && settings.get(cidr)) {
-        return invalid(*no_pools, fmt::format("no default pools is contradicted by {}=\"{}\": unset "
-                                              "one of them",
-                                              cidr, settings.get(cidr)->value));
+        return invalid(*no_pools,
+                       fmt::format("no default pools is contradicted by {}=\"{}\": unset "
+                                   "one of them",
+                                   cidr, settings.get(cidr)->value));
       }
     }
   }
 
-  auto backend = backend_setting(settings);
-  if (!backend) return backend.error();
-  config.backend = *backend;
+  if (auto status = assign(backend_setting(settings), config.backend); !status) {
+    return status.error();
+  }
 
   auto datastore = api::datastore_config_from_env(settings.datastore_lookup());
   if (!datastore) return Error{datastore.error().message};
@@ -454,9 +455,9 @@ Result<LoadedConfig> load_config(const Environment& environment,
   std::map<std::string, std::string> flag_values;
   std::vector<std::pair<const FlagOverride*, CLI::Option*>> options;
   for (const auto& override_flag : kFlagOverrides) {
-    options.emplace_back(&override_flag, app.add_option(override_flag.flag,
-                                                        flag_values[override_flag.variable],
-                                                        override_flag.help));
+    options.emplace_back(&override_flag,
+                         app.add_option(override_flag.flag, flag_values[override_flag.variable],
+                                        override_flag.help));
   }
 
   std::vector<std::string> arguments(argv.size() > 1 ? std::next(argv.begin()) : argv.end(),
@@ -505,7 +506,8 @@ Result<LoadedConfig> load_config_from_process(int argc, const char* const* argv)
   }
   HostFacts host;
   std::string nodename_path = "/var/lib/calico/nodename";
-  if (auto it = environment.find("CALICO_NODENAME_FILE"); it != environment.end() && !it->second.empty()) {
+  if (auto it = environment.find("CALICO_NODENAME_FILE");
+      it != environment.end() && !it->second.empty()) {
     nodename_path = it->second;
   }
   if (std::ifstream file(nodename_path); file) {

@@ -63,8 +63,7 @@ Result<std::chrono::milliseconds> parse_seconds(std::string_view text) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used == 0 || used != copy.size() || !std::isfinite(seconds) || seconds < 0 ||
-      seconds > 1e9) {
+  if (used == 0 || used != copy.size() || !std::isfinite(seconds) || seconds < 0 || seconds > 1e9) {
     return Error{"use a number of seconds (0 or more, e.g. 90 or 2.5)"};
   }
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000)));
@@ -74,7 +73,12 @@ Result<std::chrono::milliseconds> parse_go_duration(std::string_view text) {
   const Error error{"use a duration such as 60s, 1m30s, 500ms or 2h (more than zero)"};
   // Longest unit names first, so "ms" is not read as "m".
   static constexpr std::array<std::pair<std::string_view, double>, 6> kUnits{{
-      {"ms", 1.0}, {"us", 1e-3}, {"ns", 1e-6}, {"h", 3'600'000.0}, {"m", 60'000.0}, {"s", 1000.0},
+      {"ms", 1.0},
+      {"us", 1e-3},
+      {"ns", 1e-6},
+      {"h", 3'600'000.0},
+      {"m", 60'000.0},
+      {"s", 1000.0},
   }};
   double total_ms = 0;
   std::string_view rest = text;

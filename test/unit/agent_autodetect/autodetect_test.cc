@@ -54,10 +54,11 @@ TEST(DefaultExclusions, AreCalicosAnchoredList) {
   const auto& list = default_interface_exclusions();
   EXPECT_EQ(list.size(), 19u);
   EXPECT_EQ(list.front(), "^docker.*");
-  for (const auto& name : {"docker0", "cbr0", "dummy0", "podman1", "virbr0", "lxcbr0", "veth12",
-                           "lo", "loopy", "br-abc", "cali123", "tunl0", "flannel.1",
-                           "kube-ipvs0", "cni0", "vxlan.calico", "vxlan-v6.calico",
-                           "wireguard.cali", "wg-v6.cali", "nodelocaldns"}) {
+  for (const auto& name :
+       {"docker0",    "cbr0",        "dummy0", "podman1",      "virbr0",          "lxcbr0",
+        "veth12",     "lo",          "loopy",  "br-abc",       "cali123",         "tunl0",
+        "flannel.1",  "kube-ipvs0",  "cni0",   "vxlan.calico", "vxlan-v6.calico", "wireguard.cali",
+        "wg-v6.cali", "nodelocaldns"}) {
     const std::vector<HostInterface> only = {iface(10, name, {addr("10.9.9.9/24")})};
     EXPECT_THAT(detect("first-found", only), HasSubstr("no valid host interfaces found")) << name;
   }
@@ -132,13 +133,13 @@ TEST(FirstFound, NoAddressIsAClearError) {
 }
 
 TEST(GlobalUnicast, IsGosDefinition) {
-  for (auto text : {"10.0.0.1", "192.168.1.1", "172.16.0.1", "8.8.8.8", "100.64.0.1",
-                    "fd00::1", "2001:db8::1", "fec0::1"}) {
+  for (auto text : {"10.0.0.1", "192.168.1.1", "172.16.0.1", "8.8.8.8", "100.64.0.1", "fd00::1",
+                    "2001:db8::1", "fec0::1"}) {
     EXPECT_TRUE(is_global_unicast(*IpAddress::parse(text))) << text;
   }
-  for (auto text : {"0.0.0.0", "127.0.0.1", "127.1.2.3", "169.254.0.1", "224.0.0.1",
-                    "239.255.255.255", "255.255.255.255", "::", "::1", "fe80::1", "febf::1",
-                    "ff02::1"}) {
+  for (auto text :
+       {"0.0.0.0", "127.0.0.1", "127.1.2.3", "169.254.0.1", "224.0.0.1", "239.255.255.255",
+        "255.255.255.255", "::", "::1", "fe80::1", "febf::1", "ff02::1"}) {
     EXPECT_FALSE(is_global_unicast(*IpAddress::parse(text))) << text;
   }
 }
@@ -233,11 +234,8 @@ TEST(CanReachMethod, Errors) {
 TEST(KubernetesInternalIp, TakesTheFirstInternalIpOfTheFamily) {
   DetectionInputs inputs;
   inputs.kubernetes_addresses = std::vector<NodeAddress>{
-      {"Hostname", "node-a"},
-      {"ExternalIP", "10.0.1.10"},
-      {"InternalIP", "fd00:1::10"},
-      {"InternalIP", "10.0.2.10"},
-      {"InternalIP", "10.0.1.10"},
+      {"Hostname", "node-a"},      {"ExternalIP", "10.0.1.10"}, {"InternalIP", "fd00:1::10"},
+      {"InternalIP", "10.0.2.10"}, {"InternalIP", "10.0.1.10"},
   };
   EXPECT_EQ(detect("kubernetes-internal-ip", typical_host(), IpFamily::kV4, inputs),
             "eth1 10.0.2.10/24");

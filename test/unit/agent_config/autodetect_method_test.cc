@@ -68,9 +68,11 @@ TEST(AutodetectionMethodParse, Errors) {
             "can-reach=DESTINATION, cidr=CIDR[,CIDR] or kubernetes-internal-ip");
   EXPECT_EQ(error4("bogus"), error4("Interface=eth0"));
   EXPECT_EQ(error4("interface="), "interface= needs at least one interface name regex");
-  EXPECT_EQ(error4("skip-interface= , "), "skip-interface= needs at least one interface name regex");
-  EXPECT_EQ(error4("interface=eth(").rfind("interface=: \"eth(\" is not a valid regular expression", 0),
-            0u);
+  EXPECT_EQ(error4("skip-interface= , "),
+            "skip-interface= needs at least one interface name regex");
+  EXPECT_EQ(
+      error4("interface=eth(").rfind("interface=: \"eth(\" is not a valid regular expression", 0),
+      0u);
   EXPECT_EQ(error4("cidr="), "cidr= needs at least one CIDR");
   EXPECT_EQ(error4("cidr=10.0.0.0/33"), "cidr=: \"10.0.0.0/33\" is not a CIDR");
   EXPECT_EQ(error4("cidr=fd00::/64"), "cidr=: \"fd00::/64\" is not an IPv4 CIDR");

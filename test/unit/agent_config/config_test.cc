@@ -13,7 +13,9 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-Environment base() { return {{"NODENAME", "node-a"}}; }
+Environment base() {
+  return {{"NODENAME", "node-a"}};
+}
 
 AgentConfig load(Environment environment, std::vector<std::string> flags = {}) {
   flags.insert(flags.begin(), "tabby-node");
@@ -193,7 +195,8 @@ TEST(AgentConfigPools, Ipv4Pool) {
   EXPECT_FALSE(pool.nat_outgoing);
   EXPECT_EQ(pool.node_selector, "zone == 'a'");
   EXPECT_TRUE(pool.disable_bgp_export);
-  EXPECT_EQ(load_with("CALICO_IPV4POOL_VXLAN", "Always").ipv4_pool.vxlan, EncapsulationMode::kAlways);
+  EXPECT_EQ(load_with("CALICO_IPV4POOL_VXLAN", "Always").ipv4_pool.vxlan,
+            EncapsulationMode::kAlways);
   EXPECT_EQ(load_with("CALICO_IPV4POOL_CIDR", "10.1.2.3/16").ipv4_pool.cidr->to_string(),
             "10.1.0.0/16");
   auto disabled = load_with("CALICO_IPV4POOL_CIDR", "none").ipv4_pool;
@@ -283,6 +286,13 @@ TEST(AgentConfigBackend, Values) {
   EXPECT_EQ(load_with("CALICO_NETWORKING_BACKEND", "none").backend, NetworkingBackend::kNone);
   EXPECT_EQ(load_with("CALICO_NETWORKING", "false").backend, NetworkingBackend::kNone);
   EXPECT_EQ(load_with("CALICO_NETWORKING", "true").backend, NetworkingBackend::kBird);
+  // The legacy variable, when set, replaces the backend (as rc.local does); --backend wins.
+  Environment legacy = {
+      {"NODENAME", "n"}, {"CALICO_NETWORKING", "false"}, {"CALICO_NETWORKING_BACKEND", "vxlan"}};
+  EXPECT_EQ(load(legacy).backend, NetworkingBackend::kNone);
+  legacy["CALICO_NETWORKING"] = "yes";
+  EXPECT_EQ(load(legacy).backend, NetworkingBackend::kBird);
+  EXPECT_EQ(load(legacy, {"--backend", "vxlan"}).backend, NetworkingBackend::kVxlan);
   EXPECT_EQ(error_with("CALICO_NETWORKING_BACKEND", "gobgp"),
             "CALICO_NETWORKING_BACKEND=\"gobgp\" is not valid: use bird, vxlan or none");
 }
@@ -414,14 +424,33 @@ TEST(AgentConfigFlags, OverrideTheEnvironment) {
       {"TABBY_STATUS_SOCKET", "/env.sock"},
       {"FELIX_LOGSEVERITYSCREEN", "Info"},
   };
-  const auto config = load(environment, {"--nodename", "flag-node", "--ip", "autodetect", "--ip6",
-                                         "fd00::7/64", "--ip-autodetection-method",
-                                         "interface=eth1", "--ip6-autodetection-method",
-                                         "can-reach=fd00::1", "--as", "65001", "--datastore-type",
-                                         "sqlite", "--datastore-path", "/flag.db", "--backend",
-                                         "vxlan", "--health-port", "9100", "--metrics-port",
-                                         "9200", "--status-socket", "/flag.sock", "--log-severity",
-                                         "error", "--cleanup-on-exit"});
+  const auto config = load(environment, {"--nodename",
+                                         "flag-node",
+                                         "--ip",
+                                         "autodetect",
+                                         "--ip6",
+                                         "fd00::7/64",
+                                         "--ip-autodetection-method",
+                                         "interface=eth1",
+                                         "--ip6-autodetection-method",
+                                         "can-reach=fd00::1",
+                                         "--as",
+                                         "65001",
+                                         "--datastore-type",
+                                         "sqlite",
+                                         "--datastore-path",
+                                         "/flag.db",
+                                         "--backend",
+                                         "vxlan",
+                                         "--health-port",
+                                         "9100",
+                                         "--metrics-port",
+                                         "9200",
+                                         "--status-socket",
+                                         "/flag.sock",
+                                         "--log-severity",
+                                         "error",
+                                         "--cleanup-on-exit"});
   EXPECT_EQ(config.nodename, "flag-node");
   EXPECT_EQ(config.ipv4.mode, AddressSetting::Mode::kAutodetect);
   EXPECT_EQ(config.ipv6.address.to_string(), "fd00::7");
@@ -473,17 +502,41 @@ TEST(KnownEnvironmentVariables, ListsEveryNameTheAgentReads) {
   const auto& names = known_environment_variables();
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
   EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
-  for (const char* name :
-       {"NODENAME", "IP", "IP6", "IP_AUTODETECTION_METHOD", "IP6_AUTODETECTION_METHOD", "AS",
-        "CALICO_IPV4POOL_CIDR", "CALICO_IPV4POOL_IPIP", "CALICO_IPV4POOL_VXLAN",
-        "CALICO_IPV4POOL_BLOCK_SIZE", "CALICO_IPV4POOL_NAT_OUTGOING",
-        "CALICO_IPV4POOL_NODE_SELECTOR", "CALICO_IPV6POOL_CIDR", "CALICO_IPV6POOL_VXLAN",
-        "NO_DEFAULT_POOLS", "CALICO_NETWORKING_BACKEND", "CALICO_ROUTER_ID", "DATASTORE_TYPE",
-        "TABBY_DATASTORE_PATH", "ETCD_ENDPOINTS", "ETCD_CA_CERT_FILE", "ETCD_PASSWORD",
-        "WAIT_FOR_DATASTORE", "FELIX_IPINIPMTU", "FELIX_VXLANMTU", "FELIX_VXLANVNI",
-        "FELIX_VXLANPORT", "FELIX_HEALTHENABLED", "FELIX_HEALTHPORT", "FELIX_HEALTHHOST",
-        "FELIX_PROMETHEUSMETRICSENABLED", "FELIX_PROMETHEUSMETRICSPORT", "FELIX_LOGSEVERITYSCREEN",
-        "FELIX_ROUTEREFRESHINTERVAL", "TABBY_STATUS_SOCKET"}) {
+  for (const char* name : {"NODENAME",
+                           "IP",
+                           "IP6",
+                           "IP_AUTODETECTION_METHOD",
+                           "IP6_AUTODETECTION_METHOD",
+                           "AS",
+                           "CALICO_IPV4POOL_CIDR",
+                           "CALICO_IPV4POOL_IPIP",
+                           "CALICO_IPV4POOL_VXLAN",
+                           "CALICO_IPV4POOL_BLOCK_SIZE",
+                           "CALICO_IPV4POOL_NAT_OUTGOING",
+                           "CALICO_IPV4POOL_NODE_SELECTOR",
+                           "CALICO_IPV6POOL_CIDR",
+                           "CALICO_IPV6POOL_VXLAN",
+                           "NO_DEFAULT_POOLS",
+                           "CALICO_NETWORKING_BACKEND",
+                           "CALICO_ROUTER_ID",
+                           "DATASTORE_TYPE",
+                           "TABBY_DATASTORE_PATH",
+                           "ETCD_ENDPOINTS",
+                           "ETCD_CA_CERT_FILE",
+                           "ETCD_PASSWORD",
+                           "WAIT_FOR_DATASTORE",
+                           "FELIX_IPINIPMTU",
+                           "FELIX_VXLANMTU",
+                           "FELIX_VXLANVNI",
+                           "FELIX_VXLANPORT",
+                           "FELIX_HEALTHENABLED",
+                           "FELIX_HEALTHPORT",
+                           "FELIX_HEALTHHOST",
+                           "FELIX_PROMETHEUSMETRICSENABLED",
+                           "FELIX_PROMETHEUSMETRICSPORT",
+                           "FELIX_LOGSEVERITYSCREEN",
+                           "FELIX_ROUTEREFRESHINTERVAL",
+                           "TABBY_STATUS_SOCKET"}) {
     EXPECT_TRUE(std::binary_search(names.begin(), names.end(), name)) << name;
   }
   // A variable the agent does not read is not claimed.
@@ -494,20 +547,37 @@ TEST(KnownEnvironmentVariables, EveryListedVariableIsActuallyRead) {
   // Setting any listed variable to a value no variable accepts either fails naming it, or is
   // read as free text (names, paths, hosts, exactly-"true" switches): nothing listed is ignored
   // silently in a way that would let the list drift from the code.
-  const std::vector<std::string> free_text = {
-      "NODENAME", "HOSTNAME", "CALICO_NODENAME_FILE", "TABBY_DATASTORE_PATH",
-      "CALICO_TABBY_DATASTORE_PATH", "ETCD_CA_CERT_FILE", "CALICO_ETCD_CA_CERT_FILE",
-      "ETCD_CERT_FILE", "CALICO_ETCD_CERT_FILE", "ETCD_KEY_FILE", "CALICO_ETCD_KEY_FILE",
-      "ETCD_USERNAME", "CALICO_ETCD_USERNAME", "ETCD_PASSWORD", "CALICO_ETCD_PASSWORD",
-      "FELIX_HEALTHHOST", "FELIX_PROMETHEUSMETRICSHOST", "TABBY_STATUS_SOCKET",
-      "WAIT_FOR_DATASTORE", "DISABLE_NODE_IP_CHECK", "NO_DEFAULT_POOLS", "CALICO_NETWORKING",
-      "CALICO_IPV4POOL_NAT_OUTGOING", "CALICO_IPV6POOL_NAT_OUTGOING"};
+  const std::vector<std::string> free_text = {"NODENAME",
+                                              "HOSTNAME",
+                                              "CALICO_NODENAME_FILE",
+                                              "TABBY_DATASTORE_PATH",
+                                              "CALICO_TABBY_DATASTORE_PATH",
+                                              "ETCD_CA_CERT_FILE",
+                                              "CALICO_ETCD_CA_CERT_FILE",
+                                              "ETCD_CERT_FILE",
+                                              "CALICO_ETCD_CERT_FILE",
+                                              "ETCD_KEY_FILE",
+                                              "CALICO_ETCD_KEY_FILE",
+                                              "ETCD_USERNAME",
+                                              "CALICO_ETCD_USERNAME",
+                                              "ETCD_PASSWORD",
+                                              "CALICO_ETCD_PASSWORD",
+                                              "FELIX_HEALTHHOST",
+                                              "FELIX_PROMETHEUSMETRICSHOST",
+                                              "TABBY_STATUS_SOCKET",
+                                              "WAIT_FOR_DATASTORE",
+                                              "DISABLE_NODE_IP_CHECK",
+                                              "NO_DEFAULT_POOLS",
+                                              "CALICO_NETWORKING",
+                                              "CALICO_IPV4POOL_NAT_OUTGOING",
+                                              "CALICO_IPV6POOL_NAT_OUTGOING"};
   for (const auto& name : known_environment_variables()) {
     if (std::find(free_text.begin(), free_text.end(), name) != free_text.end()) continue;
     auto environment = base();
     environment[name] = "%bogus%";
     // The datastore factory names the plain variable for a CALICO_-prefixed one.
-    const bool prefixed_datastore = name == "CALICO_DATASTORE_TYPE" || name == "CALICO_ETCD_ENDPOINTS";
+    const bool prefixed_datastore =
+        name == "CALICO_DATASTORE_TYPE" || name == "CALICO_ETCD_ENDPOINTS";
     const std::string named = prefixed_datastore ? name.substr(7) : name;
     EXPECT_THAT(error_for(environment), HasSubstr(named)) << name;
   }

@@ -22,13 +22,17 @@ TEST(EncapsulationMode, AcceptsCalicosSpellingsInAnyCase) {
 }
 
 TEST(LenientBool, OnlyTheFalseWordsAreFalse) {
-  for (auto text : {"false", "FALSE", "0", "no", "N", "f"}) EXPECT_FALSE(parse_lenient_bool(text)) << text;
-  for (auto text : {"true", "1", "yes", "anything"}) EXPECT_TRUE(parse_lenient_bool(text)) << text;
+  for (auto text : {"false", "FALSE", "0", "no", "N", "f"})
+    EXPECT_FALSE(parse_lenient_bool(text)) << text;
+  for (auto text : {"true", "1", "yes", "anything"})
+    EXPECT_TRUE(parse_lenient_bool(text)) << text;
 }
 
 TEST(FelixBool, AcceptsFelixWordsAndRejectsOthers) {
-  for (auto text : {"true", "TRUE", "1", "yes", "y", "t"}) EXPECT_TRUE(*parse_felix_bool(text)) << text;
-  for (auto text : {"false", "False", "0", "no", "n", "f"}) EXPECT_FALSE(*parse_felix_bool(text)) << text;
+  for (auto text : {"true", "TRUE", "1", "yes", "y", "t"})
+    EXPECT_TRUE(*parse_felix_bool(text)) << text;
+  for (auto text : {"false", "False", "0", "no", "n", "f"})
+    EXPECT_FALSE(*parse_felix_bool(text)) << text;
   auto bad = parse_felix_bool("maybe");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().message, "use true or false");
@@ -49,7 +53,8 @@ TEST(Seconds, ReadsFelixSeconds) {
   EXPECT_EQ(*parse_seconds("90"), 90s);
   EXPECT_EQ(*parse_seconds("2.5"), 2500ms);
   EXPECT_EQ(*parse_seconds("0"), 0s);
-  for (auto text : {"-1", "abc", "10s", "", "inf", "nan"}) EXPECT_FALSE(parse_seconds(text)) << text;
+  for (auto text : {"-1", "abc", "10s", "", "inf", "nan"})
+    EXPECT_FALSE(parse_seconds(text)) << text;
 }
 
 TEST(GoDuration, ReadsGoForms) {
@@ -61,7 +66,8 @@ TEST(GoDuration, ReadsGoForms) {
   for (auto text : {"60", "0s", "s", "1x", "", "-5s", "5 s"}) {
     auto bad = parse_go_duration(text);
     ASSERT_FALSE(bad) << text;
-    EXPECT_EQ(bad.error().message, "use a duration such as 60s, 1m30s, 500ms or 2h (more than zero)");
+    EXPECT_EQ(bad.error().message,
+              "use a duration such as 60s, 1m30s, 500ms or 2h (more than zero)");
   }
 }
 

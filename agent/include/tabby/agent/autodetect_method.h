@@ -20,7 +20,14 @@
 namespace tabby::agent {
 
 struct AutodetectionMethod {
-  enum class Kind { kFirstFound, kInterface, kSkipInterface, kCanReach, kCidr, kKubernetesInternalIp };
+  enum class Kind {
+    kFirstFound,
+    kInterface,
+    kSkipInterface,
+    kCanReach,
+    kCidr,
+    kKubernetesInternalIp
+  };
   Kind kind = Kind::kFirstFound;
   std::vector<std::string> interface_regexes;  // interface= and skip-interface=
   std::vector<IpPrefix> cidrs;                 // cidr=

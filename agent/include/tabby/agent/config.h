@@ -56,8 +56,8 @@ struct PoolSettings {
   int block_size = 26;           // IPv4 20..32 (26), IPv6 116..128 (122)
   EncapsulationMode ipip = EncapsulationMode::kNever;  // IPv4 only
   EncapsulationMode vxlan = EncapsulationMode::kNever;
-  bool nat_outgoing = true;      // IPv4 true, IPv6 false
-  std::string node_selector;     // Calico selector text; empty means all()
+  bool nat_outgoing = true;   // IPv4 true, IPv6 false
+  std::string node_selector;  // Calico selector text; empty means all()
   bool disable_bgp_export = false;
 
   friend bool operator==(const PoolSettings&, const PoolSettings&) = default;
@@ -76,7 +76,7 @@ struct RouterIdSetting {
 
 struct AgentConfig {
   // Node identity and addresses.
-  std::string nodename;  // NODENAME, then HOSTNAME, then the host name (lower-cased)
+  std::string nodename;                // NODENAME, then HOSTNAME, then the host name (lower-cased)
   bool nodename_autodetected = false;  // from HOSTNAME or the host name: worth a warning
   AddressSetting ipv4;                 // IP
   AddressSetting ipv6;                 // IP6
@@ -140,8 +140,7 @@ struct HostFacts {
 // Reads `environment` and `argv` (argv[0] is the program name). --version, --cleanup and
 // --help parse no further configuration.
 Result<LoadedConfig> load_config(const Environment& environment,
-                                 const std::vector<std::string>& argv,
-                                 const HostFacts& host = {});
+                                 const std::vector<std::string>& argv, const HostFacts& host = {});
 
 // The process's environment, argv and host name through load_config.
 Result<LoadedConfig> load_config_from_process(int argc, const char* const* argv);

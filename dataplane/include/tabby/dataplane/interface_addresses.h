@@ -24,8 +24,8 @@ struct HostAddress {
 struct HostInterface {
   int index = 0;
   std::string name;
-  bool up = false;        // IFF_UP
-  bool loopback = false;  // IFF_LOOPBACK
+  bool up = false;                     // IFF_UP
+  bool loopback = false;               // IFF_LOOPBACK
   std::vector<HostAddress> addresses;  // kernel order
 
   friend bool operator==(const HostInterface&, const HostInterface&) = default;
