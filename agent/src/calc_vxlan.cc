@@ -102,21 +102,13 @@ class VxlanCalculator {
   // Addresses of `block` allocated to a node other than the block's: /32 (/128) to that node.
   void borrowed(const api::AllocationBlock& block, const std::string& host,
                 const api::IpPoolView& pool) {
-    for (std::size_t ordinal = 0; ordinal < block.allocations.size(); ++ordinal) {
-      const auto& index = block.allocations[ordinal];
-      if (!index || *index < 0 || static_cast<std::size_t>(*index) >= block.attributes.size()) {
-        continue;
-      }
-      const auto& secondary = block.attributes[static_cast<std::size_t>(*index)].secondary;
-      auto node = secondary.find("node");
-      if (node == secondary.end() || node->second == host) continue;
-      auto type = secondary.find("type");
+    for (const auto& allocation : allocations(block)) {
       // Tunnel addresses get the device route above; our own addresses are local.
-      if (type != secondary.end() && type->second.find("TunnelAddress") != std::string::npos) {
+      if (allocation.node.empty() || allocation.node == host || allocation.tunnel ||
+          allocation.node == self_.name) {
         continue;
       }
-      if (node->second == self_.name) continue;
-      to_node(IpPrefix::host(block.cidr.address().plus(ordinal)), node->second, pool);
+      to_node(IpPrefix::host(allocation.address), allocation.node, pool);
     }
   }
 

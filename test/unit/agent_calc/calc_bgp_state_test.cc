@@ -264,6 +264,19 @@ INSTANTIATE_TEST_SUITE_P(
                  "b",
                  {"Node_10_0_0_253 node specific 10.0.0.253:179 as 64512->65100",
                   "Node_10_0_0_254 node specific 10.0.0.254:179 as 64512->65100"}},
+        // A global peerSelector: Global_ sessions to the selected nodes (passive by the
+        // address rule); the selected node peers back with everyone instead.
+        PeerCase{"global_peer_selector",
+                 {peer("sel", "peerSelector: rack == 'r2'")},
+                 "b",
+                 {"Global_10_0_0_10 global 10.0.0.10:179 as 64512->64512"}},
+        PeerCase{"global_peer_selector_target",
+                 {peer("sel", "peerSelector: rack == 'r2'")},
+                 "c",
+                 {"Node_10_0_0_2 node specific 10.0.0.2:179 as 64512->64512",
+                  "Node_10_0_0_3 node specific 10.0.0.3:179 as 64512->64512",
+                  "Node_10_0_1_1 node specific 10.0.1.1:179 as 64512->64512",
+                  "Node_10_0_1_2 node specific 10.0.1.2:179 as 64512->64512"}},
         // The same address+port from a global and a node-specific BGPPeer: the global one.
         PeerCase{"global_wins_over_node_specific",
                  {peer("a-node", "node: a, peerIP: 10.0.0.254, asNumber: 65200"),

@@ -77,6 +77,18 @@ std::vector<IpPrefix> affine_blocks(const std::vector<AffinityRecord>& affinitie
                                     std::string_view node,
                                     std::initializer_list<api::AffinityState> states);
 
+// Whether `prefix` lies inside one of `ranges` (of its family).
+bool inside_any(const std::vector<IpPrefix>& ranges, const IpPrefix& prefix);
+
+// An allocated address of an IPAM block and the node it was allocated to (the `node`
+// attribute; empty when the allocation has none).
+struct Allocation {
+  IpAddress address;
+  std::string node;
+  bool tunnel = false;  // a tunnel device's address (IPIP, VXLAN, WireGuard), not a workload's
+};
+std::vector<Allocation> allocations(const api::AllocationBlock& block);
+
 // "10.0.0.0/24" or a bare address (a host prefix): the form Calico's CIDR fields accept.
 IpPrefix prefix_or_host(const std::string& text);
 
