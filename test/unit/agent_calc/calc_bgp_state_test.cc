@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 
 #include "calc_test_support.h"
+#include "tabby/agent/calc_peer_diff.h"
 
 namespace tabby::agent {
 namespace {
@@ -451,6 +452,31 @@ TEST(DesiredBgpTest, HashedRouterIdIsConfds) {
   // SHA-256("node1") starts ca 12 f3 1b; SHA-256("n13") starts f4 f5 0d ed (244 > 223).
   EXPECT_EQ(hashed_router_id("node1"), ip("202.18.243.27"));
   EXPECT_EQ(hashed_router_id("n13"), ip("212.245.13.237"));
+}
+
+TEST(PeerDiffTest, OnlyWhatChangedIsTouched) {
+  ClusterSnapshot snapshot{.node_name = "a",
+                           .nodes = three_nodes(),
+                           .bgp_peers = {peer("tor", "peerIP: 10.0.0.254, asNumber: 65100")}};
+  const auto before = calc(snapshot).peers;
+  EXPECT_TRUE(diff_peers(before, before).empty());
+
+  // A new password on the ToR session, node c gone, a new node d.
+  snapshot.bgp_peers = {peer(
+      "tor", "peerIP: 10.0.0.254, asNumber: 65100, password: {secretKeyRef: {name: s, key: k}}")};
+  snapshot.secrets = {{{"s", "k"}, "pw"}};
+  snapshot.nodes = {three_nodes()[0], three_nodes()[1], node("d", "ipv4Address: 10.0.0.4/24")};
+  auto changes = diff_peers(before, calc(snapshot).peers);
+  auto keys = [](const std::vector<DesiredPeer>& peers) {
+    std::vector<std::string> out;
+    for (const auto& p : peers)
+      out.push_back(p.key);
+    return out;
+  };
+  EXPECT_THAT(keys(changes.added), ElementsAre("Mesh_10_0_0_4"));
+  EXPECT_THAT(keys(changes.removed), ElementsAre("Mesh_10_0_0_10"));
+  EXPECT_THAT(keys(changes.changed), ElementsAre("Global_10_0_0_254"));
+  EXPECT_EQ(changes.changed[0].password, "pw");
 }
 
 TEST(DesiredBgpTest, PeerKeys) {

@@ -3,9 +3,12 @@
 // calc_* function is pure over these; the agent's watch loop keeps a snapshot current and
 // recomputes from scratch on any change (as confd does), then diffs the results.
 
+#include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
