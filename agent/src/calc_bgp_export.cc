@@ -19,7 +19,7 @@ bool tunnel_device(std::string_view interface) {
 // A range field as a static route: single addresses are per-service entries (they need the
 // Services), only real ranges are advertised whole.
 bool is_range(const IpPrefix& prefix) {
-  return prefix.length() < prefix.address().bit_length();
+  return !is_host_prefix(prefix);
 }
 
 }  // namespace

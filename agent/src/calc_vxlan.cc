@@ -41,7 +41,7 @@ class VxlanCalculator {
       const api::IpPoolView* pool = pool_containing(pools_, block.cidr);
       if (!vxlan_pool(pool)) continue;
       if (host == self_.name) {
-        if (block.cidr.length() < block.cidr.address().bit_length()) {
+        if (!is_host_prefix(block.cidr)) {
           routes_[block.cidr] = dataplane::blackhole_route(block.cidr);
         }
       } else if (!host.empty()) {
@@ -57,8 +57,7 @@ class VxlanCalculator {
       if (remote.name == self_.name || !tunnel) continue;
       bool covered = false;
       for (const auto& block : blocks_of[remote.name]) {
-        covered =
-            covered || (block.contains(*tunnel) && block.length() < block.address().bit_length());
+        covered = covered || (block.contains(*tunnel) && !is_host_prefix(block));
       }
       if (covered) continue;
       const auto host = IpPrefix::host(*tunnel);

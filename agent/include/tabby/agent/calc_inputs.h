@@ -80,6 +80,11 @@ std::vector<IpPrefix> affine_blocks(const std::vector<AffinityRecord>& affinitie
                                     std::string_view node,
                                     std::initializer_list<api::AffinityState> states);
 
+// A /32 or /128: no blackhole for such a block, and not a range to advertise whole.
+inline bool is_host_prefix(const IpPrefix& prefix) {
+  return prefix.length() == prefix.address().bit_length();
+}
+
 // Whether `prefix` lies inside one of `ranges` (of its family).
 bool inside_any(const std::vector<IpPrefix>& ranges, const IpPrefix& prefix);
 
