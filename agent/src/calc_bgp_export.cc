@@ -6,12 +6,6 @@
 namespace tabby::agent {
 namespace {
 
-bool within_any(const std::vector<IpPrefix>& ranges, const IpPrefix& prefix) {
-  return std::any_of(ranges.begin(), ranges.end(), [&](const IpPrefix& range) {
-    return range.family() == prefix.family() && range.contains(prefix);
-  });
-}
-
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
@@ -22,18 +16,10 @@ bool tunnel_device(std::string_view interface) {
   return interface == "tunl0" || ends_with(interface, ".cali") || ends_with(interface, ".calico");
 }
 
-bool tunnel_address(const api::AllocationAttribute& attribute) {
-  auto it = attribute.secondary.find("type");
-  return it != attribute.secondary.end() &&
-         (it->second == "ipipTunnelAddress" || it->second == "vxlanTunnelAddress" ||
-          it->second == "vxlanV6TunnelAddress" || it->second == "wireguardTunnelAddress" ||
-          it->second == "wireguardV6TunnelAddress");
-}
-
 // A range field as a static route: single addresses are per-service entries (they need the
 // Services), only real ranges are advertised whole.
 bool is_range(const IpPrefix& prefix) {
-  return prefix.length() < prefix.address().bit_length();
+  return !is_host_prefix(prefix);
 }
 
 }  // namespace
@@ -47,7 +33,7 @@ ExportDecision decide_export(const ExportPolicy& policy, const ExportCandidate& 
     if (!accept) decision.communities.clear();
     return decision;
   };
-  if (within_any(policy.export_disabled_pools, prefix)) {
+  if (inside_any(policy.export_disabled_pools, prefix)) {
     return done(false, "inside a pool with disableBGPExport");
   }
   if (candidate.ibgp_session && tunnel_device(candidate.interface)) {
@@ -74,10 +60,10 @@ ExportDecision decide_export(const ExportPolicy& policy, const ExportCandidate& 
       policy.static_routes.end()) {
     return done(true, "a service range");
   }
-  if (within_any(policy.reflected_service_ranges, prefix)) {
+  if (inside_any(policy.reflected_service_ranges, prefix)) {
     return done(true, "a service address reflected by this route reflector");
   }
-  if (within_any(policy.pools, prefix)) return done(true, "inside an IP pool");
+  if (inside_any(policy.pools, prefix)) return done(true, "inside an IP pool");
   return done(false, "not Calico's to advertise");
 }
 
@@ -87,17 +73,10 @@ std::vector<IpPrefix> borrowed_addresses(const std::vector<api::AllocationBlock>
   const std::string own = "host:" + std::string(node);
   for (const auto& block : blocks) {
     if (block.affinity == own) continue;
-    for (std::size_t ordinal = 0; ordinal < block.allocations.size(); ++ordinal) {
-      const auto& index = block.allocations[ordinal];
-      if (!index || *index < 0 || static_cast<std::size_t>(*index) >= block.attributes.size()) {
-        continue;
+    for (const auto& allocation : allocations(block)) {
+      if (allocation.node == node && !allocation.tunnel) {
+        out.push_back(IpPrefix::host(allocation.address));
       }
-      const auto& attribute = block.attributes[static_cast<std::size_t>(*index)];
-      auto it = attribute.secondary.find("node");
-      if (it == attribute.secondary.end() || it->second != node || tunnel_address(attribute)) {
-        continue;
-      }
-      out.push_back(IpPrefix::host(block.cidr.address().plus(ordinal)));
     }
   }
   std::sort(out.begin(), out.end());

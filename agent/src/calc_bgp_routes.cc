@@ -6,12 +6,6 @@
 namespace tabby::agent {
 namespace {
 
-bool within_any(const std::vector<IpPrefix>& ranges, const IpPrefix& prefix) {
-  return std::any_of(ranges.begin(), ranges.end(), [&](const IpPrefix& range) {
-    return range.family() == prefix.family() && range.contains(prefix);
-  });
-}
-
 PathDecision skip(std::string reason) {
   return {.kind = PathDecision::Kind::kNotProgrammed, .next_hop = {}, .reason = std::move(reason)};
 }
@@ -38,7 +32,7 @@ PathDecision decide_path(const BgpRouteContext& context, const LearnedPath& path
   if (!path.from_bgp) return skip("originated on this node");
   const auto own = prefix.family() == IpFamily::kV4 ? context.address_v4 : context.address_v6;
   if (own == path.next_hop) return skip("the next hop is this node");
-  if (within_any(context.kernel_reject, prefix)) return skip("inside a service range");
+  if (inside_any(context.kernel_reject, prefix)) return skip("inside a service range");
   // BIRD prefers its static blackhole (preference 200) over a BGP route (100) for the block.
   if (std::find(context.blackholes.begin(), context.blackholes.end(), prefix) !=
       context.blackholes.end()) {

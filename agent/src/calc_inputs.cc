@@ -84,6 +84,33 @@ std::vector<IpPrefix> affine_blocks(const std::vector<AffinityRecord>& affinitie
   return out;
 }
 
+bool inside_any(const std::vector<IpPrefix>& ranges, const IpPrefix& prefix) {
+  return std::any_of(ranges.begin(), ranges.end(), [&](const IpPrefix& range) {
+    return range.family() == prefix.family() && range.contains(prefix);
+  });
+}
+
+std::vector<Allocation> allocations(const api::AllocationBlock& block) {
+  std::vector<Allocation> out;
+  for (std::size_t ordinal = 0; ordinal < block.allocations.size(); ++ordinal) {
+    const auto& index = block.allocations[ordinal];
+    // A dangling attribute index is a corrupt block; Calico skips such entries too.
+    if (!index || *index < 0 || static_cast<std::size_t>(*index) >= block.attributes.size()) {
+      continue;
+    }
+    const auto& secondary = block.attributes[static_cast<std::size_t>(*index)].secondary;
+    Allocation allocation{
+        .address = block.cidr.address().plus(ordinal), .node = {}, .tunnel = false};
+    if (auto node = secondary.find("node"); node != secondary.end()) allocation.node = node->second;
+    // ipipTunnelAddress, vxlanTunnelAddress, vxlanV6TunnelAddress, wireguardTunnelAddress, ...
+    if (auto type = secondary.find("type"); type != secondary.end()) {
+      allocation.tunnel = type->second.find("TunnelAddress") != std::string::npos;
+    }
+    out.push_back(std::move(allocation));
+  }
+  return out;
+}
+
 IpPrefix prefix_or_host(const std::string& text) {
   if (auto address = IpAddress::parse(text)) return IpPrefix::host(*address);
   return IpPrefix::parse_interface(text).value();

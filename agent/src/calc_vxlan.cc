@@ -41,7 +41,7 @@ class VxlanCalculator {
       const api::IpPoolView* pool = pool_containing(pools_, block.cidr);
       if (!vxlan_pool(pool)) continue;
       if (host == self_.name) {
-        if (block.cidr.length() < block.cidr.address().bit_length()) {
+        if (!is_host_prefix(block.cidr)) {
           routes_[block.cidr] = dataplane::blackhole_route(block.cidr);
         }
       } else if (!host.empty()) {
@@ -57,8 +57,7 @@ class VxlanCalculator {
       if (remote.name == self_.name || !tunnel) continue;
       bool covered = false;
       for (const auto& block : blocks_of[remote.name]) {
-        covered =
-            covered || (block.contains(*tunnel) && block.length() < block.address().bit_length());
+        covered = covered || (block.contains(*tunnel) && !is_host_prefix(block));
       }
       if (covered) continue;
       const auto host = IpPrefix::host(*tunnel);
@@ -102,21 +101,13 @@ class VxlanCalculator {
   // Addresses of `block` allocated to a node other than the block's: /32 (/128) to that node.
   void borrowed(const api::AllocationBlock& block, const std::string& host,
                 const api::IpPoolView& pool) {
-    for (std::size_t ordinal = 0; ordinal < block.allocations.size(); ++ordinal) {
-      const auto& index = block.allocations[ordinal];
-      if (!index || *index < 0 || static_cast<std::size_t>(*index) >= block.attributes.size()) {
-        continue;
-      }
-      const auto& secondary = block.attributes[static_cast<std::size_t>(*index)].secondary;
-      auto node = secondary.find("node");
-      if (node == secondary.end() || node->second == host) continue;
-      auto type = secondary.find("type");
+    for (const auto& allocation : allocations(block)) {
       // Tunnel addresses get the device route above; our own addresses are local.
-      if (type != secondary.end() && type->second.find("TunnelAddress") != std::string::npos) {
+      if (allocation.node.empty() || allocation.node == host || allocation.tunnel ||
+          allocation.node == self_.name) {
         continue;
       }
-      if (node->second == self_.name) continue;
-      to_node(IpPrefix::host(block.cidr.address().plus(ordinal)), node->second, pool);
+      to_node(IpPrefix::host(allocation.address), allocation.node, pool);
     }
   }
 

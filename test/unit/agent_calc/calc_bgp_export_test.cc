@@ -246,5 +246,17 @@ TEST(BorrowedAddressesTest, FromOtherNodesBlocksOnly) {
   EXPECT_THAT(borrowed_addresses(blocks, "b"), ElementsAre(prefix("192.168.1.2/32")));
 }
 
+TEST(AllocationsTest, AddressesNodesAndTunnels) {
+  auto b = block("192.168.1.0/30", "a", {{0, "a"}, {2, "b"}}, "vxlanTunnelAddress");
+  b.allocations[1] = 7;  // a dangling attribute index: skipped, not a crash
+  auto list = allocations(b);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].address, ip("192.168.1.0"));
+  EXPECT_EQ(list[0].node, "a");
+  EXPECT_TRUE(list[0].tunnel);
+  EXPECT_EQ(list[1].address, ip("192.168.1.2"));
+  EXPECT_EQ(list[1].node, "b");
+}
+
 }  // namespace
 }  // namespace tabby::agent

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 
 #include "calc_test_support.h"
+#include "tabby/agent/calc_peer_diff.h"
 
 namespace tabby::agent {
 namespace {
@@ -264,6 +265,19 @@ INSTANTIATE_TEST_SUITE_P(
                  "b",
                  {"Node_10_0_0_253 node specific 10.0.0.253:179 as 64512->65100",
                   "Node_10_0_0_254 node specific 10.0.0.254:179 as 64512->65100"}},
+        // A global peerSelector: Global_ sessions to the selected nodes (passive by the
+        // address rule); the selected node peers back with everyone instead.
+        PeerCase{"global_peer_selector",
+                 {peer("sel", "peerSelector: rack == 'r2'")},
+                 "b",
+                 {"Global_10_0_0_10 global 10.0.0.10:179 as 64512->64512"}},
+        PeerCase{"global_peer_selector_target",
+                 {peer("sel", "peerSelector: rack == 'r2'")},
+                 "c",
+                 {"Node_10_0_0_2 node specific 10.0.0.2:179 as 64512->64512",
+                  "Node_10_0_0_3 node specific 10.0.0.3:179 as 64512->64512",
+                  "Node_10_0_1_1 node specific 10.0.1.1:179 as 64512->64512",
+                  "Node_10_0_1_2 node specific 10.0.1.2:179 as 64512->64512"}},
         // The same address+port from a global and a node-specific BGPPeer: the global one.
         PeerCase{"global_wins_over_node_specific",
                  {peer("a-node", "node: a, peerIP: 10.0.0.254, asNumber: 65200"),
@@ -438,6 +452,31 @@ TEST(DesiredBgpTest, HashedRouterIdIsConfds) {
   // SHA-256("node1") starts ca 12 f3 1b; SHA-256("n13") starts f4 f5 0d ed (244 > 223).
   EXPECT_EQ(hashed_router_id("node1"), ip("202.18.243.27"));
   EXPECT_EQ(hashed_router_id("n13"), ip("212.245.13.237"));
+}
+
+TEST(PeerDiffTest, OnlyWhatChangedIsTouched) {
+  ClusterSnapshot snapshot{.node_name = "a",
+                           .nodes = three_nodes(),
+                           .bgp_peers = {peer("tor", "peerIP: 10.0.0.254, asNumber: 65100")}};
+  const auto before = calc(snapshot).peers;
+  EXPECT_TRUE(diff_peers(before, before).empty());
+
+  // A new password on the ToR session, node c gone, a new node d.
+  snapshot.bgp_peers = {peer(
+      "tor", "peerIP: 10.0.0.254, asNumber: 65100, password: {secretKeyRef: {name: s, key: k}}")};
+  snapshot.secrets = {{{"s", "k"}, "pw"}};
+  snapshot.nodes = {three_nodes()[0], three_nodes()[1], node("d", "ipv4Address: 10.0.0.4/24")};
+  auto changes = diff_peers(before, calc(snapshot).peers);
+  auto keys = [](const std::vector<DesiredPeer>& peers) {
+    std::vector<std::string> out;
+    for (const auto& p : peers)
+      out.push_back(p.key);
+    return out;
+  };
+  EXPECT_THAT(keys(changes.added), ElementsAre("Mesh_10_0_0_4"));
+  EXPECT_THAT(keys(changes.removed), ElementsAre("Mesh_10_0_0_10"));
+  EXPECT_THAT(keys(changes.changed), ElementsAre("Global_10_0_0_254"));
+  EXPECT_EQ(changes.changed[0].password, "pw");
 }
 
 TEST(DesiredBgpTest, PeerKeys) {

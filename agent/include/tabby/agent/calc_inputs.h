@@ -3,9 +3,12 @@
 // calc_* function is pure over these; the agent's watch loop keeps a snapshot current and
 // recomputes from scratch on any change (as confd does), then diffs the results.
 
+#include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -76,6 +79,23 @@ const api::IpPoolView* pool_containing(const std::vector<api::IpPoolView>& pools
 std::vector<IpPrefix> affine_blocks(const std::vector<AffinityRecord>& affinities,
                                     std::string_view node,
                                     std::initializer_list<api::AffinityState> states);
+
+// A /32 or /128: no blackhole for such a block, and not a range to advertise whole.
+inline bool is_host_prefix(const IpPrefix& prefix) {
+  return prefix.length() == prefix.address().bit_length();
+}
+
+// Whether `prefix` lies inside one of `ranges` (of its family).
+bool inside_any(const std::vector<IpPrefix>& ranges, const IpPrefix& prefix);
+
+// An allocated address of an IPAM block and the node it was allocated to (the `node`
+// attribute; empty when the allocation has none).
+struct Allocation {
+  IpAddress address;
+  std::string node;
+  bool tunnel = false;  // a tunnel device's address (IPIP, VXLAN, WireGuard), not a workload's
+};
+std::vector<Allocation> allocations(const api::AllocationBlock& block);
 
 // "10.0.0.0/24" or a bare address (a host prefix): the form Calico's CIDR fields accept.
 IpPrefix prefix_or_host(const std::string& text);
