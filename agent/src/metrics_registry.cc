@@ -199,7 +199,10 @@ void HistogramFamily::observe(const LabelValues& labels, double value) {
   std::lock_guard lock(mutex_);
   Series& series = series_[labels];
   series.bucket_counts.resize(bounds_.size());
-  const auto bucket = std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
+  // NaN is in no finite bucket, only in +Inf (the count).
+  const auto bucket =
+      std::isnan(value) ? bounds_.end() - bounds_.begin()
+                        : std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
   if (static_cast<std::size_t>(bucket) < bounds_.size()) ++series.bucket_counts[bucket];
   ++series.count;
   series.sum += value;
