@@ -29,11 +29,14 @@ Result<int> HttpListener::start(const std::string& host, int port) {
   if (port < 0 || port > 65535) {
     return Error{fmt::format("{} server: port {} is not a TCP port (0-65535)", what_, port)};
   }
+  // "localhost" as Go's Listen takes it (Felix): the IPv4 loopback. getaddrinfo would give ::1
+  // first, and a kubelet probing localhost:9099 over IPv4 would find nothing there.
+  const std::string address = host == "localhost" ? "127.0.0.1" : host;
   errno = 0;
   int bound = port;
   if (port == 0) {
-    bound = server_.bind_to_any_port(host);
-  } else if (!server_.bind_to_port(host, port)) {
+    bound = server_.bind_to_any_port(address);
+  } else if (!server_.bind_to_port(address, port)) {
     bound = -1;
   }
   if (bound < 0) {

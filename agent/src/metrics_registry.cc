@@ -21,6 +21,23 @@ bool valid_name(std::string_view name, bool allow_colon) {
   return true;
 }
 
+// The exposition format escapes backslashes and newlines, and in label values also quotes.
+std::string escape(std::string_view text, bool quotes) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (quotes && c == '"') {
+      out += "\\\"";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string_view type_name(MetricFamily::Type type) {
   switch (type) {
     case MetricFamily::Type::kCounter:
@@ -73,33 +90,11 @@ std::string format_metric_value(double value) {
 }
 
 std::string escape_label_value(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return escape(value, true);
 }
 
 std::string escape_help(std::string_view help) {
-  std::string out;
-  for (char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return escape(help, false);
 }
 
 MetricFamily::MetricFamily(std::string name, std::string help, Type type,
@@ -141,64 +136,50 @@ void MetricFamily::write(std::string& out) const {
     write_series(out, render_labels(label_names_, values), values);
 }
 
-CounterFamily::CounterFamily(std::string name, std::string help, std::vector<std::string> labels)
-    : MetricFamily(std::move(name), std::move(help), Type::kCounter, std::move(labels)) {}
+ScalarFamily::ScalarFamily(std::string name, std::string help, Type type,
+                           std::vector<std::string> labels)
+    : MetricFamily(std::move(name), std::move(help), type, std::move(labels)) {}
 
-void CounterFamily::inc(const LabelValues& labels, double by) {
-  check_labels(labels);
-  if (!(by >= 0)) {
-    throw std::invalid_argument(fmt::format("counter {}: cannot add {}", name(), by));
-  }
-  std::lock_guard lock(mutex_);
-  values_[labels] += by;
-}
-
-double CounterFamily::value(const LabelValues& labels) const {
+double ScalarFamily::value(const LabelValues& labels) const {
   std::lock_guard lock(mutex_);
   auto it = values_.find(labels);
   return it == values_.end() ? 0 : it->second;
 }
 
-void CounterFamily::write_series(std::string& out, const std::string& labels,
-                                 const LabelValues& values) const {
-  auto it = values_.find(values);
-  write_sample(out, name(), labels, it == values_.end() ? 0 : it->second);
-}
-
-std::vector<LabelValues> CounterFamily::series() const {
-  return keys(values_);
-}
-
-GaugeFamily::GaugeFamily(std::string name, std::string help, std::vector<std::string> labels)
-    : MetricFamily(std::move(name), std::move(help), Type::kGauge, std::move(labels)) {}
-
-void GaugeFamily::set(const LabelValues& labels, double value) {
-  check_labels(labels);
-  std::lock_guard lock(mutex_);
-  values_[labels] = value;
-}
-
-void GaugeFamily::add(const LabelValues& labels, double delta) {
+void ScalarFamily::add_to(const LabelValues& labels, double delta) {
   check_labels(labels);
   std::lock_guard lock(mutex_);
   values_[labels] += delta;
 }
 
-double GaugeFamily::value(const LabelValues& labels) const {
+void ScalarFamily::set_to(const LabelValues& labels, double value) {
+  check_labels(labels);
   std::lock_guard lock(mutex_);
-  auto it = values_.find(labels);
-  return it == values_.end() ? 0 : it->second;
+  values_[labels] = value;
 }
 
-void GaugeFamily::write_series(std::string& out, const std::string& labels,
-                               const LabelValues& values) const {
+void ScalarFamily::write_series(std::string& out, const std::string& labels,
+                                const LabelValues& values) const {
   auto it = values_.find(values);
   write_sample(out, name(), labels, it == values_.end() ? 0 : it->second);
 }
 
-std::vector<LabelValues> GaugeFamily::series() const {
+std::vector<LabelValues> ScalarFamily::series() const {
   return keys(values_);
 }
+
+CounterFamily::CounterFamily(std::string name, std::string help, std::vector<std::string> labels)
+    : ScalarFamily(std::move(name), std::move(help), Type::kCounter, std::move(labels)) {}
+
+void CounterFamily::inc(const LabelValues& labels, double by) {
+  if (!(by >= 0)) {
+    throw std::invalid_argument(fmt::format("counter {}: cannot add {}", name(), by));
+  }
+  add_to(labels, by);
+}
+
+GaugeFamily::GaugeFamily(std::string name, std::string help, std::vector<std::string> labels)
+    : ScalarFamily(std::move(name), std::move(help), Type::kGauge, std::move(labels)) {}
 
 HistogramFamily::HistogramFamily(std::string name, std::string help,
                                  std::vector<std::string> labels, std::vector<double> buckets)
@@ -218,7 +199,10 @@ void HistogramFamily::observe(const LabelValues& labels, double value) {
   std::lock_guard lock(mutex_);
   Series& series = series_[labels];
   series.bucket_counts.resize(bounds_.size());
-  const auto bucket = std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
+  // NaN is in no finite bucket, only in +Inf (the count).
+  const auto bucket =
+      std::isnan(value) ? bounds_.end() - bounds_.begin()
+                        : std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
   if (static_cast<std::size_t>(bucket) < bounds_.size()) ++series.bucket_counts[bucket];
   ++series.count;
   series.sum += value;

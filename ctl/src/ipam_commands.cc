@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tabby/api/ipam_records.h"
+#include "tabby/api/node_status.h"
 #include "tabby/ipam/ipam.h"
 #include "tabby/ipam/ipam_inspect.h"
 
@@ -16,30 +17,7 @@ namespace {
 // A boxed table like the one calicoctl prints (olekukonko/tablewriter): centred headers.
 std::string box_table(const std::vector<std::string>& header,
                       const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths(header.size());
-  for (std::size_t i = 0; i < header.size(); ++i)
-    widths[i] = header[i].size();
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i)
-      widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string rule = "+";
-  for (auto w : widths)
-    rule += std::string(w + 2, '-') + "+";
-  rule += "\n";
-  std::string text = rule + "|";
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    const std::size_t pad = widths[i] - header[i].size();
-    text += " " + std::string(pad / 2, ' ') + header[i] + std::string(pad - pad / 2, ' ') + " |";
-  }
-  text += "\n" + rule;
-  for (const auto& row : rows) {
-    text += "|";
-    for (std::size_t i = 0; i < row.size(); ++i)
-      text += " " + row[i] + std::string(widths[i] - row[i].size(), ' ') + " |";
-    text += "\n";
-  }
-  return text + rule;
+  return api::render_bordered_table(header, rows);
 }
 
 std::string with_percent(std::uint64_t part, std::uint64_t whole) {

@@ -71,6 +71,14 @@ TEST(MetricsRegistryTest, UnlabelledHistogramHasOnlyTheLeLabel) {
             "h_sum 2\nh_count 1\n");
 }
 
+TEST(MetricsRegistryTest, NanCountsOnlyInTheInfBucket) {
+  MetricsRegistry registry;
+  registry.histogram("h", "H.", {}, {1}).observe(NAN);
+  EXPECT_EQ(registry.exposition(),
+            "# HELP h H.\n# TYPE h histogram\nh_bucket{le=\"1\"} 0\nh_bucket{le=\"+Inf\"} 1\n"
+            "h_sum NaN\nh_count 1\n");
+}
+
 TEST(MetricsRegistryTest, EscapesHelpAndLabelValues) {
   MetricsRegistry registry;
   registry.gauge("g", "a \\ back\nslash", {"l"}).set({"quote \" back \\ nl \n end"}, 1);

@@ -42,7 +42,6 @@ class MetricFamily {
   // The series lines of one label set; `labels` is the rendered `a="x",b="y"` (or empty).
   virtual void write_series(std::string& out, const std::string& labels,
                             const LabelValues& values) const = 0;
-  virtual bool has_series(const LabelValues& values) const = 0;
   virtual void erase_series(const LabelValues& values) = 0;
   virtual std::vector<LabelValues> series() const = 0;
 
@@ -54,36 +53,36 @@ class MetricFamily {
   std::vector<std::string> label_names_;
 };
 
-class CounterFamily final : public MetricFamily {
+// Counters and gauges: one number per series.
+class ScalarFamily : public MetricFamily {
  public:
-  CounterFamily(std::string name, std::string help, std::vector<std::string> labels);
-  void inc(const LabelValues& labels = {}, double by = 1);  // by >= 0
   double value(const LabelValues& labels = {}) const;
+
+ protected:
+  ScalarFamily(std::string name, std::string help, Type type, std::vector<std::string> labels);
+  void add_to(const LabelValues& labels, double delta);
+  void set_to(const LabelValues& labels, double value);
 
  private:
   void write_series(std::string& out, const std::string& labels,
                     const LabelValues& values) const override;
-  bool has_series(const LabelValues& values) const override { return values_.count(values) > 0; }
   void erase_series(const LabelValues& values) override { values_.erase(values); }
   std::vector<LabelValues> series() const override;
   std::map<LabelValues, double> values_;
 };
 
-class GaugeFamily final : public MetricFamily {
+class CounterFamily final : public ScalarFamily {
+ public:
+  CounterFamily(std::string name, std::string help, std::vector<std::string> labels);
+  void inc(const LabelValues& labels = {}, double by = 1);  // by >= 0
+};
+
+class GaugeFamily final : public ScalarFamily {
  public:
   GaugeFamily(std::string name, std::string help, std::vector<std::string> labels);
-  void set(const LabelValues& labels, double value);
-  void set(double value) { set({}, value); }
-  void add(const LabelValues& labels, double delta);
-  double value(const LabelValues& labels = {}) const;
-
- private:
-  void write_series(std::string& out, const std::string& labels,
-                    const LabelValues& values) const override;
-  bool has_series(const LabelValues& values) const override { return values_.count(values) > 0; }
-  void erase_series(const LabelValues& values) override { values_.erase(values); }
-  std::vector<LabelValues> series() const override;
-  std::map<LabelValues, double> values_;
+  void set(const LabelValues& labels, double value) { set_to(labels, value); }
+  void set(double value) { set_to({}, value); }
+  void add(const LabelValues& labels, double delta) { add_to(labels, delta); }
 };
 
 class HistogramFamily final : public MetricFamily {
@@ -103,7 +102,6 @@ class HistogramFamily final : public MetricFamily {
   };
   void write_series(std::string& out, const std::string& labels,
                     const LabelValues& values) const override;
-  bool has_series(const LabelValues& values) const override { return series_.count(values) > 0; }
   void erase_series(const LabelValues& values) override { series_.erase(values); }
   std::vector<LabelValues> series() const override;
   std::vector<double> bounds_;
