@@ -45,7 +45,7 @@ double percentile(std::vector<double>& samples, double p) {
 
 struct Backend {
   std::string name;
-  json plugin_fields;                     // the conflist's datastore fields
+  json plugin_fields;                      // the conflist's datastore fields
   std::map<std::string, std::string> env;  // the same, as the library reads them
 };
 
@@ -95,7 +95,8 @@ class Bench {
 
   // `parallel` pods churning at once on the node, cycles_ ADD/DEL pairs in all.
   void cni_latency(const Backend& backend, int parallel) {
-    json tabby = {{"type", "tabby"}, {"nodename", "bench-node"}, {"ipam", {{"type", "tabby-ipam"}}}};
+    json tabby = {
+        {"type", "tabby"}, {"nodename", "bench-node"}, {"ipam", {{"type", "tabby-ipam"}}}};
     tabby.update(backend.plugin_fields);
     const json conflist = {{"cniVersion", "1.0.0"}, {"name", "bench"}, {"plugins", {tabby}}};
     std::vector<std::vector<double>> adds(parallel), dels(parallel);
@@ -107,12 +108,12 @@ class Bench {
         lab::cni::Runtime runtime({std::filesystem::path(TABBY_CNI_PLUGIN).parent_path().string()},
                                   node_.name());
         for (int c = t; c < cycles_ && failures[t].empty(); c += parallel) {
-          lab::cni::Attachment pod{.container_id = backend.name + std::to_string(parallel) + "x" +
-                                                   std::to_string(c),
-                                   .netns = "/run/netns/" + pods_[t]->name(),
-                                   .ifname = "eth0",
-                                   .pod_namespace = "bench",
-                                   .pod_name = "pod" + std::to_string(t)};
+          lab::cni::Attachment pod{
+              .container_id = backend.name + std::to_string(parallel) + "x" + std::to_string(c),
+              .netns = "/run/netns/" + pods_[t]->name(),
+              .ifname = "eth0",
+              .pod_namespace = "bench",
+              .pod_name = "pod" + std::to_string(t)};
           auto begin = Clock::now();
           auto added = runtime.add(conflist, pod);
           adds[t].push_back(ms_since(begin));
@@ -176,7 +177,9 @@ class Bench {
     const int total = per_thread * parallel;
     std::printf("%-6s  %d at a time  IPAM %8.0f allocations/s  (%d allocations%s)\n",
                 backend.name.c_str(), parallel, total / seconds, total,
-                parallel == 1 ? "" : own_nodes ? ", one node each" : ", all on one node");
+                parallel == 1 ? ""
+                : own_nodes   ? ", one node each"
+                              : ", all on one node");
     std::fflush(stdout);
   }
 

@@ -106,12 +106,7 @@ class ConflistPortmapTest : public LabTest {
         << "(scripts/run deps)";
     ASSERT_TRUE(program_exists("iptables")) << "portmap needs iptables (scripts/run deps)";
     database_ = (lab().dir() / "datastore.db").string();
-    auto store = api::open_sqlite_datastore({.path = database_}).value();
-    ASSERT_TRUE(
-        api::ResourceStore(*store)
-            .apply(*api::parse_resource("apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: "
-                                        "{name: p1}\nspec: {cidr: 10.244.0.0/16}\n"))
-            .ok());
+    add_pool("p1", "10.244.0.0/16");
     node_ = &lab().add_node("node");
     // A client outside the node, on the node's uplink (the node's default route points there,
     // as proxy ARP wants).
@@ -134,6 +129,26 @@ class ConflistPortmapTest : public LabTest {
                {"datastore_path", database_},
                {"ipam", ipam}},
               {{"type", "portmap"}, {"snat", true}, {"capabilities", {{"portMappings", true}}}}}}};
+  }
+  void add_pool(const std::string& name, const std::string& cidr) const {
+    auto store = api::open_sqlite_datastore({.path = database_}).value();
+    auto applied = api::ResourceStore(*store).apply(*api::parse_resource(
+        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: " + name +
+        "}\nspec: {cidr: '" + cidr + "'}\n"));
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+  }
+  // The pod as the runtime describes it, with one TCP port mapping (the CRI's portMappings).
+  static cni::Attachment pod_with_host_port(const Netns& pod, const std::string& container_id,
+                                            const std::string& pod_name, int host_port) {
+    return {
+        .container_id = container_id,
+        .netns = "/run/netns/" + pod.name(),
+        .ifname = "eth0",
+        .pod_namespace = "shop",
+        .pod_name = pod_name,
+        .capability_args = {
+            {"portMappings",
+             {{{"hostPort", host_port}, {"containerPort", kContainerPort}, {"protocol", "tcp"}}}}}};
   }
   cni::Runtime runtime() const {
     return cni::Runtime(
@@ -160,15 +175,7 @@ class ConflistPortmapTest : public LabTest {
 TEST_F(ConflistPortmapTest, PortMappingsReachThePodAndDelRemovesEverything) {
   auto& pod = lab().add_pod("web");
   auto cni = runtime();
-  cni::Attachment attachment{
-      .container_id = "c0ffee01",
-      .netns = "/run/netns/" + pod.name(),
-      .ifname = "eth0",
-      .pod_namespace = "shop",
-      .pod_name = "web-0",
-      .capability_args = {
-          {"portMappings",
-           {{{"hostPort", kHostPort}, {"containerPort", kContainerPort}, {"protocol", "tcp"}}}}}};
+  const auto attachment = pod_with_host_port(pod, "c0ffee01", "web-0", kHostPort);
   const std::string links_before = node_->must("ip -o link show | wc -l");
 
   auto added = cni.add(conflist(), attachment);
@@ -226,15 +233,8 @@ TEST_F(ConflistPortmapTest, TwoPodsGetTheirOwnHostPortsAndLoseOnlyTheirOwn) {
   std::vector<std::string> pod_ips;
   for (int i = 0; i < 2; ++i) {
     auto& pod = lab().add_pod("pod" + std::to_string(i));
-    attachments.push_back({.container_id = "ctr" + std::to_string(i),
-                           .netns = "/run/netns/" + pod.name(),
-                           .ifname = "eth0",
-                           .pod_namespace = "shop",
-                           .pod_name = "pod-" + std::to_string(i),
-                           .capability_args = {{"portMappings",
-                                                {{{"hostPort", kHostPort + i},
-                                                  {"containerPort", kContainerPort},
-                                                  {"protocol", "tcp"}}}}}});
+    attachments.push_back(pod_with_host_port(pod, "ctr" + std::to_string(i),
+                                             "pod-" + std::to_string(i), kHostPort + i));
     auto added = cni.add(conflist(), attachments.back());
     ASSERT_TRUE(added.ok) << added.describe();
     const std::string address = added.result.at("ips").at(0).at("address");
@@ -255,27 +255,12 @@ TEST_F(ConflistPortmapTest, TwoPodsGetTheirOwnHostPortsAndLoseOnlyTheirOwn) {
 // fails every CHECK, looking for its IPv4 rules in the IPv6 table too —
 // containernetworking/plugins#819, fixed upstream after 1.1.1.)
 TEST_F(ConflistPortmapTest, DualStackPodsAreMappedForBothFamilies) {
-  {
-    auto store = api::open_sqlite_datastore({.path = database_}).value();
-    ASSERT_TRUE(
-        api::ResourceStore(*store)
-            .apply(*api::parse_resource("apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: "
-                                        "{name: p6}\nspec: {cidr: 'fd00:10:244::/112'}\n"))
-            .ok());
-  }
+  add_pool("p6", "fd00:10:244::/112");
   node_->must("ip addr add fd00:70::1/64 dev eth0 nodad && ip -6 route add default via fd00:70::2");
   client_->must("ip addr add fd00:70::2/64 dev eth0 nodad");
   auto& pod = lab().add_pod("dual");
   auto cni = runtime();
-  cni::Attachment attachment{
-      .container_id = "d0a1",
-      .netns = "/run/netns/" + pod.name(),
-      .ifname = "eth0",
-      .pod_namespace = "shop",
-      .pod_name = "dual-0",
-      .capability_args = {
-          {"portMappings",
-           {{{"hostPort", kHostPort}, {"containerPort", kContainerPort}, {"protocol", "tcp"}}}}}};
+  const auto attachment = pod_with_host_port(pod, "d0a1", "dual-0", kHostPort);
   auto added = cni.add(conflist(true), attachment);
   ASSERT_TRUE(added.ok) << added.describe();
   ASSERT_EQ(added.result.at("ips").size(), 2u) << added.result.dump();

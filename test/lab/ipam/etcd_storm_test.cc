@@ -9,7 +9,6 @@
 #include "enter_netns.h"
 #include "ipam_storm.h"
 #include "tabby/api/etcd_datastore.h"
-#include "tabby/api/resource_store.h"
 #include "tabby/lab/lab_test.h"
 
 namespace tabby::lab {
@@ -25,12 +24,8 @@ TEST_F(IpamEtcdStormTest, FiftyPodsOnEachOfFiveNodesAtOnceThenAllDeletedAtOnce) 
   // The test, its workers and tabbyctl all reach etcd on the namespace's loopback.
   api::lab_support::EnterNetns inside(ns.name());
   auto datastore = api::open_etcd_datastore({.endpoints = {etcd.client_url()}}).value();
-  api::ResourceStore store(*datastore);
-  ASSERT_TRUE(
-      store
-          .apply(*api::parse_resource("apiVersion: projectcalico.org/v3\nkind: IPPool\n"
-                                      "metadata: {name: p1}\nspec: {cidr: 10.244.0.0/20}\n"))
-          .ok());
+  ipam::storm::add_storm_pool(*datastore);
+  if (HasFatalFailure()) return;
   const std::vector<std::string> env = {"env", "DATASTORE_TYPE=etcdv3",
                                         "ETCD_ENDPOINTS=" + etcd.client_url()};
   const std::string environment = env[1] + " " + env[2];

@@ -8,7 +8,6 @@
 #include <filesystem>
 
 #include "ipam_storm.h"
-#include "tabby/api/resource_store.h"
 #include "tabby/api/sqlite_datastore.h"
 
 namespace tabby::ipam {
@@ -18,12 +17,8 @@ TEST(IpamProcessesTest, FiftyPodsOnEachOfFiveNodesAtOnceThenAllDeletedAtOnce) {
   const auto path = std::filesystem::temp_directory_path() /
                     ("ipam-processes-" + std::to_string(getpid()) + ".db");
   auto datastore = api::open_sqlite_datastore({.path = path.string()}).value();
-  api::ResourceStore store(*datastore);
-  ASSERT_TRUE(
-      store
-          .apply(*api::parse_resource("apiVersion: projectcalico.org/v3\nkind: IPPool\n"
-                                      "metadata: {name: p1}\nspec: {cidr: 10.244.0.0/20}\n"))
-          .ok());
+  storm::add_storm_pool(*datastore);
+  if (HasFatalFailure()) return;
   const std::string environment = "DATASTORE_TYPE=sqlite TABBY_DATASTORE_PATH=" + path.string();
   storm::add_wave(*datastore, IPAM_WORKER, environment);
   storm::delete_wave(*datastore, IPAM_WORKER, environment);

@@ -17,6 +17,7 @@
 #include "tabby/api/codec.h"
 #include "tabby/api/datastore.h"
 #include "tabby/api/ipam_records.h"
+#include "tabby/api/resource_store.h"
 #include "tabby/ipam/block_operations.h"
 #include "tabby/ipam/ipam_inspect.h"
 
@@ -25,6 +26,16 @@ namespace tabby::ipam::storm {
 inline constexpr int kNodes = 5;
 inline constexpr int kPods = 50;
 inline constexpr std::string_view kHandlePrefix = "/calico/ipam/v2/handle/";
+
+// The pool the storm allocates from: a /20, 64 blocks for 5 nodes.
+inline void add_storm_pool(api::Datastore& datastore) {
+  auto pool = api::parse_resource(
+      "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: storm}\n"
+      "spec: {cidr: 10.244.0.0/20}\n");
+  ASSERT_TRUE(pool.ok()) << pool.error().message;
+  auto applied = api::ResourceStore(datastore).apply(*pool);
+  ASSERT_TRUE(applied.ok()) << applied.error().message;
+}
 
 // Runs `worker verb nodeN kPods` for every node at once (each prefixed by `environment`,
 // e.g. "DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=..."), all told to begin at the same instant;
