@@ -1,7 +1,7 @@
-// `tabby` chained with Debian's `portmap` (containernetworking-plugins) in one conflist, run
-// as a container runtime runs it (cni_runtime.h: libcni's order, prevResult, runtimeConfig,
-// DEL in reverse): the pod gets its address from tabby, portmap's DNAT rules for the pod's
-// portMappings appear in the node's netfilter tables, a connection to the host port from
+// `tabby` chained with Debian's `portmap` (and `bandwidth`; containernetworking-plugins) in one
+// conflist, run as a container runtime runs it (cni_runtime.h: libcni's order, prevResult,
+// runtimeConfig, DEL in reverse): the pod gets its address from tabby, portmap's DNAT rules for the
+// pod's portMappings appear in the node's netfilter tables, a connection to the host port from
 // outside the node reaches a listener in the pod, and DEL takes all of it away again.
 
 #include <arpa/inet.h>
@@ -116,19 +116,22 @@ class ConflistPortmapTest : public LabTest {
   }
 
   // Calico's conflist for Kubernetes: the main plugin, then portmap with snat.
-  json conflist(bool dual_stack = false) const {
+  // With `bandwidth`, Calico's full Kubernetes list: the main plugin, bandwidth, portmap.
+  json conflist(bool dual_stack = false, bool bandwidth = false) const {
     json ipam = {{"type", "tabby-ipam"}};
     if (dual_stack) ipam["assign_ipv6"] = "true";
-    return {{"cniVersion", "1.0.0"},
-            {"name", "k8s-pod-network"},
-            {"plugins",
-             {{{"type", "tabby"},
-               {"nodename", "node1"},
-               {"mtu", 1400},
-               {"datastore_type", "sqlite"},
-               {"datastore_path", database_},
-               {"ipam", ipam}},
-              {{"type", "portmap"}, {"snat", true}, {"capabilities", {{"portMappings", true}}}}}}};
+    json plugins = json::array();
+    plugins.push_back({{"type", "tabby"},
+                       {"nodename", "node1"},
+                       {"mtu", 1400},
+                       {"datastore_type", "sqlite"},
+                       {"datastore_path", database_},
+                       {"ipam", ipam}});
+    if (bandwidth)
+      plugins.push_back({{"type", "bandwidth"}, {"capabilities", {{"bandwidth", true}}}});
+    plugins.push_back(
+        {{"type", "portmap"}, {"snat", true}, {"capabilities", {{"portMappings", true}}}});
+    return {{"cniVersion", "1.0.0"}, {"name", "k8s-pod-network"}, {"plugins", plugins}};
   }
   void add_pool(const std::string& name, const std::string& cidr) const {
     auto store = api::open_sqlite_datastore({.path = database_}).value();
@@ -281,6 +284,35 @@ TEST_F(ConflistPortmapTest, DualStackPodsAreMappedForBothFamilies) {
   auto store = api::open_sqlite_datastore({.path = database_}).value();
   EXPECT_TRUE(
       store->get(api::handle_key("k8s-pod-network.d0a1")).is(api::DatastoreErrorKind::NotFound));
+}
+
+// Calico's full list with Debian's `bandwidth` between: the pod's bandwidth annotation (the
+// runtime's `bandwidth` capability) becomes a token bucket on the host side of the veth for
+// traffic to the pod, and an ifb device with another for traffic from it; DEL removes the ifb.
+TEST_F(ConflistPortmapTest, BandwidthShapesThePodsTrafficAndDelRemovesItsIfb) {
+  ASSERT_TRUE(std::filesystem::exists(std::string(kDebianPlugins) + "/bandwidth"));
+  auto& pod = lab().add_pod("shaped");
+  auto attachment = pod_with_host_port(pod, "b4nd", "shaped-0", kHostPort);
+  attachment.capability_args["bandwidth"] = {{"ingressRate", 1000000},
+                                             {"ingressBurst", 200000},
+                                             {"egressRate", 2000000},
+                                             {"egressBurst", 200000}};
+  auto cni = runtime();
+  const json list = conflist(false, true);
+  auto added = cni.add(list, attachment);
+  ASSERT_TRUE(added.ok) << added.describe();
+  const std::string host_if = added.result.at("interfaces").at(0).at("name");
+  EXPECT_THAT(node_->must("tc qdisc show dev " + host_if), HasSubstr("rate 1Mbit"));
+  const std::string ifb = node_->must("ip -o link show type ifb | cut -d: -f2 | tr -d ' \\n'");
+  ASSERT_FALSE(ifb.empty()) << "no ifb device for the egress limit";
+  EXPECT_THAT(node_->must("tc qdisc show dev " + ifb), HasSubstr("rate 2Mbit"));
+  EXPECT_THAT(nat_rules(), HasSubstr("b4nd")) << "portmap still ran after bandwidth";
+  EXPECT_EQ(json::parse(added.last.stdout_text).at("ips"), added.result.at("ips"));
+
+  auto deleted = cni.del(list, attachment);
+  ASSERT_TRUE(deleted.ok) << deleted.describe();
+  EXPECT_EQ(node_->must("ip -o link show type ifb"), "") << "the ifb device was left behind";
+  EXPECT_THAT(nat_rules(), Not(HasSubstr("b4nd")));
 }
 
 }  // namespace
