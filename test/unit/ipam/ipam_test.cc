@@ -499,6 +499,62 @@ TEST_F(IpamTest, ReleaseByAddressAcrossBlocksAndNodes) {
   EXPECT_FALSE(handle("net.b").has_value());
 }
 
+// A Datastore that remembers which prefixes were listed, over another.
+class ListRecorder final : public api::Datastore {
+ public:
+  explicit ListRecorder(api::Datastore& inner) : inner_(inner) {}
+  std::vector<std::string> listed;
+
+  std::string describe() const override { return inner_.describe(); }
+  api::DatastoreResult<api::KeyValue> get(std::string_view key) override { return inner_.get(key); }
+  api::DatastoreResult<api::ListResult> list(std::string_view prefix) override {
+    listed.emplace_back(prefix);
+    return inner_.list(prefix);
+  }
+  api::DatastoreResult<api::Revision> create(std::string_view key,
+                                             std::string_view value) override {
+    return inner_.create(key, value);
+  }
+  api::DatastoreResult<api::Revision> update(std::string_view key, std::string_view value,
+                                             api::Revision expected) override {
+    return inner_.update(key, value, expected);
+  }
+  api::DatastoreResult<api::Revision> put(std::string_view key, std::string_view value) override {
+    return inner_.put(key, value);
+  }
+  api::DatastoreResult<api::KeyValue> remove(std::string_view key,
+                                             std::optional<api::Revision> expected) override {
+    return inner_.remove(key, expected);
+  }
+  api::DatastoreResult<std::unique_ptr<api::Watch>> watch(std::string_view prefix,
+                                                          api::Revision from,
+                                                          api::WatchCallback callback) override {
+    return inner_.watch(prefix, from, std::move(callback));
+  }
+  api::DatastoreResult<void> compact(api::Revision revision) override {
+    return inner_.compact(revision);
+  }
+  api::DatastoreResult<api::Revision> current_revision() override {
+    return inner_.current_revision();
+  }
+
+ private:
+  api::Datastore& inner_;
+};
+
+// Most allocations fit in the node's own blocks; those must not read every block in the
+// cluster (thousands of them in a large one) on the way.
+TEST_F(IpamTest, AnAllocationFromTheNodesOwnBlockReadsNoOtherBlocks) {
+  pool("p1", "10.244.0.0/16");
+  ListRecorder recorder(*datastore_);
+  Ipam ipam(recorder);
+  ASSERT_TRUE(ipam.auto_assign(request("n1", 1, "net.a")).ok());  // claims the block
+  recorder.listed.clear();
+  ASSERT_TRUE(ipam.auto_assign(request("n1", 1, "net.b")).ok());
+  EXPECT_THAT(recorder.listed,
+              ::testing::Not(::testing::Contains(api::block_prefix(IpFamily::kV4))));
+}
+
 TEST(CandidateBlocksTest, StartFromTheNodeNameAndVisitEveryBlockOnce) {
   const auto pool = *IpPrefix::parse("10.244.0.0/24");
   const auto blocks = candidate_blocks(pool, 26, "node1");
