@@ -1,15 +1,13 @@
-// Tunnel addresses kept in line with the pools and recorded in the Node, on SQLite.
+// Tunnel addresses kept in line with the pools and recorded in the Node, on the in-memory
+// datastore.
 
 #include "tabby/ipam/tunnel_addresses.h"
 
 #include <gmock/gmock.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "tabby/api/codec.h"
+#include "tabby/api/datastore_memory.h"
 #include "tabby/api/resource_store.h"
-#include "tabby/api/sqlite_datastore.h"
 #include "tabby/ipam/ipam_inspect.h"
 
 namespace tabby::ipam {
@@ -20,18 +18,10 @@ using ::testing::HasSubstr;
 class TunnelAddressesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
-            ("tunnel-" + std::to_string(getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
-    datastore_ = api::open_sqlite_datastore({.path = path_.string()}).value();
+    datastore_ = api::open_memory_datastore(api::make_memory_store());
     apply(
         "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1, labels: {rack: r1}}\n"
         "spec: {bgp: {ipv4Address: 192.168.1.10/24}}\n");
-  }
-  void TearDown() override {
-    datastore_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"})
-      std::filesystem::remove(path_.string() + suffix);
   }
   void apply(const std::string& yaml) {
     api::ResourceStore store(*datastore_);
@@ -47,7 +37,6 @@ class TunnelAddressesTest : public ::testing::Test {
     return store.get(api::Kind::kNode, "", "n1").value();
   }
 
-  std::filesystem::path path_;
   std::unique_ptr<api::Datastore> datastore_;
 };
 
