@@ -143,10 +143,13 @@ Status Rib::State::join(PeerState& peer) {
   if (auto s = flush(group); !s) return s;
   auto table = encode_table(group);
   if (!table) return table.error();
-  auto end_of_ribs = detail::encode_end_of_ribs(group.key.families, group.send);
-  if (!end_of_ribs) return end_of_ribs.error();
+  if (group.end_of_ribs.empty() && !group.key.families.empty()) {
+    auto end_of_ribs = detail::encode_end_of_ribs(group.key.families, group.send);
+    if (!end_of_ribs) return end_of_ribs.error();
+    group.end_of_ribs = std::move(*end_of_ribs);
+  }
   peer.queued = std::move(*table);
-  peer.queued.insert(peer.queued.end(), end_of_ribs->begin(), end_of_ribs->end());
+  peer.queued.insert(peer.queued.end(), group.end_of_ribs.begin(), group.end_of_ribs.end());
   peer.group = &group;
   peer.cursor = group.log_base + group.log.size();
   group.members.push_back(&peer);
