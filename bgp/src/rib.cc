@@ -61,16 +61,29 @@ PathFacts facts_of(const Candidate& c, const RibConfig& config) {
 
 // The identity of a selected path, to tell whether the selection changed.
 struct Selected {
-  const PeerState* peer;
-  std::uint32_t path_id;
+  const PeerState* peer = nullptr;
+  std::uint32_t path_id = 0;
   AttributeSet accepted;  // held, so that a freed set's address is not taken for it
   friend bool operator==(const Selected&, const Selected&) = default;
 };
 
-std::vector<Selected> selection(const Destination& d) {
-  std::vector<Selected> out;
-  for (std::size_t i = 0; i < d.multipath; ++i)
-    out.push_back({d.paths[i].peer, d.paths[i].path_id, d.paths[i].accepted});
+// The multipath set; the best kept apart so that the usual single-path case allocates nothing.
+struct Selection {
+  std::optional<Selected> best;
+  std::vector<Selected> others;
+  friend bool operator==(const Selection&, const Selection&) = default;
+};
+
+Selection selection(const Destination& d) {
+  Selection out;
+  for (std::size_t i = 0; i < d.multipath; ++i) {
+    Selected s{d.paths[i].peer, d.paths[i].path_id, d.paths[i].accepted};
+    if (i == 0) {
+      out.best = std::move(s);
+    } else {
+      out.others.push_back(std::move(s));
+    }
+  }
   return out;
 }
 
@@ -97,22 +110,24 @@ void Rib::State::modify(const IpPrefix& prefix, Change change) {
   change(d);
   decide(prefix, d);
   const auto after = detail::selection(d);
-  if (before != after) {
+  if (!(before == after)) {
     best_dirty.push_back(prefix);
-    const bool best_changed = before.empty() != after.empty() ||
-                              (!before.empty() && !(before.front() == after.front()));
-    if (best_changed) {
+    if (before.best != after.best) {
       for (auto& g : groups)
         g->dirty.push_back(prefix);
     }
-    if (before.empty()) ++reachable;
-    if (after.empty()) --reachable;
+    if (!before.best) ++reachable;
+    if (!after.best) --reachable;
   }
   if (d.paths.empty()) loc_rib.erase(it);
 }
 
 void Rib::State::decide(const IpPrefix& prefix, Destination& d) {
   (void)prefix;
+  if (d.paths.size() == 1) {  // the common case, without the machinery
+    d.multipath = d.paths.front().accepted ? 1 : 0;
+    return;
+  }
   std::vector<std::size_t> eligible;
   std::vector<PathFacts> facts;
   for (std::size_t i = 0; i < d.paths.size(); ++i) {
