@@ -27,8 +27,7 @@ namespace {
 std::uint32_t first_as(const PathAttributes& a) {
   if (!a.as_path) return 0;
   for (const auto& segment : a.as_path->segments) {
-    if (segment.type == AsSegmentType::kConfedSequence ||
-        segment.type == AsSegmentType::kConfedSet)
+    if (segment.type == AsSegmentType::kConfedSequence || segment.type == AsSegmentType::kConfedSet)
       continue;
     if (segment.type == AsSegmentType::kSequence && !segment.asns.empty())
       return segment.asns.front();
@@ -238,7 +237,9 @@ Rib::~Rib() {
   state_->loc_rib.clear();
 }
 
-const RibConfig& Rib::config() const { return state_->config; }
+const RibConfig& Rib::config() const {
+  return state_->config;
+}
 
 namespace {
 
@@ -335,9 +336,8 @@ Status Rib::peer_up(PeerId id, PeerSession session) {
   const auto& gr = peer->session.graceful_restart;
   for (Family family : std::vector<Family>(peer->stale_families)) {
     bool preserved = false;
-    const bool negotiated =
-        std::find(peer->session.families.begin(), peer->session.families.end(), family) !=
-        peer->session.families.end();
+    const bool negotiated = std::find(peer->session.families.begin(), peer->session.families.end(),
+                                      family) != peer->session.families.end();
     if (gr && negotiated) {
       for (const auto& f : gr->families)
         if (f.family == family && f.forwarding_state_preserved()) preserved = true;
@@ -393,7 +393,9 @@ void Rib::originate(const IpPrefix& prefix, const LocalRoute& route) {
   state_->set_path(prefix, nullptr, 0, set, set);
 }
 
-void Rib::withdraw_local(const IpPrefix& prefix) { state_->remove_path(prefix, nullptr, 0); }
+void Rib::withdraw_local(const IpPrefix& prefix) {
+  state_->remove_path(prefix, nullptr, 0);
+}
 
 std::vector<BestPathChange> Rib::take_best_path_changes() {
   auto dirty = std::move(state_->best_dirty);
@@ -451,10 +453,11 @@ std::vector<RoutePath> Rib::paths(const IpPrefix& prefix) const {
   return out;
 }
 
-std::size_t Rib::prefix_count() const { return state_->reachable; }
+std::size_t Rib::prefix_count() const {
+  return state_->reachable;
+}
 
-void Rib::for_each_best(
-    const std::function<void(const IpPrefix&, const RoutePath&)>& visit) const {
+void Rib::for_each_best(const std::function<void(const IpPrefix&, const RoutePath&)>& visit) const {
   for (const auto& [prefix, d] : state_->loc_rib)
     if (d.multipath > 0) visit(prefix, state_->route_path(d.paths.front()));
 }
@@ -465,8 +468,12 @@ std::optional<std::size_t> Rib::update_group_of(PeerId id) const {
   return peer->group->id;
 }
 
-std::size_t Rib::update_group_count() const { return state_->groups.size(); }
+std::size_t Rib::update_group_count() const {
+  return state_->groups.size();
+}
 
-const AttributeInterner& Rib::interner() const { return state_->interner; }
+const AttributeInterner& Rib::interner() const {
+  return state_->interner;
+}
 
 }  // namespace tabby::bgp

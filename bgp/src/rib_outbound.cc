@@ -149,10 +149,9 @@ Status Rib::State::flush(Group& group) {
   ExportCache cache(group);
   for (const auto& prefix : group.dirty) {
     auto d = loc_rib.find(prefix);
-    AttributeSet now =
-        d == loc_rib.end()
-            ? nullptr
-            : cache.get(prefix, d->second, [&] { return export_best(group, prefix, d->second); });
+    AttributeSet now = d == loc_rib.end() ? nullptr : cache.get(prefix, d->second, [&] {
+      return export_best(group, prefix, d->second);
+    });
     auto [out, inserted] = group.adj_out.try_emplace(prefix);
     if (now == out->second) {
       if (inserted) group.adj_out.erase(out);

@@ -70,14 +70,14 @@ void BM_LearnAndAdvertise(benchmark::State& state) {
       }
       (void)rib.take_updates(1);
       rib.take_best_path_changes();
-      octets = static_cast<double>(mallinfo2().uordblks - heap_before) /
-               static_cast<double>(routes);
+      octets =
+          static_cast<double>(mallinfo2().uordblks - heap_before) / static_cast<double>(routes);
     }
   }
   state.counters["heap_octets_per_route"] = octets;
-  state.counters["routes_per_second"] = benchmark::Counter(
-      static_cast<double>(routes) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate);
+  state.counters["routes_per_second"] =
+      benchmark::Counter(static_cast<double>(routes) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_LearnAndAdvertise)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond);
 

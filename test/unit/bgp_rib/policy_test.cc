@@ -24,13 +24,13 @@ const PrefixCase kPrefixCases[] = {
     {"10.0.0.0/8", std::nullopt, std::nullopt, "10.0.0.0/8", true},
     {"10.0.0.0/8", std::nullopt, std::nullopt, "10.1.0.0/16", false},  // exact only
     {"10.0.0.0/8", 16, std::nullopt, "10.1.0.0/16", true},
-    {"10.0.0.0/8", 16, std::nullopt, "10.1.1.0/24", true},             // ge alone: up to /32
+    {"10.0.0.0/8", 16, std::nullopt, "10.1.1.0/24", true},  // ge alone: up to /32
     {"10.0.0.0/8", 16, std::nullopt, "10.0.0.0/8", false},
-    {"10.0.0.0/8", std::nullopt, 24, "10.0.0.0/8", true},              // le alone: from /8
+    {"10.0.0.0/8", std::nullopt, 24, "10.0.0.0/8", true},  // le alone: from /8
     {"10.0.0.0/8", std::nullopt, 24, "10.1.1.0/25", false},
     {"10.0.0.0/8", 16, 24, "10.1.1.0/24", true},
-    {"10.0.0.0/8", 16, 24, "11.1.1.0/24", false},                      // outside
-    {"10.0.0.0/8", 8, 32, "fd00::/8", false},                          // other family
+    {"10.0.0.0/8", 16, 24, "11.1.1.0/24", false},  // outside
+    {"10.0.0.0/8", 8, 32, "fd00::/8", false},      // other family
     {"fd00::/8", 48, 64, "fd00:1:2::/48", true},
     {"fd00::/8", 48, 64, "fd00:1:2::/80", false},
 };
@@ -63,7 +63,8 @@ TEST(PolicyTest, MatchConditionsAreAnded) {
   };
   EXPECT_FALSE(without([](PathAttributes& b, RouteContext&) { b.communities.clear(); }));
   EXPECT_FALSE(without([](PathAttributes& b, RouteContext&) { b.large_communities.clear(); }));
-  EXPECT_FALSE(without([](PathAttributes& b, RouteContext&) { b.as_path = testing::as_path({1}); }));
+  EXPECT_FALSE(
+      without([](PathAttributes& b, RouteContext&) { b.as_path = testing::as_path({1}); }));
   EXPECT_FALSE(without([](PathAttributes&, RouteContext& r) { r.from_peer = 4; }));
   EXPECT_FALSE(without([](PathAttributes&, RouteContext& r) { r.source = RouteSource::kLocal; }));
 
@@ -141,8 +142,8 @@ TEST(PolicyTest, ExportOnlyThisNodesBlocks) {
   EXPECT_FALSE(
       apply_policy(policy, {pfx("10.244.2.0/26"), kLocalPeer, RouteSource::kLocal, 65000}, a)
           .accepted);
-  EXPECT_FALSE(apply_policy(policy, {pfx("10.244.1.0/26"), 3, RouteSource::kIbgp, 65000}, a)
-                   .accepted);
+  EXPECT_FALSE(
+      apply_policy(policy, {pfx("10.244.1.0/26"), 3, RouteSource::kIbgp, 65000}, a).accepted);
 }
 
 struct FilterCase {
