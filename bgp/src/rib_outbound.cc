@@ -135,7 +135,9 @@ Group& Rib::State::group_for(const PeerState& peer) {
   group->key = std::move(key);
   group->send = peer.session.send;
   ExportCache cache(*group);
-  for (const auto& [prefix, d] : loc_rib) {
+  for (const auto& entry : loc_rib) {
+    const IpPrefix& prefix = entry.first;
+    const Destination& d = entry.second;
     auto attributes = cache.get(prefix, d, [&] { return export_best(*group, prefix, d); });
     if (attributes) group->adj_out.emplace(prefix, std::move(attributes));
   }
