@@ -99,7 +99,10 @@ using detail::Destination;
 using detail::PeerState;
 
 Rib::State::State(RibConfig c)
-    : config(std::move(c)), cluster_id(config.cluster_id.value_or(config.router_id)) {}
+    : config(std::move(c)), cluster_id(config.cluster_id.value_or(config.router_id)) {
+  // Destination::multipath counts in 8 bits; no kernel takes more next hops anyway.
+  config.max_paths = std::clamp<std::size_t>(config.max_paths, 1, 255);
+}
 
 template <typename Change>
 void Rib::State::modify(const IpPrefix& prefix, Change change) {
@@ -332,6 +335,7 @@ Status Rib::peer_up(PeerId id, PeerSession session) {
   if (peer->up) return Error{"BGP peer " + std::to_string(id) + " is already up"};
   peer->session = std::move(session);
   peer->up = true;
+  peer->end_of_ribs.clear();
   // RFC 4724 section 4.2: stale routes of a family the peer no longer preserves go now.
   const auto& gr = peer->session.graceful_restart;
   for (Family family : std::vector<Family>(peer->stale_families)) {
@@ -379,6 +383,16 @@ void Rib::end_graceful_restart(PeerId id) {
 bool Rib::is_up(PeerId id) const {
   const PeerState* peer = state_->find_peer(id);
   return peer && peer->up;
+}
+
+bool Rib::initial_table_received(PeerId id) const {
+  const PeerState* peer = state_->find_peer(id);
+  if (!peer || !peer->up) return false;
+  return std::all_of(peer->session.families.begin(), peer->session.families.end(), [&](Family f) {
+    return (f != kIpv4Unicast && f != kIpv6Unicast) ||
+           std::find(peer->end_of_ribs.begin(), peer->end_of_ribs.end(), f) !=
+               peer->end_of_ribs.end();
+  });
 }
 
 void Rib::originate(const IpPrefix& prefix, const LocalRoute& route) {

@@ -89,6 +89,10 @@ Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update
   UpdateReceipt receipt;
   if (auto family = end_of_rib_family(update)) {
     receipt.end_of_rib = family;
+    if (std::find(peer->end_of_ribs.begin(), peer->end_of_ribs.end(), *family) ==
+        peer->end_of_ribs.end()) {
+      peer->end_of_ribs.push_back(*family);
+    }
     state_->sweep_stale(*peer, *family);
     return receipt;
   }

@@ -84,6 +84,7 @@ struct PeerState {
   bool up = false;
   PeerSession session;
   std::vector<Family> stale_families;  // families whose stale routes await End-of-RIB
+  std::vector<Family> end_of_ribs;     // families whose End-of-RIB came in this session
   PeerCounters counters;
   Group* group = nullptr;
   std::uint64_t cursor = 0;           // next sequence number of the group's log to send

@@ -235,13 +235,16 @@ TEST_F(RibGracefulRestartTest, StaleRoutesStayUntilEndOfRib) {
   EXPECT_FALSE(rib_.best_path(pfx("203.0.113.0/24"))->stale);
   EXPECT_TRUE(rib_.best_path(pfx("198.18.0.0/24"))->stale);
 
+  EXPECT_FALSE(rib_.initial_table_received(1));
   const auto receipt = feed(1, make_end_of_rib(kIpv4Unicast));
   EXPECT_EQ(receipt.end_of_rib, kIpv4Unicast);
+  EXPECT_FALSE(rib_.initial_table_received(1));
   EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
   EXPECT_FALSE(rib_.best_path(pfx("198.18.0.0/24")));
   EXPECT_TRUE(rib_.best_path(pfx("2001:db8:100::/48")));  // its family's EoR is still due
   feed(1, make_end_of_rib(kIpv6Unicast));
   EXPECT_FALSE(rib_.best_path(pfx("2001:db8:100::/48")));
+  EXPECT_TRUE(rib_.initial_table_received(1));
   EXPECT_EQ(rib_.counters(1)->received, 1u);
 }
 

@@ -70,6 +70,10 @@ class Rib {
   // route of the peer goes.
   void end_graceful_restart(PeerId peer);
   bool is_up(PeerId peer) const;
+  // The peer is up and has sent End-of-RIB for every unicast family of the session: its
+  // initial table is in. For the owner's own restart (RFC 4724 section 4.1): the kernel
+  // routes kept from before are reconciled once every peer's table is in.
+  bool initial_table_received(PeerId peer) const;
 
   // --- inbound ---------------------------------------------------------------------------
   // One decoded UPDATE from an up peer (with the decoder's RFC 7606 verdict: under
