@@ -176,6 +176,30 @@ TEST_F(RibInboundTest, TwoOctetPeersHaveTheirAs4PathMerged) {
   EXPECT_FALSE(best->attributes->as4_path);
 }
 
+TEST_F(RibInboundTest, AddPathKeepsEachPathOfAPeer) {
+  ASSERT_TRUE(rib_.add_peer(peer_config(1, "10.0.0.2", kLocalAs)).ok());
+  PeerSession s = session("10.0.0.2");
+  s.receive.add_path = {kIpv4Unicast};
+  ASSERT_TRUE(rib_.peer_up(1, s).ok());
+  UpdateMessage first = announce({"203.0.113.0/24"}, attrs({65010}, "10.0.0.20"));
+  first.nlri[0].path_id = 1;
+  UpdateMessage second = announce({"203.0.113.0/24"}, attrs({65010, 65011}, "10.0.0.21"));
+  second.nlri[0].path_id = 2;
+  feed(1, first);
+  feed(1, second);
+  auto all = rib_.paths(pfx("203.0.113.0/24"));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].path_id, 1u);  // shorter AS_PATH
+  EXPECT_EQ(all[1].path_id, 2u);
+  EXPECT_EQ(rib_.counters(1)->received, 2u);
+  UpdateMessage gone = withdraw({"203.0.113.0/24"});
+  gone.withdrawn[0].path_id = 1;
+  feed(1, gone);
+  all = rib_.paths(pfx("203.0.113.0/24"));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].next_hop, ip("10.0.0.21"));
+}
+
 class RibEcmpTest : public RibInboundTest {
  protected:
   RibEcmpTest() : RibInboundTest(4) {}

@@ -92,8 +92,10 @@ class Rib {
   // state now (possibly unchanged again, if it changed back), in no particular order.
   std::vector<BestPathChange> take_best_path_changes();
   // The UPDATEs to send to the peer now, in order (empty when the peer is down or up to date).
-  // Fails if an UPDATE cannot be encoded for the peer (e.g. no local address of a family to
-  // use as next hop is not an error: such routes are simply not advertised).
+  // Routes that cannot be sent (no local address of their family to use as next hop) are
+  // simply not advertised. Fails, naming the peer and the route, only when an UPDATE cannot
+  // be encoded at all (attributes too large for any message): the owner should then reset
+  // the session, as the peer's view of the group is lost.
   Result<std::vector<EncodedUpdate>> take_updates(PeerId peer);
 
   // --- inspection ------------------------------------------------------------------------
