@@ -170,10 +170,38 @@ Status Rib::State::flush(Group& group) {
   group.dirty.clear();
   if (builder.empty()) return {};
   group.table.reset();
-  auto updates = detail::pack_updates(builder.batch(), group.send);
+  auto updates = pack_or_drop(group, builder.batch());
   if (!updates) return updates.error();
   group.log.insert(group.log.end(), updates->begin(), updates->end());
   return {};
+}
+
+Result<std::vector<EncodedUpdate>> Rib::State::pack_or_drop(Group& group,
+                                                            const detail::Batch& batch) {
+  auto updates = detail::pack_updates(batch, group.send);
+  if (updates) return updates;
+  // Some attribute set does not fit an UPDATE of this group (say, learned through extended
+  // messages, to be sent without): its routes are not advertised here (withdrawn, in case an
+  // earlier version was), and the others go as usual.
+  detail::Batch kept;
+  kept.withdrawn = batch.withdrawn;
+  for (const auto& announcement : batch.announced) {
+    detail::Batch alone;
+    alone.announced = {announcement};
+    auto check = detail::pack_updates(alone, group.send);
+    if (check) {
+      kept.announced.push_back(announcement);
+      continue;
+    }
+    problems.push_back("update group " + std::to_string(group.id) + ": " +
+                       std::to_string(announcement.prefixes.size()) +
+                       " routes not advertised: " + check.error().message);
+    for (const auto& prefix : announcement.prefixes) {
+      group.adj_out.erase(prefix);
+      kept.withdrawn.push_back(prefix);
+    }
+  }
+  return detail::pack_updates(kept, group.send);
 }
 
 Result<std::vector<EncodedUpdate>> Rib::State::encode_table(Group& group) {
@@ -181,7 +209,7 @@ Result<std::vector<EncodedUpdate>> Rib::State::encode_table(Group& group) {
     BatchBuilder builder;
     for (const auto& [prefix, attributes] : group.adj_out)
       builder.announce(prefix, attributes);
-    auto updates = detail::pack_updates(builder.batch(), group.send);
+    auto updates = pack_or_drop(group, builder.batch());
     if (!updates) return updates.error();
     group.table = std::move(*updates);
   }
@@ -237,6 +265,12 @@ void Rib::State::mark_all_dirty() {
     for (const auto& [prefix, attributes] : g->adj_out)
       g->dirty.push_back(prefix);
   }
+}
+
+std::vector<std::string> Rib::take_problems() {
+  auto out = std::move(state_->problems);
+  state_->problems.clear();
+  return out;
 }
 
 Result<std::vector<EncodedUpdate>> Rib::take_updates(PeerId id) {

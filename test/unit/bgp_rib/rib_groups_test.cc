@@ -149,6 +149,27 @@ TEST_F(RibGroupsTest, Ipv6IsPackedIntoMpReachWithinTheMessageSize) {
   EXPECT_EQ(gone.messages, 4u);
 }
 
+TEST_F(RibGroupsTest, RoutesTooLargeForAPeerAreNotAdvertisedThere) {
+  add_ebgp(2, "10.0.0.3", 65002, {}, /*extended=*/true);
+  add_ebgp(3, "10.0.0.4", 65003);
+  const auto extended_context = session("10.0.0.3", true, true).receive;
+  take(rib_, 2, extended_context);
+  take(rib_, 3);
+  PathAttributes huge = attrs({65001});
+  for (std::uint32_t i = 0; i < 1500; ++i)  // 6000 octets of communities
+    huge.communities.push_back(make_community(65001, static_cast<std::uint16_t>(i)));
+  ASSERT_TRUE(rib_.receive_update(1, announce({"203.0.113.0/24"}, huge)).ok());
+  ASSERT_TRUE(rib_.receive_update(1, announce({"198.18.0.0/24"}, attrs({65001}))).ok());
+  EXPECT_TRUE(take(rib_, 2, extended_context).has("203.0.113.0/24"));
+  const Learned classic = take(rib_, 3);
+  EXPECT_FALSE(classic.has("203.0.113.0/24"));
+  EXPECT_TRUE(classic.has("198.18.0.0/24"));
+  EXPECT_EQ(rib_.counters(3)->advertised, 1u);
+  const auto problems = rib_.take_problems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("1 routes not advertised"), std::string::npos) << problems[0];
+}
+
 TEST_F(RibGroupsTest, RoutesWithDifferentAttributesGoInDifferentUpdates) {
   add_ebgp(2, "10.0.0.3", 65002);
   take(rib_, 2);

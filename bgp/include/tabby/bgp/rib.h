@@ -31,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "tabby/bgp/attribute_set.h"
@@ -92,11 +93,14 @@ class Rib {
   // state now (possibly unchanged again, if it changed back), in no particular order.
   std::vector<BestPathChange> take_best_path_changes();
   // The UPDATEs to send to the peer now, in order (empty when the peer is down or up to date).
-  // Routes that cannot be sent (no local address of their family to use as next hop) are
-  // simply not advertised. Fails, naming the peer and the route, only when an UPDATE cannot
-  // be encoded at all (attributes too large for any message): the owner should then reset
-  // the session, as the peer's view of the group is lost.
+  // Routes that cannot be sent are not advertised: without a local address of their family
+  // to use as next hop, or with attributes too large for the peer's UPDATEs (those leave a
+  // line in take_problems()). Fails, naming the peer, only if an UPDATE without such a route
+  // cannot be encoded either (a bug): the owner should then reset the session.
   Result<std::vector<EncodedUpdate>> take_updates(PeerId peer);
+  // What went wrong since the last call that is not any caller's error, one line each, for
+  // the log (routes not advertised because they fit no UPDATE).
+  std::vector<std::string> take_problems();
 
   // --- inspection ------------------------------------------------------------------------
   std::optional<PeerCounters> counters(PeerId peer) const;
