@@ -207,6 +207,21 @@ TEST_F(RibGroupsTest, ChangingExportPolicyMovesThePeerAndSendsTheDifference) {
   EXPECT_EQ(rib_.counters(3)->advertised, 1u);
 }
 
+TEST_F(RibGroupsTest, AMovingPeerFirstGetsWhatItWasOwed) {
+  add_ebgp(2, "10.0.0.3", 65002);
+  add_ebgp(3, "10.0.0.4", 65003);
+  take(rib_, 2);
+  take(rib_, 3);
+  ASSERT_TRUE(rib_.receive_update(1, announce({"203.0.113.0/24"}, attrs({65001}))).ok());
+  take(rib_, 2);  // the group has encoded it; peer 3 has not taken it yet
+  auto c = peer_config(3, "10.0.0.4", 65003);
+  c.next_hop = NextHopMode::kKeep;
+  ASSERT_TRUE(rib_.update_peer(c).ok());
+  const Learned seen = take(rib_, 3);
+  ASSERT_TRUE(seen.has("203.0.113.0/24"));
+  EXPECT_EQ(seen.at("203.0.113.0/24").next_hop, ip("198.51.100.9"));  // the new group's view
+}
+
 TEST_F(RibGroupsTest, GroupsGoWithTheirLastPeer) {
   add_ebgp(2, "10.0.0.3", 65002, Policy::reject_all());
   EXPECT_EQ(rib_.update_group_count(), 2u);

@@ -164,6 +164,41 @@ TEST_F(RibInboundTest, BestPathFollowsTheDecisionProcess) {
   EXPECT_EQ(rib_.best_path(pfx("203.0.113.0/24"))->peer, 3u);
 }
 
+TEST_F(RibInboundTest, MedDecidesOnlyBetweenPathsFromTheSameNeighborAs) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.9");  // higher router ID
+  add(peer_config(2, "10.0.0.3", 65001), "10.0.0.8");
+  add(peer_config(3, "10.0.0.4", 65002), "10.0.0.7");
+  PathAttributes low = attrs({65001, 65100});
+  low.med = 10;
+  PathAttributes high = attrs({65001, 65100});
+  high.med = 20;
+  feed(1, announce({"203.0.113.0/24"}, low));
+  feed(2, announce({"203.0.113.0/24"}, high));
+  EXPECT_EQ(rib_.best_path(pfx("203.0.113.0/24"))->peer, 1u);  // same AS: MED decides
+
+  PathAttributes other_as = attrs({65002, 65100});
+  other_as.med = 50;  // higher, but from another AS: not compared; lowest router ID wins
+  feed(3, announce({"203.0.113.0/24"}, other_as));
+  EXPECT_EQ(rib_.best_path(pfx("203.0.113.0/24"))->peer, 3u);
+}
+
+TEST(RibAlwaysCompareMedTest, ComparesMedAcrossAses) {
+  RibConfig config = rib_config();
+  config.always_compare_med = true;
+  Rib rib(config);
+  ASSERT_TRUE(rib.add_peer(peer_config(1, "10.0.0.2", 65001)).ok());
+  ASSERT_TRUE(rib.add_peer(peer_config(3, "10.0.0.4", 65002)).ok());
+  ASSERT_TRUE(rib.peer_up(1, session("10.0.0.9")).ok());
+  ASSERT_TRUE(rib.peer_up(3, session("10.0.0.7")).ok());
+  PathAttributes low = attrs({65001});
+  low.med = 10;
+  PathAttributes high = attrs({65002});
+  high.med = 50;
+  ASSERT_TRUE(rib.receive_update(1, announce({"203.0.113.0/24"}, low)).ok());
+  ASSERT_TRUE(rib.receive_update(3, announce({"203.0.113.0/24"}, high)).ok());
+  EXPECT_EQ(rib.best_path(pfx("203.0.113.0/24"))->peer, 1u);
+}
+
 TEST_F(RibInboundTest, TwoOctetPeersHaveTheirAs4PathMerged) {
   ASSERT_TRUE(rib_.add_peer(peer_config(1, "10.0.0.2", 65001)).ok());
   ASSERT_TRUE(rib_.peer_up(1, session("10.0.0.2", /*four_octet_as=*/false)).ok());
