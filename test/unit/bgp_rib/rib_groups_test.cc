@@ -34,6 +34,13 @@ class RibGroupsTest : public ::testing::Test {
     ASSERT_TRUE(rib_.add_peer(c).ok());
     ASSERT_TRUE(rib_.peer_up(id, session(address, true, extended)).ok());
   }
+  // Peers 2 and 3, in one update group with peer 1, past their initial End-of-RIBs.
+  void add_two_caught_up_peers() {
+    add_ebgp(2, "10.0.0.3", 65002);
+    add_ebgp(3, "10.0.0.4", 65003);
+    take(rib_, 2);
+    take(rib_, 3);
+  }
   Rib rib_;
 };
 
@@ -71,10 +78,7 @@ TEST_F(RibGroupsTest, PeersWithTheSameSettingsShareTheEncodedUpdates) {
 }
 
 TEST_F(RibGroupsTest, ASlowPeerGetsEverythingItMissed) {
-  add_ebgp(2, "10.0.0.3", 65002);
-  add_ebgp(3, "10.0.0.4", 65003);
-  take(rib_, 2);
-  take(rib_, 3);
+  add_two_caught_up_peers();
   ASSERT_TRUE(rib_.receive_update(1, announce({"203.0.113.0/24"}, attrs({65001}))).ok());
   EXPECT_TRUE(take(rib_, 2).has("203.0.113.0/24"));
   ASSERT_TRUE(rib_.receive_update(1, announce({"198.18.0.0/24"}, attrs({65001}))).ok());
@@ -208,10 +212,7 @@ TEST_F(RibGroupsTest, ChangingExportPolicyMovesThePeerAndSendsTheDifference) {
 }
 
 TEST_F(RibGroupsTest, AMovingPeerFirstGetsWhatItWasOwed) {
-  add_ebgp(2, "10.0.0.3", 65002);
-  add_ebgp(3, "10.0.0.4", 65003);
-  take(rib_, 2);
-  take(rib_, 3);
+  add_two_caught_up_peers();
   ASSERT_TRUE(rib_.receive_update(1, announce({"203.0.113.0/24"}, attrs({65001}))).ok());
   take(rib_, 2);  // the group has encoded it; peer 3 has not taken it yet
   auto c = peer_config(3, "10.0.0.4", 65003);
