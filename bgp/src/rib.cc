@@ -299,8 +299,9 @@ Status Rib::update_peer(RibPeerConfig config) {
     // then withdraw what the new group does not advertise, then the new group's table.
     State::Group& old_group = *peer->group;
     if (auto s = state_->flush(old_group); !s) return s;
+    std::vector<EncodedUpdate> owed = std::move(peer->queued);
     for (auto i = peer->cursor - old_group.log_base; i < old_group.log.size(); ++i)
-      peer->queued.push_back(old_group.log[i]);
+      owed.push_back(old_group.log[i]);
     peer->cursor = old_group.log_base + old_group.log.size();
     State::Group& new_group = state_->group_for(*peer);
     if (auto s = state_->flush(new_group); !s) return s;
@@ -312,6 +313,7 @@ Status Rib::update_peer(RibPeerConfig config) {
     auto table = state_->encode_table(new_group);
     if (!table) return table.error();
     state_->leave(*peer);
+    peer->queued = std::move(owed);
     peer->queued.insert(peer->queued.end(), withdrawals->begin(), withdrawals->end());
     peer->queued.insert(peer->queued.end(), table->begin(), table->end());
     peer->group = &new_group;

@@ -213,14 +213,23 @@ TEST_F(RibGroupsTest, ChangingExportPolicyMovesThePeerAndSendsTheDifference) {
 
 TEST_F(RibGroupsTest, AMovingPeerFirstGetsWhatItWasOwed) {
   add_two_caught_up_peers();
+  ASSERT_TRUE(
+      rib_.receive_update(1, announce({"198.18.0.0/24", "198.18.1.0/24"}, attrs({65001}))).ok());
+  Learned seen = take(rib_, 3);
+  ASSERT_TRUE(seen.has("198.18.0.0/24"));
+  // Encoded for the group, taken by peer 2 but not yet by peer 3: a withdrawal (which neither
+  // the old nor the new group's table shows any more) and an announcement.
+  ASSERT_TRUE(rib_.receive_update(1, withdraw({"198.18.0.0/24"})).ok());
   ASSERT_TRUE(rib_.receive_update(1, announce({"203.0.113.0/24"}, attrs({65001}))).ok());
-  take(rib_, 2);  // the group has encoded it; peer 3 has not taken it yet
+  take(rib_, 2);
   auto c = peer_config(3, "10.0.0.4", 65003);
   c.next_hop = NextHopMode::kKeep;
   ASSERT_TRUE(rib_.update_peer(c).ok());
-  const Learned seen = take(rib_, 3);
+  learn(seen, *rib_.take_updates(3));
+  EXPECT_FALSE(seen.has("198.18.0.0/24"));
   ASSERT_TRUE(seen.has("203.0.113.0/24"));
   EXPECT_EQ(seen.at("203.0.113.0/24").next_hop, ip("198.51.100.9"));  // the new group's view
+  EXPECT_TRUE(seen.has("198.18.1.0/24"));
 }
 
 TEST_F(RibGroupsTest, GroupsGoWithTheirLastPeer) {
