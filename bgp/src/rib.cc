@@ -206,6 +206,11 @@ void Rib::State::remove_paths_of(PeerState& peer, Which which) {
 }
 
 void Rib::State::sweep_stale(PeerState& peer, Family family) {
+  // Every End-of-RIB comes here: only a family with stale routes costs a pass over the table.
+  if (std::find(peer.stale_families.begin(), peer.stale_families.end(), family) ==
+      peer.stale_families.end()) {
+    return;
+  }
   remove_paths_of(peer, [&](const IpPrefix& prefix, const Candidate& c) {
     return c.stale && detail::family_of(prefix) == family;
   });
