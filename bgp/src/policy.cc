@@ -90,6 +90,7 @@ bool matches(const Match& match, const RouteContext& route, const PathAttributes
   }
   if (!match.from_peers.empty() && !contains(match.from_peers, route.from_peer)) return false;
   if (!match.sources.empty() && !contains(match.sources, route.source)) return false;
+  if (match.origin && attributes.origin != match.origin) return false;
   return true;
 }
 

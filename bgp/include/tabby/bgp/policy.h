@@ -43,6 +43,7 @@ struct Match {
   std::optional<std::uint32_t> as_path_contains;    // the AS appears anywhere in AS_PATH
   std::vector<PeerId> from_peers;                   // learned from one of these peers
   std::vector<RouteSource> sources;                 // learned from one of these kinds of source
+  std::optional<Origin> origin;                     // the ORIGIN attribute
 
   friend bool operator==(const Match&, const Match&) = default;
 };
