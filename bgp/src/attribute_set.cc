@@ -116,6 +116,8 @@ AttributeSet AttributeInterner::intern(PathAttributes attributes) {
   return AttributeSet(entry, &entry->attributes);
 }
 
-std::size_t AttributeInterner::size() const { return table_->slots.size(); }
+std::size_t AttributeInterner::size() const {
+  return table_->slots.size();
+}
 
 }  // namespace tabby::bgp

@@ -27,8 +27,7 @@ namespace {
 std::uint32_t first_as(const PathAttributes& a) {
   if (!a.as_path) return 0;
   for (const auto& segment : a.as_path->segments) {
-    if (segment.type == AsSegmentType::kConfedSequence ||
-        segment.type == AsSegmentType::kConfedSet)
+    if (segment.type == AsSegmentType::kConfedSequence || segment.type == AsSegmentType::kConfedSet)
       continue;
     if (segment.type == AsSegmentType::kSequence && !segment.asns.empty())
       return segment.asns.front();
@@ -61,16 +60,29 @@ PathFacts facts_of(const Candidate& c, const RibConfig& config) {
 
 // The identity of a selected path, to tell whether the selection changed.
 struct Selected {
-  const PeerState* peer;
-  std::uint32_t path_id;
+  const PeerState* peer = nullptr;
+  std::uint32_t path_id = 0;
   AttributeSet accepted;  // held, so that a freed set's address is not taken for it
   friend bool operator==(const Selected&, const Selected&) = default;
 };
 
-std::vector<Selected> selection(const Destination& d) {
-  std::vector<Selected> out;
-  for (std::size_t i = 0; i < d.multipath; ++i)
-    out.push_back({d.paths[i].peer, d.paths[i].path_id, d.paths[i].accepted});
+// The multipath set; the best kept apart so that the usual single-path case allocates nothing.
+struct Selection {
+  std::optional<Selected> best;
+  std::vector<Selected> others;
+  friend bool operator==(const Selection&, const Selection&) = default;
+};
+
+Selection selection(const Destination& d) {
+  Selection out;
+  for (std::size_t i = 0; i < d.multipath; ++i) {
+    Selected s{d.paths[i].peer, d.paths[i].path_id, d.paths[i].accepted};
+    if (i == 0) {
+      out.best = std::move(s);
+    } else {
+      out.others.push_back(std::move(s));
+    }
+  }
   return out;
 }
 
@@ -97,22 +109,24 @@ void Rib::State::modify(const IpPrefix& prefix, Change change) {
   change(d);
   decide(prefix, d);
   const auto after = detail::selection(d);
-  if (before != after) {
+  if (!(before == after)) {
     best_dirty.push_back(prefix);
-    const bool best_changed = before.empty() != after.empty() ||
-                              (!before.empty() && !(before.front() == after.front()));
-    if (best_changed) {
+    if (before.best != after.best) {
       for (auto& g : groups)
         g->dirty.push_back(prefix);
     }
-    if (before.empty()) ++reachable;
-    if (after.empty()) --reachable;
+    if (!before.best) ++reachable;
+    if (!after.best) --reachable;
   }
   if (d.paths.empty()) loc_rib.erase(it);
 }
 
 void Rib::State::decide(const IpPrefix& prefix, Destination& d) {
   (void)prefix;
+  if (d.paths.size() == 1) {  // the common case, without the machinery
+    d.multipath = d.paths.front().accepted ? 1 : 0;
+    return;
+  }
   std::vector<std::size_t> eligible;
   std::vector<PathFacts> facts;
   for (std::size_t i = 0; i < d.paths.size(); ++i) {
@@ -223,7 +237,9 @@ Rib::~Rib() {
   state_->loc_rib.clear();
 }
 
-const RibConfig& Rib::config() const { return state_->config; }
+const RibConfig& Rib::config() const {
+  return state_->config;
+}
 
 namespace {
 
@@ -320,9 +336,8 @@ Status Rib::peer_up(PeerId id, PeerSession session) {
   const auto& gr = peer->session.graceful_restart;
   for (Family family : std::vector<Family>(peer->stale_families)) {
     bool preserved = false;
-    const bool negotiated =
-        std::find(peer->session.families.begin(), peer->session.families.end(), family) !=
-        peer->session.families.end();
+    const bool negotiated = std::find(peer->session.families.begin(), peer->session.families.end(),
+                                      family) != peer->session.families.end();
     if (gr && negotiated) {
       for (const auto& f : gr->families)
         if (f.family == family && f.forwarding_state_preserved()) preserved = true;
@@ -378,7 +393,9 @@ void Rib::originate(const IpPrefix& prefix, const LocalRoute& route) {
   state_->set_path(prefix, nullptr, 0, set, set);
 }
 
-void Rib::withdraw_local(const IpPrefix& prefix) { state_->remove_path(prefix, nullptr, 0); }
+void Rib::withdraw_local(const IpPrefix& prefix) {
+  state_->remove_path(prefix, nullptr, 0);
+}
 
 std::vector<BestPathChange> Rib::take_best_path_changes() {
   auto dirty = std::move(state_->best_dirty);
@@ -436,10 +453,11 @@ std::vector<RoutePath> Rib::paths(const IpPrefix& prefix) const {
   return out;
 }
 
-std::size_t Rib::prefix_count() const { return state_->reachable; }
+std::size_t Rib::prefix_count() const {
+  return state_->reachable;
+}
 
-void Rib::for_each_best(
-    const std::function<void(const IpPrefix&, const RoutePath&)>& visit) const {
+void Rib::for_each_best(const std::function<void(const IpPrefix&, const RoutePath&)>& visit) const {
   for (const auto& [prefix, d] : state_->loc_rib)
     if (d.multipath > 0) visit(prefix, state_->route_path(d.paths.front()));
 }
@@ -450,8 +468,12 @@ std::optional<std::size_t> Rib::update_group_of(PeerId id) const {
   return peer->group->id;
 }
 
-std::size_t Rib::update_group_count() const { return state_->groups.size(); }
+std::size_t Rib::update_group_count() const {
+  return state_->groups.size();
+}
 
-const AttributeInterner& Rib::interner() const { return state_->interner; }
+const AttributeInterner& Rib::interner() const {
+  return state_->interner;
+}
 
 }  // namespace tabby::bgp

@@ -50,9 +50,8 @@ void eliminate_to_multipath(std::span<const PathFacts> paths, Indices& left, boo
        }));
   step(DecisionStep::kAsPathLength,
        keep_lowest(paths, left, [](const PathFacts& p) { return p.as_path_length; }));
-  step(DecisionStep::kOrigin, keep_lowest(paths, left, [](const PathFacts& p) {
-         return static_cast<int>(p.origin);
-       }));
+  step(DecisionStep::kOrigin,
+       keep_lowest(paths, left, [](const PathFacts& p) { return static_cast<int>(p.origin); }));
   step(DecisionStep::kMed, eliminate_by_med(paths, left, always_med));
   step(DecisionStep::kEbgpOverIbgp,
        keep_lowest(paths, left, [](const PathFacts& p) { return !p.ebgp; }));
@@ -66,8 +65,8 @@ bool tie_break_less(const PathFacts& a, const PathFacts& b, DecisionStep* step) 
     return x < y ? -1 : 1;
   };
   if (int c = decide_on(DecisionStep::kRouterId, a.router_id, b.router_id)) return c < 0;
-  if (int c = decide_on(DecisionStep::kClusterListLength, a.cluster_list_length,
-                        b.cluster_list_length))
+  if (int c =
+          decide_on(DecisionStep::kClusterListLength, a.cluster_list_length, b.cluster_list_length))
     return c < 0;
   if (int c = decide_on(DecisionStep::kPeerAddress, a.peer_address, b.peer_address)) return c < 0;
   if (int c = decide_on(DecisionStep::kPathId, a.path_id, b.path_id)) return c < 0;
@@ -78,17 +77,28 @@ bool tie_break_less(const PathFacts& a, const PathFacts& b, DecisionStep* step) 
 
 std::string to_string(DecisionStep step) {
   switch (step) {
-    case DecisionStep::kOnlyPath: return "only path";
-    case DecisionStep::kLocal: return "local origination";
-    case DecisionStep::kLocalPref: return "LOCAL_PREF";
-    case DecisionStep::kAsPathLength: return "AS_PATH length";
-    case DecisionStep::kOrigin: return "ORIGIN";
-    case DecisionStep::kMed: return "MED";
-    case DecisionStep::kEbgpOverIbgp: return "eBGP over iBGP";
-    case DecisionStep::kRouterId: return "router ID";
-    case DecisionStep::kClusterListLength: return "CLUSTER_LIST length";
-    case DecisionStep::kPeerAddress: return "peer address";
-    case DecisionStep::kPathId: return "path ID";
+    case DecisionStep::kOnlyPath:
+      return "only path";
+    case DecisionStep::kLocal:
+      return "local origination";
+    case DecisionStep::kLocalPref:
+      return "LOCAL_PREF";
+    case DecisionStep::kAsPathLength:
+      return "AS_PATH length";
+    case DecisionStep::kOrigin:
+      return "ORIGIN";
+    case DecisionStep::kMed:
+      return "MED";
+    case DecisionStep::kEbgpOverIbgp:
+      return "eBGP over iBGP";
+    case DecisionStep::kRouterId:
+      return "router ID";
+    case DecisionStep::kClusterListLength:
+      return "CLUSTER_LIST length";
+    case DecisionStep::kPeerAddress:
+      return "peer address";
+    case DecisionStep::kPathId:
+      return "path ID";
   }
   return "unknown";
 }

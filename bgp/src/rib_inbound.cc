@@ -65,7 +65,9 @@ void Rib::State::reimport(PeerState& peer) {
 
 namespace {
 
-bool is_unicast(Family family) { return family == kIpv4Unicast || family == kIpv6Unicast; }
+bool is_unicast(Family family) {
+  return family == kIpv4Unicast || family == kIpv6Unicast;
+}
 
 bool family_fits(const IpPrefix& prefix, Family family) {
   return (prefix.family() == IpFamily::kV4) == (family.afi == kAfiIpv4);

@@ -40,6 +40,47 @@ class BatchBuilder {
   std::unordered_map<const PathAttributes*, std::size_t> index_;
 };
 
+// Export results by (best path's attributes, source, family) while they cannot depend on the
+// prefix itself: a table learned from one peer then costs one export per attribute set rather
+// than one per prefix.
+class ExportCache {
+ public:
+  explicit ExportCache(const Group& group) {
+    const auto& terms = group.key.policy.terms;
+    usable_ = std::all_of(terms.begin(), terms.end(), [](const Term& t) {
+      return t.match.prefixes.empty() && !t.match.family;
+    });
+  }
+
+  // `compute` exports the prefix's best path when the cache cannot answer.
+  template <typename Compute>
+  AttributeSet get(const IpPrefix& prefix, const Destination& d, Compute compute) {
+    if (!usable_ || d.multipath == 0) return compute();
+    const auto& best = d.paths.front();
+    const Key key{best.accepted.get(), best.peer, prefix.family()};
+    auto [it, inserted] = results_.try_emplace(key);
+    if (inserted) it->second = compute();
+    return it->second;
+  }
+
+ private:
+  struct Key {
+    const PathAttributes* attributes;
+    const PeerState* source;
+    IpFamily family;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const {
+      return std::hash<const void*>()(k.attributes) * 31 + std::hash<const void*>()(k.source) +
+             static_cast<std::size_t>(k.family);
+    }
+  };
+  bool usable_ = false;
+  // The best paths' attribute sets stay alive in the Loc-RIB while the cache is used.
+  std::unordered_map<Key, AttributeSet, KeyHash> results_;
+};
+
 }  // namespace
 
 GroupKey Rib::State::group_key(const PeerState& peer) const {
@@ -93,8 +134,10 @@ Group& Rib::State::group_for(const PeerState& peer) {
   group->id = next_group_id++;
   group->key = std::move(key);
   group->send = peer.session.send;
+  ExportCache cache(*group);
   for (const auto& [prefix, d] : loc_rib) {
-    if (auto attributes = export_best(*group, prefix, d)) group->adj_out.emplace(prefix, attributes);
+    auto attributes = cache.get(prefix, d, [&] { return export_best(*group, prefix, d); });
+    if (attributes) group->adj_out.emplace(prefix, std::move(attributes));
   }
   groups.push_back(std::move(group));
   return *groups.back();
@@ -103,14 +146,19 @@ Group& Rib::State::group_for(const PeerState& peer) {
 Status Rib::State::flush(Group& group) {
   if (group.dirty.empty()) return {};
   BatchBuilder builder;
+  ExportCache cache(group);
   for (const auto& prefix : group.dirty) {
     auto d = loc_rib.find(prefix);
-    AttributeSet now = d == loc_rib.end() ? nullptr : export_best(group, prefix, d->second);
-    auto out = group.adj_out.find(prefix);
-    AttributeSet before = out == group.adj_out.end() ? nullptr : out->second;
-    if (now == before) continue;
+    AttributeSet now = d == loc_rib.end() ? nullptr : cache.get(prefix, d->second, [&] {
+      return export_best(group, prefix, d->second);
+    });
+    auto [out, inserted] = group.adj_out.try_emplace(prefix);
+    if (now == out->second) {
+      if (inserted) group.adj_out.erase(out);
+      continue;
+    }
     if (now) {
-      group.adj_out.insert_or_assign(prefix, now);
+      out->second = now;
       builder.announce(prefix, now);
     } else {
       group.adj_out.erase(out);
@@ -143,10 +191,13 @@ Status Rib::State::join(PeerState& peer) {
   if (auto s = flush(group); !s) return s;
   auto table = encode_table(group);
   if (!table) return table.error();
-  auto end_of_ribs = detail::encode_end_of_ribs(group.key.families, group.send);
-  if (!end_of_ribs) return end_of_ribs.error();
+  if (group.end_of_ribs.empty() && !group.key.families.empty()) {
+    auto end_of_ribs = detail::encode_end_of_ribs(group.key.families, group.send);
+    if (!end_of_ribs) return end_of_ribs.error();
+    group.end_of_ribs = std::move(*end_of_ribs);
+  }
   peer.queued = std::move(*table);
-  peer.queued.insert(peer.queued.end(), end_of_ribs->begin(), end_of_ribs->end());
+  peer.queued.insert(peer.queued.end(), group.end_of_ribs.begin(), group.end_of_ribs.end());
   peer.group = &group;
   peer.cursor = group.log_base + group.log.size();
   group.members.push_back(&peer);

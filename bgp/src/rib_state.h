@@ -73,6 +73,7 @@ struct Group {
   std::uint64_t log_base = 0;  // sequence number of log.front()
   std::vector<PeerState*> members;
   std::optional<std::vector<EncodedUpdate>> table;  // adj_out encoded whole, until it changes
+  std::vector<EncodedUpdate> end_of_ribs;           // one per family, encoded once
 
   bool exports(Family family) const;
 };

@@ -96,8 +96,8 @@ Status pack_announcement(const Announcement& a, const CodecContext& context,
     return Error{"IPv6 announcement of " + a.prefixes.front().to_string() + " has no next hop"};
   }
   auto empty = encode(make({}), context);
-  if (!empty) return Error{"announcing " + a.prefixes.front().to_string() + ": " +
-                           empty.error().message};
+  if (!empty)
+    return Error{"announcing " + a.prefixes.front().to_string() + ": " + empty.error().message};
   const std::size_t reserve = family == kIpv4Unicast ? 0 : 1;
   return pack(a.prefixes, add_path, (*empty)->size() + reserve, context, make, out);
 }

@@ -37,8 +37,8 @@ const StepCase kSteps[] = {
     {"higher LOCAL_PREF", [](PathFacts& f) { f.local_pref = 90; }, DecisionStep::kLocalPref},
     {"shorter AS_PATH", [](PathFacts& f) { f.as_path_length = 3; }, DecisionStep::kAsPathLength},
     {"lower ORIGIN", [](PathFacts& f) { f.origin = Origin::kEgp; }, DecisionStep::kOrigin},
-    {"ORIGIN incomplete loses to EGP",
-     [](PathFacts& f) { f.origin = Origin::kIncomplete; }, DecisionStep::kOrigin},
+    {"ORIGIN incomplete loses to EGP", [](PathFacts& f) { f.origin = Origin::kIncomplete; },
+     DecisionStep::kOrigin},
     {"lower MED from the same AS", [](PathFacts& f) { f.med = 20; }, DecisionStep::kMed},
     {"eBGP over iBGP", [](PathFacts& f) { f.ebgp = false; }, DecisionStep::kEbgpOverIbgp},
     {"lower router ID", [](PathFacts& f) { f.router_id = 0x0a000009; }, DecisionStep::kRouterId},
@@ -56,8 +56,8 @@ TEST(DecisionTest, EachStepDecidesWhenTheEarlierOnesTie) {
       if (c.step == DecisionStep::kLocal) good.local = true;
       PathFacts bad = good;
       c.make_worse(bad);
-      std::vector<PathFacts> paths = winner_at == 0 ? std::vector{good, bad}
-                                                    : std::vector{bad, good};
+      std::vector<PathFacts> paths =
+          winner_at == 0 ? std::vector{good, bad} : std::vector{bad, good};
       const Decision d = decide(paths, false, 1);
       EXPECT_EQ(d.best, winner_at) << c.name;
       EXPECT_EQ(d.decided_by, c.step) << c.name << ": decided by " << to_string(d.decided_by);

@@ -233,8 +233,7 @@ TEST(RibTwoOctetPeerTest, SeesAsTransAndAs4Path) {
   const PathAttributes& r = seen.at("203.0.113.0/24");
   EXPECT_EQ(flat(r), (std::vector<std::uint32_t>{kLocalAs, kAsTrans}));
   ASSERT_TRUE(r.as4_path);
-  EXPECT_EQ(r.as4_path->segments.front().asns,
-            (std::vector<std::uint32_t>{kLocalAs, 4200000000}));
+  EXPECT_EQ(r.as4_path->segments.front().asns, (std::vector<std::uint32_t>{kLocalAs, 4200000000}));
 }
 
 }  // namespace

@@ -116,8 +116,8 @@ TEST_F(RibInboundTest, TreatAsWithdrawRemovesTheAnnouncedPrefixes) {
   add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");
   feed(1, announce({"203.0.113.0/24"}, attrs({65001})));
   ASSERT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
-  const auto receipt = feed(1, announce({"203.0.113.0/24"}, attrs({65001, 65002})),
-                            UpdateVerdict::kTreatAsWithdraw);
+  const auto receipt =
+      feed(1, announce({"203.0.113.0/24"}, attrs({65001, 65002})), UpdateVerdict::kTreatAsWithdraw);
   EXPECT_EQ(receipt.withdrawn, 1u);
   EXPECT_EQ(receipt.announced, 0u);
   EXPECT_FALSE(rib_.best_path(pfx("203.0.113.0/24")));

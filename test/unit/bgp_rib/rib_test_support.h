@@ -15,8 +15,12 @@
 
 namespace tabby::bgp::testing {
 
-inline IpAddress ip(const std::string& text) { return IpAddress::parse(text).value(); }
-inline IpPrefix pfx(const std::string& text) { return IpPrefix::parse(text).value(); }
+inline IpAddress ip(const std::string& text) {
+  return IpAddress::parse(text).value();
+}
+inline IpPrefix pfx(const std::string& text) {
+  return IpPrefix::parse(text).value();
+}
 
 inline constexpr std::uint32_t kLocalAs = 65000;
 
@@ -145,7 +149,8 @@ inline void learn(Learned& learned, const std::vector<EncodedUpdate>& encoded,
   }
 }
 
-inline Learned take(Rib& rib, PeerId peer, const CodecContext& context = session("0.0.0.1").receive) {
+inline Learned take(Rib& rib, PeerId peer,
+                    const CodecContext& context = session("0.0.0.1").receive) {
   Learned learned;
   auto updates = rib.take_updates(peer);
   EXPECT_TRUE(updates.ok()) << (updates.ok() ? "" : updates.error().message);

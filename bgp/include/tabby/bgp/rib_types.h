@@ -21,8 +21,8 @@ struct RibConfig {
   IpAddress router_id;  // IPv4; our ORIGINATOR_ID when we reflect a local route
   // RFC 4456 cluster ID used when reflecting; the router ID when unset.
   std::optional<IpAddress> cluster_id;
-  bool always_compare_med = false;  // compare MED between paths from different ASes too
-  std::size_t max_paths = 1;        // ECMP: how many equal paths the multipath set may hold
+  bool always_compare_med = false;         // compare MED between paths from different ASes too
+  std::size_t max_paths = 1;               // ECMP: how many equal paths the multipath set may hold
   std::uint32_t default_local_pref = 100;  // given to eBGP-learned routes, and assumed if absent
 };
 
@@ -54,10 +54,10 @@ struct RibPeerConfig {
 
 // What the OPENs negotiated, as the RIB needs it.
 struct PeerSession {
-  IpAddress router_id;               // the peer's BGP identifier
-  std::vector<Family> families;      // negotiated: announced by both (unicast v4/v6 are used)
-  CodecContext receive;              // for what the peer sends (ADD-PATH receive)
-  CodecContext send;                 // for what we send (4-octet AS, extended messages, ADD-PATH)
+  IpAddress router_id;           // the peer's BGP identifier
+  std::vector<Family> families;  // negotiated: announced by both (unicast v4/v6 are used)
+  CodecContext receive;          // for what the peer sends (ADD-PATH receive)
+  CodecContext send;             // for what we send (4-octet AS, extended messages, ADD-PATH)
   std::optional<GracefulRestartCapability> graceful_restart;  // the peer's
 
   // From our OPEN and the peer's.
@@ -84,7 +84,7 @@ struct RoutePath {
   PeerId peer = kLocalPeer;
   IpAddress peer_address;  // unspecified for local routes
   std::uint32_t path_id = 0;
-  AttributeSet attributes;  // as accepted by import policy
+  AttributeSet attributes;            // as accepted by import policy
   std::optional<IpAddress> next_hop;  // unset for local routes
   std::optional<IpAddress> link_local_next_hop;
   bool stale = false;  // kept for a gracefully restarting peer
