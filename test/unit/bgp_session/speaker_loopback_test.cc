@@ -134,6 +134,39 @@ TEST_F(SpeakerLoopback, RemovingThePeerWithdrawsItsRoutes) {
   EXPECT_FALSE(a_->remove_peer("b").ok());
 }
 
+// A peer that announced graceful restart (A, restart time 2 s) and vanishes without a
+// NOTIFICATION keeps its routes in B, stale, until the restart time runs out.
+TEST(SpeakerGracefulRestart, PeerLostWithoutCeaseKeepsRoutesUntilRestartTime) {
+  asio::io_context io;
+  SpeakerConfig ca{65001, address("10.0.0.1"), {{address("127.0.0.1"), 0}}};
+  ca.graceful_restart_time = 2;
+  auto a = *Speaker::create(io, ca);
+  auto b = *Speaker::create(io, {65002, address("10.0.0.2"), {{address("127.0.0.1"), 0}}});
+  PeerConfig to_b;
+  to_b.name = "b";
+  to_b.address = address("127.0.0.1");
+  to_b.remote_as = 65002;
+  to_b.port = b->listen_ports()[0];
+  to_b.accept_port = a->listen_ports()[0];
+  PeerConfig to_a;
+  to_a.name = "a";
+  to_a.address = address("127.0.0.1");
+  to_a.remote_as = 65001;
+  to_a.passive = true;
+  to_a.accept_port = b->listen_ports()[0];
+  ASSERT_TRUE(a->set_peer(to_b).ok());
+  ASSERT_TRUE(b->set_peer(to_a).ok());
+  a->originate(prefix("10.1.0.0/24"));
+  ASSERT_TRUE(run_until(io, [&] { return has_route(*b, "10.1.0.0/24"); }));
+  a.reset();  // sockets closed, no NOTIFICATION: as if A's process died
+  ASSERT_TRUE(run_until(io, [&] { return b->peer("a")->state != State::kEstablished; }));
+  ASSERT_TRUE(has_route(*b, "10.1.0.0/24"));
+  EXPECT_TRUE(b->rib().best_path(prefix("10.1.0.0/24"))->stale);
+  const auto lost = std::chrono::steady_clock::now();
+  ASSERT_TRUE(run_until(io, [&] { return !has_route(*b, "10.1.0.0/24"); }, 5s));
+  EXPECT_GE(std::chrono::steady_clock::now() - lost, 1500ms);
+}
+
 TEST(SpeakerCreate, RefusesBadGlobalConfig) {
   asio::io_context io;
   auto bad = Speaker::create(io, {0, address("10.0.0.1"), {}});
