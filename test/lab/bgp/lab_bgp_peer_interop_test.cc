@@ -38,11 +38,12 @@ class BgpPeerInterop : public LabTest {
   // tabby in n1, AS 65001, one peer "d" (n2, AS 65002).
   static std::string tabby_yaml(bool passive, bool originate, const char* peer = "10.0.0.2",
                                 const char* family = "ipv4",
-                                const char* prefix = "10.100.0.0/24") {
+                                const char* prefix = "10.100.0.0/24", int hold_time = 9) {
     std::string yaml = "local_as: 65001\nrouter_id: 10.0.0.1\n";
     if (passive) yaml += std::string("listen: [") + (std::string(peer) == "fd00::2" ? "fd00::1" : "10.0.0.1") + "]\n";
     yaml += std::string("peers:\n  - name: d\n    address: ") + peer +
-            "\n    remote_as: 65002\n    hold_time: 9\n    connect_retry: 1\n    idle_hold: 1\n"
+            "\n    remote_as: 65002\n    hold_time: " + std::to_string(hold_time) +
+            "\n    connect_retry: 1\n    idle_hold: 1\n"
             "    families: [" + family + "]\n    passive: " + (passive ? "true" : "false") + "\n";
     yaml += std::string("originate: [") + (originate ? prefix : "") + "]\n";
     return yaml;
@@ -195,6 +196,27 @@ TEST_F(Bird, Ipv6SessionLearnsAndWithdraws) {
   EXPECT_TRUE(eventually(bird_gone, 20s));
   ASSERT_TRUE(bird.birdc("disable s6").ok());
   EXPECT_TRUE(eventually([&] { return !tabby_has("route 2001:db8:202::/48"); }, 20s)) << log();
+}
+
+// BIRD frozen (SIGSTOP): tabby drops it when the hold time (3 s) runs out and withdraws its
+// routes (BIRD did not announce graceful restart).
+TEST_F(Bird, FrozenPeerIsDroppedAndItsRoutesWithdrawn) {
+  auto& bird = lab().start_bird(*n2_, "bird", bird_config(true));
+  start_tabby(tabby_yaml(false, true, "10.0.0.2", "ipv4", "10.100.0.0/24", 3));
+  ASSERT_TRUE(eventually([&] { return tabby_has("route 10.202.0.0/24 via 10.0.0.2"); }, 30s)) << log();
+  pid_t bird_pid = 0;
+  std::ifstream(bird.dir() / "bird.pid") >> bird_pid;
+  ASSERT_GT(bird_pid, 0);
+  ASSERT_EQ(::kill(bird_pid, SIGSTOP), 0);
+  const auto frozen = std::chrono::steady_clock::now();
+  const bool withdrawn = eventually([&] { return !tabby_has("route 10.202.0.0/24"); }, 10s);
+  const auto took = std::chrono::steady_clock::now() - frozen;
+  const std::string text = rib();
+  ::kill(bird_pid, SIGCONT);
+  ASSERT_TRUE(withdrawn) << log();
+  EXPECT_LE(took, 5s);  // 3 s hold time, the rib file rewritten on the change
+  EXPECT_THAT(text, HasSubstr("Hold Timer Expired"));
+  EXPECT_THAT(text, Not(HasSubstr("peer d 10.0.0.2 Established")));
 }
 
 class Frr : public BgpPeerInterop {
