@@ -37,14 +37,17 @@ class BgpPeerInterop : public LabTest {
 
   // tabby in n1, AS 65001, one peer "d" (n2, AS 65002).
   static std::string tabby_yaml(bool passive, bool originate, const char* peer = "10.0.0.2",
-                                const char* family = "ipv4",
-                                const char* prefix = "10.100.0.0/24", int hold_time = 9) {
+                                const char* family = "ipv4", const char* prefix = "10.100.0.0/24",
+                                int hold_time = 9) {
     std::string yaml = "local_as: 65001\nrouter_id: 10.0.0.1\n";
-    if (passive) yaml += std::string("listen: [") + (std::string(peer) == "fd00::2" ? "fd00::1" : "10.0.0.1") + "]\n";
+    if (passive)
+      yaml += std::string("listen: [") + (std::string(peer) == "fd00::2" ? "fd00::1" : "10.0.0.1") +
+              "]\n";
     yaml += std::string("peers:\n  - name: d\n    address: ") + peer +
             "\n    remote_as: 65002\n    hold_time: " + std::to_string(hold_time) +
             "\n    connect_retry: 1\n    idle_hold: 1\n"
-            "    families: [" + family + "]\n    passive: " + (passive ? "true" : "false") + "\n";
+            "    families: [" +
+            family + "]\n    passive: " + (passive ? "true" : "false") + "\n";
     yaml += std::string("originate: [") + (originate ? prefix : "") + "]\n";
     return yaml;
   }
@@ -52,19 +55,17 @@ class BgpPeerInterop : public LabTest {
   void start_tabby(const std::string& yaml) {
     write_yaml(yaml);
     rib_path_ = lab().dir() / "tabby-rib.txt";
-    pid_ = spawn_background({"ip", "netns", "exec", n1_->name(), BGP_PEER, "--config",
-                             yaml_path().string(), "--rib-file", rib_path_.string(),
-                             "--log-level", "debug"},
-                            lab().dir() / "bgp-peer.log");
+    pid_ = spawn_background(
+        {"ip", "netns", "exec", n1_->name(), BGP_PEER, "--config", yaml_path().string(),
+         "--rib-file", rib_path_.string(), "--log-level", "debug"},
+        lab().dir() / "bgp-peer.log");
   }
   void reload_tabby(const std::string& yaml) {
     write_yaml(yaml);
     ASSERT_EQ(::kill(pid_, SIGHUP), 0);
   }
   std::filesystem::path yaml_path() { return lab().dir() / "tabby.yaml"; }
-  void write_yaml(const std::string& yaml) {
-    std::ofstream(yaml_path(), std::ios::trunc) << yaml;
-  }
+  void write_yaml(const std::string& yaml) { std::ofstream(yaml_path(), std::ios::trunc) << yaml; }
   std::string rib() const {
     std::ifstream in(rib_path_);
     std::stringstream text;
@@ -103,7 +104,8 @@ protocol device { scan time 2; }
 protocol static s4 { ipv4; route 10.202.0.0/24 blackhole; }
 protocol static s6 { ipv6; route 2001:db8:202::/48 blackhole; }
 protocol bgp tabby {
-  local )") + local + " as 65002;\n  neighbor " + peer + R"( as 65001;
+  local )") +
+         local + " as 65002;\n  neighbor " + peer + R"( as 65001;
   hold time 9;
   connect delay time 1;
   connect retry time 2;
@@ -126,7 +128,8 @@ router bgp 65002
  no bgp network import-check
  neighbor 10.0.0.1 remote-as 65001
  neighbor 10.0.0.1 timers connect 2
-)") + (passive ? " neighbor 10.0.0.1 passive\n" : "") + R"( address-family ipv4 unicast
+)") + (passive ? " neighbor 10.0.0.1 passive\n" : "") +
+         R"( address-family ipv4 unicast
   network 10.203.0.0/24
  exit-address-family
 !
@@ -147,7 +150,8 @@ std::string gobgp_config(bool passive) {
   [neighbors.timers.config]
     connect-retry = 2
   [neighbors.transport.config]
-    passive-mode = )") + (passive ? "true" : "false") + R"(
+    passive-mode = )") +
+         (passive ? "true" : "false") + R"(
   [[neighbors.afi-safis]]
     [neighbors.afi-safis.config]
       afi-safi-name = "ipv4-unicast"
@@ -163,12 +167,17 @@ class Bird : public BgpPeerInterop {
     start_tabby(tabby_yaml(tabby_passive, true));
     if (tabby_passive) bird = &lab().start_bird(*n2_, "bird", bird_config(false));
     // has: the route is there; gone: birdc answered and the route is not.
-    auto bird_has = [&] { return bird->birdc("show route 10.100.0.0/24").output.find("AS65001i") != std::string::npos; };
+    auto bird_has = [&] {
+      return bird->birdc("show route 10.100.0.0/24").output.find("AS65001i") != std::string::npos;
+    };
     auto bird_gone = [&] {
       auto r = bird->birdc("show route 10.100.0.0/24");
       return answered(r) && r.output.find("AS65001i") == std::string::npos;
     };
-    ASSERT_TRUE(eventually([&] { return tabby_has("route 10.202.0.0/24 via 10.0.0.2 peer 10.0.0.2 as-path 65002"); }, 30s)) << log();
+    ASSERT_TRUE(eventually(
+        [&] { return tabby_has("route 10.202.0.0/24 via 10.0.0.2 peer 10.0.0.2 as-path 65002"); },
+        30s))
+        << log();
     EXPECT_TRUE(tabby_has("peer d 10.0.0.2 Established"));
     ASSERT_TRUE(eventually(bird_has, 20s)) << bird->birdc("show route all").output << log();
     reload_tabby(tabby_yaml(tabby_passive, false));
@@ -179,18 +188,25 @@ class Bird : public BgpPeerInterop {
   }
 };
 
-TEST_F(Bird, TabbyActiveLearnsAndWithdraws) { run(false); }
-TEST_F(Bird, TabbyPassiveLearnsAndWithdraws) { run(true); }
+TEST_F(Bird, TabbyActiveLearnsAndWithdraws) {
+  run(false);
+}
+TEST_F(Bird, TabbyPassiveLearnsAndWithdraws) {
+  run(true);
+}
 
 TEST_F(Bird, Ipv6SessionLearnsAndWithdraws) {
   auto& bird = lab().start_bird(*n2_, "bird", bird_config(true, true));
   start_tabby(tabby_yaml(false, true, "fd00::2", "ipv6", "2001:db8:100::/48"));
-  auto bird_has = [&] { return bird.birdc("show route 2001:db8:100::/48").output.find("AS65001i") != std::string::npos; };
+  auto bird_has = [&] {
+    return bird.birdc("show route 2001:db8:100::/48").output.find("AS65001i") != std::string::npos;
+  };
   auto bird_gone = [&] {
     auto r = bird.birdc("show route 2001:db8:100::/48");
     return answered(r) && r.output.find("AS65001i") == std::string::npos;
   };
-  ASSERT_TRUE(eventually([&] { return tabby_has("route 2001:db8:202::/48 via fd00::2"); }, 30s)) << log();
+  ASSERT_TRUE(eventually([&] { return tabby_has("route 2001:db8:202::/48 via fd00::2"); }, 30s))
+      << log();
   ASSERT_TRUE(eventually(bird_has, 20s)) << bird.birdc("show route all").output << log();
   reload_tabby(tabby_yaml(false, false, "fd00::2", "ipv6"));
   EXPECT_TRUE(eventually(bird_gone, 20s));
@@ -203,7 +219,8 @@ TEST_F(Bird, Ipv6SessionLearnsAndWithdraws) {
 TEST_F(Bird, FrozenPeerIsDroppedAndItsRoutesWithdrawn) {
   auto& bird = lab().start_bird(*n2_, "bird", bird_config(true));
   start_tabby(tabby_yaml(false, true, "10.0.0.2", "ipv4", "10.100.0.0/24", 3));
-  ASSERT_TRUE(eventually([&] { return tabby_has("route 10.202.0.0/24 via 10.0.0.2"); }, 30s)) << log();
+  ASSERT_TRUE(eventually([&] { return tabby_has("route 10.202.0.0/24 via 10.0.0.2"); }, 30s))
+      << log();
   pid_t bird_pid = 0;
   std::ifstream(bird.dir() / "bird.pid") >> bird_pid;
   ASSERT_GT(bird_pid, 0);
@@ -227,13 +244,17 @@ class Frr : public BgpPeerInterop {
     start_tabby(tabby_yaml(tabby_passive, true));
     if (tabby_passive) frr = &lab().start_frr(*n2_, "frr", frr_config(false));
     auto frr_has = [&] {
-      return frr->vtysh("show bgp ipv4 unicast 10.100.0.0/24").output.find("65001") != std::string::npos;
+      return frr->vtysh("show bgp ipv4 unicast 10.100.0.0/24").output.find("65001") !=
+             std::string::npos;
     };
     auto frr_gone = [&] {
       auto r = frr->vtysh("show bgp ipv4 unicast 10.100.0.0/24");
       return r.output.find("Network not in table") != std::string::npos;
     };
-    ASSERT_TRUE(eventually([&] { return tabby_has("route 10.203.0.0/24 via 10.0.0.2 peer 10.0.0.2 as-path 65002"); }, 30s)) << log();
+    ASSERT_TRUE(eventually(
+        [&] { return tabby_has("route 10.203.0.0/24 via 10.0.0.2 peer 10.0.0.2 as-path 65002"); },
+        30s))
+        << log();
     ASSERT_TRUE(eventually(frr_has, 20s)) << frr->vtysh("show bgp ipv4 unicast").output << log();
     reload_tabby(tabby_yaml(tabby_passive, false));
     EXPECT_TRUE(eventually(frr_gone, 20s));
@@ -245,8 +266,12 @@ class Frr : public BgpPeerInterop {
   }
 };
 
-TEST_F(Frr, TabbyActiveLearnsAndWithdraws) { run(false); }
-TEST_F(Frr, TabbyPassiveLearnsAndWithdraws) { run(true); }
+TEST_F(Frr, TabbyActiveLearnsAndWithdraws) {
+  run(false);
+}
+TEST_F(Frr, TabbyPassiveLearnsAndWithdraws) {
+  run(true);
+}
 
 class Gobgp : public BgpPeerInterop {
  protected:
@@ -263,7 +288,10 @@ class Gobgp : public BgpPeerInterop {
       auto r = gobgp->gobgp({"global", "rib"});
       return r.ok() && r.output.find("10.100.0.0/24") == std::string::npos;
     };
-    ASSERT_TRUE(eventually([&] { return tabby_has("route 10.204.0.0/24 via 10.0.0.2 peer 10.0.0.2 as-path 65002"); }, 30s)) << log();
+    ASSERT_TRUE(eventually(
+        [&] { return tabby_has("route 10.204.0.0/24 via 10.0.0.2 peer 10.0.0.2 as-path 65002"); },
+        30s))
+        << log();
     ASSERT_TRUE(eventually(gobgp_has, 20s)) << gobgp->gobgp({"global", "rib"}).output << log();
     reload_tabby(tabby_yaml(tabby_passive, false));
     EXPECT_TRUE(eventually(gobgp_gone, 20s));
@@ -273,8 +301,12 @@ class Gobgp : public BgpPeerInterop {
   }
 };
 
-TEST_F(Gobgp, TabbyActiveLearnsAndWithdraws) { run(false); }
-TEST_F(Gobgp, TabbyPassiveLearnsAndWithdraws) { run(true); }
+TEST_F(Gobgp, TabbyActiveLearnsAndWithdraws) {
+  run(false);
+}
+TEST_F(Gobgp, TabbyPassiveLearnsAndWithdraws) {
+  run(true);
+}
 
 }  // namespace
 }  // namespace tabby::lab

@@ -53,8 +53,7 @@ class BgpSessionLab : public LabTest {
     return c;
   }
 
-  static UpdateMessage announcement(const char* prefix, const char* next_hop,
-                                    std::uint32_t as) {
+  static UpdateMessage announcement(const char* prefix, const char* next_hop, std::uint32_t as) {
     UpdateMessage update;
     update.attributes.origin = Origin::kIgp;
     update.attributes.as_path = AsPath{{AsSegment{AsSegmentType::kSequence, {as}}}};
@@ -63,7 +62,8 @@ class BgpSessionLab : public LabTest {
       update.attributes.next_hop = address(next_hop);
       update.nlri = {Nlri{p, 0}};
     } else {
-      update.attributes.mp_reach = MpReachNlri{kIpv6Unicast, address(next_hop), std::nullopt, {Nlri{p, 0}}};
+      update.attributes.mp_reach =
+          MpReachNlri{kIpv6Unicast, address(next_hop), std::nullopt, {Nlri{p, 0}}};
     }
     return update;
   }
@@ -87,8 +87,7 @@ class BgpSessionLab : public LabTest {
 
 // Both directions at once: n1 -> n2:179 with n2 passive, and n2 -> n1:1790 with n1 passive,
 // so n1 and n2 also hold two sessions each to the same address, told apart by port.
-void two_way(Netns& n1, Netns& n2, const char* a1, const char* a2,
-             const char* p1, const char* p2) {
+void two_way(Netns& n1, Netns& n2, const char* a1, const char* a2, const char* p1, const char* p2) {
   TabbyNode t1(n1);
   TabbyNode t2(n2);
   t1.listen(a1, 1790);
@@ -169,7 +168,8 @@ protocol bgp tabby {
   connect delay time 1;
   connect retry time 2;
   error wait time 1, 5;
-)") + (passive ? "  passive on;\n" : "") + R"(
+)") + (passive ? "  passive on;\n" : "") +
+         R"(
   ipv4 { import all; export where proto = "s4"; };
 }
 )";
@@ -187,7 +187,8 @@ router bgp 65002
  no bgp network import-check
  neighbor 10.0.0.1 remote-as 65001
  neighbor 10.0.0.1 timers connect 2
-)") + (passive ? " neighbor 10.0.0.1 passive\n" : "") + R"( address-family ipv4 unicast
+)") + (passive ? " neighbor 10.0.0.1 passive\n" : "") +
+         R"( address-family ipv4 unicast
   network 10.203.0.0/24
  exit-address-family
 !
@@ -208,7 +209,8 @@ std::string gobgp_config(bool passive) {
   [neighbors.timers.config]
     connect-retry = 2
   [neighbors.transport.config]
-    passive-mode = )") + (passive ? "true" : "false") + R"(
+    passive-mode = )") +
+         (passive ? "true" : "false") + R"(
   [[neighbors.afi-safis]]
     [neighbors.afi-safis.config]
       afi-safi-name = "ipv4-unicast"

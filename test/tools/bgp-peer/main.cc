@@ -101,7 +101,8 @@ class Runner {
 int main(int argc, char** argv) {
   CLI::App app{"tabby's BGP speaker from a YAML file (docs/bgp-speaker.md)"};
   std::string config_path, rib_file, log_level = "info";
-  app.add_option("--config", config_path, "YAML file: local_as, router_id, listen, peers, originate")
+  app.add_option("--config", config_path,
+                 "YAML file: local_as, router_id, listen, peers, originate")
       ->required();
   app.add_option("--rib-file", rib_file, "where to keep the Loc-RIB and peer states as text");
   app.add_option("--log-level", log_level, "trace, debug, info, warning, error");
@@ -131,30 +132,30 @@ int main(int argc, char** argv) {
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   signals.add(SIGUSR1);
-  std::function<void(boost::system::error_code, int)> on_signal =
-      [&](boost::system::error_code ec, int signal) {
-        if (ec) return;
-        if (signal == SIGUSR1) {
-          std::cout << runner.text() << std::flush;
-        } else if (signal == SIGHUP) {
-          if (auto reloaded = load(config_path); reloaded) {
-            spdlog::info("reloading {}", config_path);
-            runner.apply(*reloaded);
-            runner.write();
-          } else {
-            spdlog::error("{} (keeping the running configuration)", reloaded.error().message);
-          }
-        } else {
-          spdlog::info("stopping");
-          (*speaker)->shutdown();
-          runner.stop();
-          // Let the NOTIFICATIONs go out, then leave.
-          auto done = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(300));
-          done->async_wait([&io, done](boost::system::error_code) { io.stop(); });
-          return;
-        }
-        signals.async_wait(on_signal);
-      };
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
+                                                                      int signal) {
+    if (ec) return;
+    if (signal == SIGUSR1) {
+      std::cout << runner.text() << std::flush;
+    } else if (signal == SIGHUP) {
+      if (auto reloaded = load(config_path); reloaded) {
+        spdlog::info("reloading {}", config_path);
+        runner.apply(*reloaded);
+        runner.write();
+      } else {
+        spdlog::error("{} (keeping the running configuration)", reloaded.error().message);
+      }
+    } else {
+      spdlog::info("stopping");
+      (*speaker)->shutdown();
+      runner.stop();
+      // Let the NOTIFICATIONs go out, then leave.
+      auto done = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(300));
+      done->async_wait([&io, done](boost::system::error_code) { io.stop(); });
+      return;
+    }
+    signals.async_wait(on_signal);
+  };
   signals.async_wait(on_signal);
   io.run();
   return 0;

@@ -74,17 +74,20 @@ bgp::Policy policy(const YAML::Node& node, const std::string& where) {
 
 PeerConfig peer(const YAML::Node& node, const std::string& where) {
   only_keys(node, where,
-            {"name", "address", "remote_as", "port", "accept_port", "passive", "password",
-             "ttl_security", "multihop", "source_address", "source_port", "rr_client",
-             "next_hop", "allow_own_as", "families", "hold_time", "keepalive_time",
-             "connect_retry", "idle_hold", "local_ipv4", "local_ipv6", "import", "export"});
+            {"name",        "address",        "remote_as",     "port",         "accept_port",
+             "passive",     "password",       "ttl_security",  "multihop",     "source_address",
+             "source_port", "rr_client",      "next_hop",      "allow_own_as", "families",
+             "hold_time",   "keepalive_time", "connect_retry", "idle_hold",    "local_ipv4",
+             "local_ipv6",  "import",         "export"});
   PeerConfig p;
   if (!node["address"]) throw Bad{where + ": no address"};
   if (!node["remote_as"]) throw Bad{where + ": no remote_as"};
   p.address = address(node["address"], where + ".address");
   p.name = node["name"] ? text(node["name"], where + ".name") : p.address.to_string();
   p.remote_as = number<std::uint32_t>(node["remote_as"], where + ".remote_as", 1, 4294967295LL);
-  auto port = [&](const char* key) { return number<std::uint16_t>(node[key], where + "." + key, 0, 65535); };
+  auto port = [&](const char* key) {
+    return number<std::uint16_t>(node[key], where + "." + key, 0, 65535);
+  };
   auto seconds = [&](const char* key, long long min, long long max) {
     return number<std::uint16_t>(node[key], where + "." + key, min, max);
   };
@@ -94,30 +97,41 @@ PeerConfig peer(const YAML::Node& node, const std::string& where) {
   if (node["password"]) p.password = text(node["password"], where + ".password");
   if (node["ttl_security"]) p.ttl_security = seconds("ttl_security", 1, 255);
   if (node["multihop"]) p.multihop_ttl = seconds("multihop", 1, 255);
-  if (node["source_address"]) p.source_address = address(node["source_address"], where + ".source_address");
+  if (node["source_address"])
+    p.source_address = address(node["source_address"], where + ".source_address");
   if (node["source_port"]) p.source_port = port("source_port");
-  if (node["rr_client"]) p.route_reflector_client = boolean(node["rr_client"], where + ".rr_client");
+  if (node["rr_client"])
+    p.route_reflector_client = boolean(node["rr_client"], where + ".rr_client");
   if (node["next_hop"]) {
     const std::string mode = text(node["next_hop"], where + ".next_hop");
-    if (mode == "auto") p.next_hop = bgp::NextHopMode::kAuto;
-    else if (mode == "self") p.next_hop = bgp::NextHopMode::kSelf;
-    else if (mode == "keep") p.next_hop = bgp::NextHopMode::kKeep;
-    else throw Bad{where + ".next_hop: '" + mode + "' is not auto, self or keep"};
+    if (mode == "auto")
+      p.next_hop = bgp::NextHopMode::kAuto;
+    else if (mode == "self")
+      p.next_hop = bgp::NextHopMode::kSelf;
+    else if (mode == "keep")
+      p.next_hop = bgp::NextHopMode::kKeep;
+    else
+      throw Bad{where + ".next_hop: '" + mode + "' is not auto, self or keep"};
   }
-  if (node["allow_own_as"]) p.allow_own_as = static_cast<std::uint8_t>(seconds("allow_own_as", 0, 10));
+  if (node["allow_own_as"])
+    p.allow_own_as = static_cast<std::uint8_t>(seconds("allow_own_as", 0, 10));
   if (node["families"]) {
     p.families.clear();
     if (!node["families"].IsSequence()) throw Bad{where + ".families: expected a list"};
     for (const auto& f : node["families"]) {
       const std::string name = text(f, where + ".families");
-      if (name == "ipv4") p.families.push_back(bgp::kIpv4Unicast);
-      else if (name == "ipv6") p.families.push_back(bgp::kIpv6Unicast);
-      else throw Bad{where + ".families: '" + name + "' is not ipv4 or ipv6"};
+      if (name == "ipv4")
+        p.families.push_back(bgp::kIpv4Unicast);
+      else if (name == "ipv6")
+        p.families.push_back(bgp::kIpv6Unicast);
+      else
+        throw Bad{where + ".families: '" + name + "' is not ipv4 or ipv6"};
     }
   }
   if (node["hold_time"]) p.hold_time_seconds = seconds("hold_time", 0, 65535);
   if (node["keepalive_time"]) p.keepalive_time_seconds = seconds("keepalive_time", 0, 65535);
-  if (node["connect_retry"]) p.connect_retry_time = std::chrono::seconds(seconds("connect_retry", 1, 3600));
+  if (node["connect_retry"])
+    p.connect_retry_time = std::chrono::seconds(seconds("connect_retry", 1, 3600));
   if (node["idle_hold"]) p.idle_hold.initial = std::chrono::seconds(seconds("idle_hold", 1, 3600));
   if (p.idle_hold.initial > p.idle_hold.max) p.idle_hold.max = p.idle_hold.initial;
   if (node["local_ipv4"]) p.local_ipv4 = address(node["local_ipv4"], where + ".local_ipv4");
@@ -143,7 +157,8 @@ PeerFile parse(const YAML::Node& root) {
   if (root["listen"]) {
     if (!root["listen"].IsSequence()) throw Bad{"listen: expected a list of addresses"};
     for (std::size_t i = 0; i < root["listen"].size(); ++i)
-      s.listen.push_back({address(root["listen"][i], "listen[" + std::to_string(i) + "]"), listen_port});
+      s.listen.push_back(
+          {address(root["listen"][i], "listen[" + std::to_string(i) + "]"), listen_port});
   }
   if (root["cluster_id"]) s.cluster_id = address(root["cluster_id"], "cluster_id");
   if (root["max_paths"]) s.max_paths = number<std::size_t>(root["max_paths"], "max_paths", 1, 64);
@@ -166,7 +181,8 @@ PeerFile parse(const YAML::Node& root) {
   if (root["originate"]) {
     if (!root["originate"].IsSequence()) throw Bad{"originate: expected a list of prefixes"};
     for (std::size_t i = 0; i < root["originate"].size(); ++i)
-      file.originate.push_back(prefix(root["originate"][i], "originate[" + std::to_string(i) + "]"));
+      file.originate.push_back(
+          prefix(root["originate"][i], "originate[" + std::to_string(i) + "]"));
   }
   return file;
 }

@@ -40,8 +40,9 @@ std::string format_rib(const std::vector<bgp::PeerStatus>& peers,
     if (path.next_hop) out << " via " << path.next_hop->to_string();
     out << " peer " << path.peer_address.to_string();
     if (path.attributes) {
-      out << " as-path " << (path.attributes->as_path ? as_path_text(*path.attributes->as_path)
-                                                      : std::string("-"));
+      out << " as-path "
+          << (path.attributes->as_path ? as_path_text(*path.attributes->as_path)
+                                       : std::string("-"));
       if (path.attributes->local_pref) out << " local-pref " << *path.attributes->local_pref;
       if (path.attributes->med) out << " med " << *path.attributes->med;
     }

@@ -80,9 +80,11 @@ TEST(PeerFile, ErrorsNameTheKey) {
   EXPECT_THAT(error("router_id: 10.0.0.1"), HasSubstr("local_as: missing"));
   EXPECT_THAT(error("local_as: 1\nrouter_id: x"), HasSubstr("router_id: 'x' is not an IP address"));
   EXPECT_THAT(error("local_as: 1\nrouter_id: 10.0.0.1\nhold: 3"), HasSubstr("unknown key 'hold'"));
-  EXPECT_THAT(error("local_as: 1\nrouter_id: 10.0.0.1\npeers:\n  - address: 10.0.0.2\n    remote_as: 0"),
-              HasSubstr("peers[0].remote_as: 0 is outside"));
-  EXPECT_THAT(error("local_as: 1\nrouter_id: 10.0.0.1\npeers:\n  - address: 10.0.0.2\n    remote_as: 2\n    families: [ipv5]"),
+  EXPECT_THAT(
+      error("local_as: 1\nrouter_id: 10.0.0.1\npeers:\n  - address: 10.0.0.2\n    remote_as: 0"),
+      HasSubstr("peers[0].remote_as: 0 is outside"));
+  EXPECT_THAT(error("local_as: 1\nrouter_id: 10.0.0.1\npeers:\n  - address: 10.0.0.2\n    "
+                    "remote_as: 2\n    families: [ipv5]"),
               HasSubstr("'ipv5' is not ipv4 or ipv6"));
   EXPECT_THAT(error("local_as: 1\nrouter_id: 10.0.0.1\noriginate: [10.0.0.1/24]"),
               HasSubstr("originate[0]"));

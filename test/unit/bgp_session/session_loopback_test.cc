@@ -140,7 +140,8 @@ TEST(SessionLoopback, BothActiveEndWithOneSessionEachWay) {
   ASSERT_TRUE(run_until(io, [&] { return a->established() && b->established(); }))
       << a->status().last_error << " / " << b->status().last_error;
   // Whatever collided, the survivors are the two ends of one connection, and stay up.
-  run_until(io, [] { return false; }, 1500ms);
+  run_until(
+      io, [] { return false; }, 1500ms);
   ASSERT_TRUE(a->established() && b->established());
   EXPECT_EQ(ra.info->local_port, rb.info->remote_port);
   EXPECT_EQ(ra.info->remote_port, rb.info->local_port);

@@ -2,9 +2,9 @@
 // up and go in the other's Loc-RIB, best-path changes reach the owner, a policy change does
 // not reset the session while a hold-time change does, and removing the peer withdraws its
 // routes. Real sockets, no root.
-#include "tabby/bgp/speaker.h"
-
 #include <gmock/gmock.h>
+
+#include "tabby/bgp/speaker.h"
 
 namespace tabby::bgp {
 namespace {
@@ -40,9 +40,8 @@ class SpeakerLoopback : public ::testing::Test {
   void SetUp() override {
     a_ = *Speaker::create(io_, {65001, address("10.0.0.1"), {{address("127.0.0.1"), 0}}});
     b_ = *Speaker::create(io_, {65002, address("10.0.0.2"), {{address("127.0.0.1"), 0}}});
-    a_->on_best_path_change([this](const std::vector<BestPathChange>& changes) {
-      a_changes_ += changes.size();
-    });
+    a_->on_best_path_change(
+        [this](const std::vector<BestPathChange>& changes) { a_changes_ += changes.size(); });
     ASSERT_TRUE(a_->set_peer(peer_of_a()).ok());
     ASSERT_TRUE(b_->set_peer(peer_of_b()).ok());
     ASSERT_TRUE(run_until(io_, [&] { return up(*a_, "b") && up(*b_, "a"); }))
@@ -84,7 +83,8 @@ class SpeakerLoopback : public ::testing::Test {
 TEST_F(SpeakerLoopback, RoutesGoBothWaysAndAreWithdrawn) {
   a_->originate(prefix("10.1.0.0/24"));
   b_->originate(prefix("10.2.0.0/24"));
-  ASSERT_TRUE(run_until(io_, [&] { return has_route(*b_, "10.1.0.0/24") && has_route(*a_, "10.2.0.0/24"); }));
+  ASSERT_TRUE(run_until(
+      io_, [&] { return has_route(*b_, "10.1.0.0/24") && has_route(*a_, "10.2.0.0/24"); }));
   const auto path = *b_->rib().best_path(prefix("10.1.0.0/24"));
   EXPECT_EQ(path.next_hop, address("127.0.0.1"));
   ASSERT_TRUE(path.attributes->as_path.has_value());
@@ -117,9 +117,8 @@ TEST_F(SpeakerLoopback, PolicyChangeKeepsTheSessionHoldTimeChangeResetsIt) {
   changed.export_policy = Policy::accept_all();
   changed.hold_time_seconds = 30;
   ASSERT_TRUE(a_->set_peer(changed).ok());
-  ASSERT_TRUE(run_until(io_, [&] {
-    return up(*a_, "b") && up(*b_, "a") && has_route(*b_, "10.1.0.0/24");
-  }));
+  ASSERT_TRUE(run_until(
+      io_, [&] { return up(*a_, "b") && up(*b_, "a") && has_route(*b_, "10.1.0.0/24"); }));
   EXPECT_EQ(a_->peer("b")->established_transitions, 1u);  // a new session, counted afresh
   EXPECT_THAT(b_->peer("a")->last_error, HasSubstr("Other Configuration Change"));
 }
@@ -163,7 +162,8 @@ TEST(SpeakerGracefulRestart, PeerLostWithoutCeaseKeepsRoutesUntilRestartTime) {
   ASSERT_TRUE(has_route(*b, "10.1.0.0/24"));
   EXPECT_TRUE(b->rib().best_path(prefix("10.1.0.0/24"))->stale);
   const auto lost = std::chrono::steady_clock::now();
-  ASSERT_TRUE(run_until(io, [&] { return !has_route(*b, "10.1.0.0/24"); }, 5s));
+  ASSERT_TRUE(run_until(
+      io, [&] { return !has_route(*b, "10.1.0.0/24"); }, 5s));
   EXPECT_GE(std::chrono::steady_clock::now() - lost, 1500ms);
 }
 
