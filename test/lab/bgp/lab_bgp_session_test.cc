@@ -8,7 +8,7 @@
 
 #include <fstream>
 
-#include "tabby/lab/lab_test.h"
+#include "daemon_lab.h"
 #include "tabby_node.h"
 
 namespace tabby::lab {
@@ -21,21 +21,7 @@ IpAddress address(const char* text) {
   return IpAddress::parse(text).value();
 }
 
-class BgpSessionLab : public LabTest {
- protected:
-  // n1 (10.0.0.1, fd00::1) and n2 (10.0.0.2, fd00::2) on one segment.
-  void SetUp() override {
-    LabTest::SetUp();
-    if (HasFatalFailure()) return;
-    auto& segment = lab().add_segment("s1");
-    n1_ = &lab().add_node("n1");
-    n2_ = &lab().add_node("n2");
-    lab().attach(*n1_, "eth0", segment, {.address = "10.0.0.1/24"});
-    lab().attach(*n2_, "eth0", segment, {.address = "10.0.0.2/24"});
-    n1_->must("ip -6 addr add fd00::1/64 dev eth0 nodad");
-    n2_->must("ip -6 addr add fd00::2/64 dev eth0 nodad");
-  }
-
+class BgpSessionLab : public TwoNodeLab {
  public:
   static SessionConfig tabby(const char* router_id, std::uint32_t as, const char* peer,
                              std::uint32_t peer_as, bool passive) {
@@ -79,10 +65,6 @@ class BgpSessionLab : public LabTest {
     }
     return false;
   }
-
- protected:
-  Netns* n1_ = nullptr;
-  Netns* n2_ = nullptr;
 };
 
 // Both directions at once: n1 -> n2:179 with n2 passive, and n2 -> n1:1790 with n1 passive,
@@ -154,68 +136,6 @@ TEST_F(BgpSessionLab, Md5WithMismatchedPasswordsNeverComesUp) {
 }
 
 // --- real daemons in n2 (AS 65002), tabby in n1 (AS 65001) ----------------------------------
-
-std::string bird_config(bool passive) {
-  return std::string(R"(
-log stderr all;
-router id 10.0.0.2;
-protocol device { scan time 2; }
-protocol static s4 { ipv4; route 10.202.0.0/24 blackhole; }
-protocol bgp tabby {
-  local 10.0.0.2 as 65002;
-  neighbor 10.0.0.1 as 65001;
-  hold time 9;
-  connect delay time 1;
-  connect retry time 2;
-  error wait time 1, 5;
-)") + (passive ? "  passive on;\n" : "") +
-         R"(
-  ipv4 { import all; export where proto = "s4"; };
-}
-)";
-}
-
-std::string frr_config(bool passive) {
-  return std::string(R"(
-frr defaults traditional
-hostname frr
-log stdout
-!
-router bgp 65002
- bgp router-id 10.0.0.2
- no bgp ebgp-requires-policy
- no bgp network import-check
- neighbor 10.0.0.1 remote-as 65001
- neighbor 10.0.0.1 timers connect 2
-)") + (passive ? " neighbor 10.0.0.1 passive\n" : "") +
-         R"( address-family ipv4 unicast
-  network 10.203.0.0/24
- exit-address-family
-!
-)";
-}
-
-std::string gobgp_config(bool passive) {
-  return std::string(R"(
-[global.config]
-  as = 65002
-  router-id = "10.0.0.2"
-  port = 179
-
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "10.0.0.1"
-    peer-as = 65001
-  [neighbors.timers.config]
-    connect-retry = 2
-  [neighbors.transport.config]
-    passive-mode = )") +
-         (passive ? "true" : "false") + R"(
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-unicast"
-)";
-}
 
 // tabby in n1 against a daemon in n2; `tabby_passive` says who connects.
 class DaemonPeer : public BgpSessionLab {
