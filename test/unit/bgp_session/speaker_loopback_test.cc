@@ -35,6 +35,30 @@ bool has_route(const Speaker& s, const char* p) {
   return s.rib().best_path(prefix(p)).has_value();
 }
 
+// A's peer "b": A connects to B's listener. B's peer "a": B waits for A.
+PeerConfig connecting_peer(const Speaker& a, const Speaker& b) {
+  PeerConfig p;
+  p.name = "b";
+  p.address = address("127.0.0.1");
+  p.remote_as = 65002;
+  p.port = b.listen_ports()[0];
+  p.accept_port = a.listen_ports()[0];
+  p.hold_time_seconds = 9;
+  p.connect_retry_time = 200ms;
+  return p;
+}
+PeerConfig waiting_peer(const Speaker& b) {
+  PeerConfig p;
+  p.name = "a";
+  p.address = address("127.0.0.1");
+  p.remote_as = 65001;
+  p.passive = true;
+  p.accept_port = b.listen_ports()[0];
+  p.hold_time_seconds = 9;
+  p.idle_hold.initial = 200ms;
+  return p;
+}
+
 class SpeakerLoopback : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -48,29 +72,8 @@ class SpeakerLoopback : public ::testing::Test {
         << a_->peer("b")->last_error << " / " << b_->peer("a")->last_error;
   }
 
-  // A connects to B's listener; B waits for A.
-  PeerConfig peer_of_a() {
-    PeerConfig p;
-    p.name = "b";
-    p.address = address("127.0.0.1");
-    p.remote_as = 65002;
-    p.port = b_->listen_ports()[0];
-    p.accept_port = a_->listen_ports()[0];
-    p.hold_time_seconds = 9;
-    p.connect_retry_time = 200ms;
-    return p;
-  }
-  PeerConfig peer_of_b() {
-    PeerConfig p;
-    p.name = "a";
-    p.address = address("127.0.0.1");
-    p.remote_as = 65001;
-    p.passive = true;
-    p.accept_port = b_->listen_ports()[0];
-    p.hold_time_seconds = 9;
-    p.idle_hold.initial = 200ms;
-    return p;
-  }
+  PeerConfig peer_of_a() { return connecting_peer(*a_, *b_); }
+  PeerConfig peer_of_b() { return waiting_peer(*b_); }
   static bool up(const Speaker& s, const char* name) {
     return s.peer(name) && s.peer(name)->state == State::kEstablished;
   }
@@ -141,20 +144,8 @@ TEST(SpeakerGracefulRestart, PeerLostWithoutCeaseKeepsRoutesUntilRestartTime) {
   ca.graceful_restart_time = 2;
   auto a = *Speaker::create(io, ca);
   auto b = *Speaker::create(io, {65002, address("10.0.0.2"), {{address("127.0.0.1"), 0}}});
-  PeerConfig to_b;
-  to_b.name = "b";
-  to_b.address = address("127.0.0.1");
-  to_b.remote_as = 65002;
-  to_b.port = b->listen_ports()[0];
-  to_b.accept_port = a->listen_ports()[0];
-  PeerConfig to_a;
-  to_a.name = "a";
-  to_a.address = address("127.0.0.1");
-  to_a.remote_as = 65001;
-  to_a.passive = true;
-  to_a.accept_port = b->listen_ports()[0];
-  ASSERT_TRUE(a->set_peer(to_b).ok());
-  ASSERT_TRUE(b->set_peer(to_a).ok());
+  ASSERT_TRUE(a->set_peer(connecting_peer(*a, *b)).ok());
+  ASSERT_TRUE(b->set_peer(waiting_peer(*b)).ok());
   a->originate(prefix("10.1.0.0/24"));
   ASSERT_TRUE(run_until(io, [&] { return has_route(*b, "10.1.0.0/24"); }));
   a.reset();  // sockets closed, no NOTIFICATION: as if A's process died
