@@ -203,6 +203,23 @@ TEST_F(DaemonPeer, GobgpWithTabbyPassive) {
   EXPECT_THAT(gobgp.gobgp({"neighbor"}).output, HasSubstr("Establ"));
 }
 
+// TCP MD5 and GTSM against BIRD (`password`, `ttl security on`): both sides sign and check
+// segments and send with TTL 255, dropping anything that arrives with less.
+TEST_F(DaemonPeer, BirdWithMd5AndTtlSecurity) {
+  std::string config = bird_config(true);
+  const std::string hold = "  hold time 9;\n";
+  config.replace(config.find(hold), hold.size(),
+                 hold + "  password \"s3cret\";\n  ttl security on;\n");
+  auto& bird = lab().start_bird(*n2_, "bird", config);
+  TabbyNode node(*n1_);
+  SessionConfig c = tabby("10.0.0.1", 65001, "10.0.0.2", 65002, false);
+  c.password = "s3cret";
+  c.ttl_security = 1;
+  const auto s = node.add(c);
+  expect_up_and_learn(node, s, "10.202.0.0/24");
+  EXPECT_THAT(bird.birdc("show protocols tabby").output, HasSubstr("Established"));
+}
+
 // BIRD frozen with SIGSTOP stops sending KEEPALIVEs: tabby must drop the session when its
 // hold time (3 s here) runs out, with NOTIFICATION 4/0.
 TEST_F(DaemonPeer, FrozenPeerIsDroppedAtHoldTimeExpiry) {
