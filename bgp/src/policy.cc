@@ -33,7 +33,22 @@ void edit_list(std::vector<T>& list, const std::optional<std::vector<T>>& set,
     if (!contains(list, value)) list.push_back(value);
 }
 
-void prepend(PathAttributes& attributes, std::uint32_t as, std::size_t count) {
+void apply_actions(const Actions& actions, const RouteContext& route, PathAttributes& attributes,
+                   PolicyOutcome& outcome) {
+  edit_list(attributes.communities, actions.set_communities, actions.remove_communities,
+            actions.add_communities);
+  edit_list(attributes.large_communities, actions.set_large_communities,
+            actions.remove_large_communities, actions.add_large_communities);
+  prepend_as(attributes, actions.prepend_as != 0 ? actions.prepend_as : route.local_as,
+             actions.prepend_count);
+  if (actions.set_local_pref) attributes.local_pref = actions.set_local_pref;
+  if (actions.set_med) attributes.med = actions.set_med;
+  if (actions.next_hop_self) outcome.next_hop_self = true;
+}
+
+}  // namespace
+
+void prepend_as(PathAttributes& attributes, std::uint32_t as, std::size_t count) {
   if (count == 0) return;
   AsPath& path = attributes.as_path ? *attributes.as_path : attributes.as_path.emplace();
   if (path.segments.empty() || path.segments.front().type != AsSegmentType::kSequence) {
@@ -42,21 +57,6 @@ void prepend(PathAttributes& attributes, std::uint32_t as, std::size_t count) {
   auto& asns = path.segments.front().asns;
   asns.insert(asns.begin(), count, as);
 }
-
-void apply_actions(const Actions& actions, const RouteContext& route, PathAttributes& attributes,
-                   PolicyOutcome& outcome) {
-  edit_list(attributes.communities, actions.set_communities, actions.remove_communities,
-            actions.add_communities);
-  edit_list(attributes.large_communities, actions.set_large_communities,
-            actions.remove_large_communities, actions.add_large_communities);
-  prepend(attributes, actions.prepend_as != 0 ? actions.prepend_as : route.local_as,
-          actions.prepend_count);
-  if (actions.set_local_pref) attributes.local_pref = actions.set_local_pref;
-  if (actions.set_med) attributes.med = actions.set_med;
-  if (actions.next_hop_self) outcome.next_hop_self = true;
-}
-
-}  // namespace
 
 bool PrefixMatch::matches(const IpPrefix& route) const {
   if (route.family() != prefix.family() || !prefix.contains(route)) return false;
@@ -90,6 +90,7 @@ bool matches(const Match& match, const RouteContext& route, const PathAttributes
   }
   if (!match.from_peers.empty() && !contains(match.from_peers, route.from_peer)) return false;
   if (!match.sources.empty() && !contains(match.sources, route.source)) return false;
+  if (match.origin && attributes.origin != match.origin) return false;
   return true;
 }
 

@@ -99,7 +99,10 @@ using detail::Destination;
 using detail::PeerState;
 
 Rib::State::State(RibConfig c)
-    : config(std::move(c)), cluster_id(config.cluster_id.value_or(config.router_id)) {}
+    : config(std::move(c)), cluster_id(config.cluster_id.value_or(config.router_id)) {
+  // Destination::multipath counts in 8 bits; no kernel takes more next hops anyway.
+  config.max_paths = std::clamp<std::size_t>(config.max_paths, 1, 255);
+}
 
 template <typename Change>
 void Rib::State::modify(const IpPrefix& prefix, Change change) {
@@ -203,6 +206,11 @@ void Rib::State::remove_paths_of(PeerState& peer, Which which) {
 }
 
 void Rib::State::sweep_stale(PeerState& peer, Family family) {
+  // Every End-of-RIB comes here: only a family with stale routes costs a pass over the table.
+  if (std::find(peer.stale_families.begin(), peer.stale_families.end(), family) ==
+      peer.stale_families.end()) {
+    return;
+  }
   remove_paths_of(peer, [&](const IpPrefix& prefix, const Candidate& c) {
     return c.stale && detail::family_of(prefix) == family;
   });
@@ -296,8 +304,9 @@ Status Rib::update_peer(RibPeerConfig config) {
     // then withdraw what the new group does not advertise, then the new group's table.
     State::Group& old_group = *peer->group;
     if (auto s = state_->flush(old_group); !s) return s;
+    std::vector<EncodedUpdate> owed = std::move(peer->queued);
     for (auto i = peer->cursor - old_group.log_base; i < old_group.log.size(); ++i)
-      peer->queued.push_back(old_group.log[i]);
+      owed.push_back(old_group.log[i]);
     peer->cursor = old_group.log_base + old_group.log.size();
     State::Group& new_group = state_->group_for(*peer);
     if (auto s = state_->flush(new_group); !s) return s;
@@ -309,6 +318,7 @@ Status Rib::update_peer(RibPeerConfig config) {
     auto table = state_->encode_table(new_group);
     if (!table) return table.error();
     state_->leave(*peer);
+    peer->queued = std::move(owed);
     peer->queued.insert(peer->queued.end(), withdrawals->begin(), withdrawals->end());
     peer->queued.insert(peer->queued.end(), table->begin(), table->end());
     peer->group = &new_group;
@@ -332,6 +342,7 @@ Status Rib::peer_up(PeerId id, PeerSession session) {
   if (peer->up) return Error{"BGP peer " + std::to_string(id) + " is already up"};
   peer->session = std::move(session);
   peer->up = true;
+  peer->end_of_ribs.clear();
   // RFC 4724 section 4.2: stale routes of a family the peer no longer preserves go now.
   const auto& gr = peer->session.graceful_restart;
   for (Family family : std::vector<Family>(peer->stale_families)) {
@@ -379,6 +390,16 @@ void Rib::end_graceful_restart(PeerId id) {
 bool Rib::is_up(PeerId id) const {
   const PeerState* peer = state_->find_peer(id);
   return peer && peer->up;
+}
+
+bool Rib::initial_table_received(PeerId id) const {
+  const PeerState* peer = state_->find_peer(id);
+  if (!peer || !peer->up) return false;
+  return std::all_of(peer->session.families.begin(), peer->session.families.end(), [&](Family f) {
+    return (f != kIpv4Unicast && f != kIpv6Unicast) ||
+           std::find(peer->end_of_ribs.begin(), peer->end_of_ribs.end(), f) !=
+               peer->end_of_ribs.end();
+  });
 }
 
 void Rib::originate(const IpPrefix& prefix, const LocalRoute& route) {

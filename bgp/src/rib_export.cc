@@ -26,15 +26,6 @@ bool may_advertise(const PathAttributes& route, const ExportSource& source,
   return true;
 }
 
-void prepend_as(PathAttributes& attributes, std::uint32_t as) {
-  AsPath& path = attributes.as_path ? *attributes.as_path : attributes.as_path.emplace();
-  if (path.segments.empty() || path.segments.front().type != AsSegmentType::kSequence) {
-    path.segments.insert(path.segments.begin(), AsSegment{AsSegmentType::kSequence, {}});
-  }
-  auto& asns = path.segments.front().asns;
-  asns.insert(asns.begin(), as);
-}
-
 bool set_next_hop(const IpPrefix& prefix, const PathAttributes& route, bool self,
                   const LocalAddresses& local, PathAttributes& out) {
   out.next_hop.reset();

@@ -44,22 +44,24 @@ AttributeSet Rib::State::import(PeerState& peer, const IpPrefix& prefix,
 }
 
 void Rib::State::reimport(PeerState& peer) {
-  std::vector<std::tuple<IpPrefix, std::uint32_t, AttributeSet>> paths;
+  struct Received {
+    IpPrefix prefix;
+    std::uint32_t path_id;
+    AttributeSet attributes;
+    bool stale;
+  };
+  std::vector<Received> paths;
   for (const auto& [prefix, d] : loc_rib) {
     for (const auto& c : d.paths)
-      if (c.peer == &peer) paths.emplace_back(prefix, c.path_id, c.received);
+      if (c.peer == &peer) paths.push_back({prefix, c.path_id, c.received, c.stale});
   }
-  for (auto& [prefix, path_id, received] : paths) {
-    const bool stale = [&] {
-      for (const auto& c : loc_rib.at(prefix).paths)
-        if (c.peer == &peer && c.path_id == path_id) return c.stale;
-      return false;
-    }();
-    set_path(prefix, &peer, path_id, received, import(peer, prefix, received));
-    if (stale) {
-      for (auto& c : loc_rib.at(prefix).paths)
-        if (c.peer == &peer && c.path_id == path_id) c.stale = true;
-    }
+  for (auto& path : paths) {
+    set_path(path.prefix, &peer, path.path_id, path.attributes,
+             import(peer, path.prefix, path.attributes));
+    // set_path counts it as fresh; a stale path stays stale until the peer announces it.
+    if (!path.stale) continue;
+    for (auto& c : loc_rib.at(path.prefix).paths)
+      if (c.peer == &peer && c.path_id == path.path_id) c.stale = true;
   }
 }
 
@@ -87,6 +89,10 @@ Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update
   UpdateReceipt receipt;
   if (auto family = end_of_rib_family(update)) {
     receipt.end_of_rib = family;
+    if (std::find(peer->end_of_ribs.begin(), peer->end_of_ribs.end(), *family) ==
+        peer->end_of_ribs.end()) {
+      peer->end_of_ribs.push_back(*family);
+    }
     state_->sweep_stale(*peer, *family);
     return receipt;
   }

@@ -135,7 +135,9 @@ Group& Rib::State::group_for(const PeerState& peer) {
   group->key = std::move(key);
   group->send = peer.session.send;
   ExportCache cache(*group);
-  for (const auto& [prefix, d] : loc_rib) {
+  for (const auto& entry : loc_rib) {
+    const IpPrefix& prefix = entry.first;
+    const Destination& d = entry.second;
     auto attributes = cache.get(prefix, d, [&] { return export_best(*group, prefix, d); });
     if (attributes) group->adj_out.emplace(prefix, std::move(attributes));
   }
@@ -165,13 +167,42 @@ Status Rib::State::flush(Group& group) {
       builder.withdraw(prefix);
     }
   }
-  group.dirty.clear();
+  // Released, not just cleared: after a full table it would hold 24 octets per route.
+  std::vector<IpPrefix>().swap(group.dirty);
   if (builder.empty()) return {};
   group.table.reset();
-  auto updates = detail::pack_updates(builder.batch(), group.send);
+  auto updates = pack_or_drop(group, builder.batch());
   if (!updates) return updates.error();
   group.log.insert(group.log.end(), updates->begin(), updates->end());
   return {};
+}
+
+Result<std::vector<EncodedUpdate>> Rib::State::pack_or_drop(Group& group,
+                                                            const detail::Batch& batch) {
+  auto updates = detail::pack_updates(batch, group.send);
+  if (updates) return updates;
+  // Some attribute set does not fit an UPDATE of this group (say, learned through extended
+  // messages, to be sent without): its routes are not advertised here (withdrawn, in case an
+  // earlier version was), and the others go as usual.
+  detail::Batch kept;
+  kept.withdrawn = batch.withdrawn;
+  for (const auto& announcement : batch.announced) {
+    detail::Batch alone;
+    alone.announced = {announcement};
+    auto check = detail::pack_updates(alone, group.send);
+    if (check) {
+      kept.announced.push_back(announcement);
+      continue;
+    }
+    problems.push_back("update group " + std::to_string(group.id) + ": " +
+                       std::to_string(announcement.prefixes.size()) +
+                       " routes not advertised: " + check.error().message);
+    for (const auto& prefix : announcement.prefixes) {
+      group.adj_out.erase(prefix);
+      kept.withdrawn.push_back(prefix);
+    }
+  }
+  return detail::pack_updates(kept, group.send);
 }
 
 Result<std::vector<EncodedUpdate>> Rib::State::encode_table(Group& group) {
@@ -179,7 +210,7 @@ Result<std::vector<EncodedUpdate>> Rib::State::encode_table(Group& group) {
     BatchBuilder builder;
     for (const auto& [prefix, attributes] : group.adj_out)
       builder.announce(prefix, attributes);
-    auto updates = detail::pack_updates(builder.batch(), group.send);
+    auto updates = pack_or_drop(group, builder.batch());
     if (!updates) return updates.error();
     group.table = std::move(*updates);
   }
@@ -235,6 +266,12 @@ void Rib::State::mark_all_dirty() {
     for (const auto& [prefix, attributes] : g->adj_out)
       g->dirty.push_back(prefix);
   }
+}
+
+std::vector<std::string> Rib::take_problems() {
+  auto out = std::move(state_->problems);
+  state_->problems.clear();
+  return out;
 }
 
 Result<std::vector<EncodedUpdate>> Rib::take_updates(PeerId id) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -84,6 +85,7 @@ struct PeerState {
   bool up = false;
   PeerSession session;
   std::vector<Family> stale_families;  // families whose stale routes await End-of-RIB
+  std::vector<Family> end_of_ribs;     // families whose End-of-RIB came in this session
   PeerCounters counters;
   Group* group = nullptr;
   std::uint64_t cursor = 0;           // next sequence number of the group's log to send
@@ -113,6 +115,7 @@ struct Rib::State {
   std::vector<std::unique_ptr<Group>> groups;
   std::size_t next_group_id = 1;
   std::vector<IpPrefix> best_dirty;
+  std::vector<std::string> problems;
 
   // --- Loc-RIB (rib.cc) ---
   // Runs `change` on the prefix's destination (created if missing), then the decision
@@ -142,6 +145,9 @@ struct Rib::State {
                            const Destination& destination);
   Group& group_for(const PeerState& peer);
   Status flush(Group& group);
+  // Packs the batch for the group; routes whose attributes fit no UPDATE are dropped from the
+  // group's Adj-RIB-Out (and withdrawn) with a line in `problems`.
+  Result<std::vector<EncodedUpdate>> pack_or_drop(Group& group, const detail::Batch& batch);
   Result<std::vector<EncodedUpdate>> encode_table(Group& group);
   Status join(PeerState& peer);
   void leave(PeerState& peer);

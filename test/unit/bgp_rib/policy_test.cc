@@ -49,6 +49,7 @@ TEST(PolicyTest, MatchConditionsAreAnded) {
   m.as_path_contains = 65010;
   m.from_peers = {3};
   m.sources = {RouteSource::kEbgp};
+  m.origin = Origin::kIgp;
   PathAttributes a = attrs({65001, 65010});
   a.communities = {make_community(65000, 2)};
   a.large_communities = {{65000, 1, 1}};
@@ -67,6 +68,7 @@ TEST(PolicyTest, MatchConditionsAreAnded) {
       without([](PathAttributes& b, RouteContext&) { b.as_path = testing::as_path({1}); }));
   EXPECT_FALSE(without([](PathAttributes&, RouteContext& r) { r.from_peer = 4; }));
   EXPECT_FALSE(without([](PathAttributes&, RouteContext& r) { r.source = RouteSource::kLocal; }));
+  EXPECT_FALSE(without([](PathAttributes& b, RouteContext&) { b.origin = Origin::kIncomplete; }));
 
   Match negated;
   negated.prefixes = {{pfx("203.0.113.0/24"), std::nullopt, std::nullopt}};

@@ -164,6 +164,41 @@ TEST_F(RibInboundTest, BestPathFollowsTheDecisionProcess) {
   EXPECT_EQ(rib_.best_path(pfx("203.0.113.0/24"))->peer, 3u);
 }
 
+TEST_F(RibInboundTest, MedDecidesOnlyBetweenPathsFromTheSameNeighborAs) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.9");  // higher router ID
+  add(peer_config(2, "10.0.0.3", 65001), "10.0.0.8");
+  add(peer_config(3, "10.0.0.4", 65002), "10.0.0.7");
+  PathAttributes low = attrs({65001, 65100});
+  low.med = 10;
+  PathAttributes high = attrs({65001, 65100});
+  high.med = 20;
+  feed(1, announce({"203.0.113.0/24"}, low));
+  feed(2, announce({"203.0.113.0/24"}, high));
+  EXPECT_EQ(rib_.best_path(pfx("203.0.113.0/24"))->peer, 1u);  // same AS: MED decides
+
+  PathAttributes other_as = attrs({65002, 65100});
+  other_as.med = 50;  // higher, but from another AS: not compared; lowest router ID wins
+  feed(3, announce({"203.0.113.0/24"}, other_as));
+  EXPECT_EQ(rib_.best_path(pfx("203.0.113.0/24"))->peer, 3u);
+}
+
+TEST(RibAlwaysCompareMedTest, ComparesMedAcrossAses) {
+  RibConfig config = rib_config();
+  config.always_compare_med = true;
+  Rib rib(config);
+  ASSERT_TRUE(rib.add_peer(peer_config(1, "10.0.0.2", 65001)).ok());
+  ASSERT_TRUE(rib.add_peer(peer_config(3, "10.0.0.4", 65002)).ok());
+  ASSERT_TRUE(rib.peer_up(1, session("10.0.0.9")).ok());
+  ASSERT_TRUE(rib.peer_up(3, session("10.0.0.7")).ok());
+  PathAttributes low = attrs({65001});
+  low.med = 10;
+  PathAttributes high = attrs({65002});
+  high.med = 50;
+  ASSERT_TRUE(rib.receive_update(1, announce({"203.0.113.0/24"}, low)).ok());
+  ASSERT_TRUE(rib.receive_update(3, announce({"203.0.113.0/24"}, high)).ok());
+  EXPECT_EQ(rib.best_path(pfx("203.0.113.0/24"))->peer, 1u);
+}
+
 TEST_F(RibInboundTest, TwoOctetPeersHaveTheirAs4PathMerged) {
   ASSERT_TRUE(rib_.add_peer(peer_config(1, "10.0.0.2", 65001)).ok());
   ASSERT_TRUE(rib_.peer_up(1, session("10.0.0.2", /*four_octet_as=*/false)).ok());
@@ -174,6 +209,30 @@ TEST_F(RibInboundTest, TwoOctetPeersHaveTheirAs4PathMerged) {
   ASSERT_TRUE(best);
   EXPECT_EQ(flat(*best->attributes), (std::vector<std::uint32_t>{65001, 4200000000}));
   EXPECT_FALSE(best->attributes->as4_path);
+}
+
+TEST_F(RibInboundTest, AddPathKeepsEachPathOfAPeer) {
+  ASSERT_TRUE(rib_.add_peer(peer_config(1, "10.0.0.2", kLocalAs)).ok());
+  PeerSession s = session("10.0.0.2");
+  s.receive.add_path = {kIpv4Unicast};
+  ASSERT_TRUE(rib_.peer_up(1, s).ok());
+  UpdateMessage first = announce({"203.0.113.0/24"}, attrs({65010}, "10.0.0.20"));
+  first.nlri[0].path_id = 1;
+  UpdateMessage second = announce({"203.0.113.0/24"}, attrs({65010, 65011}, "10.0.0.21"));
+  second.nlri[0].path_id = 2;
+  feed(1, first);
+  feed(1, second);
+  auto all = rib_.paths(pfx("203.0.113.0/24"));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].path_id, 1u);  // shorter AS_PATH
+  EXPECT_EQ(all[1].path_id, 2u);
+  EXPECT_EQ(rib_.counters(1)->received, 2u);
+  UpdateMessage gone = withdraw({"203.0.113.0/24"});
+  gone.withdrawn[0].path_id = 1;
+  feed(1, gone);
+  all = rib_.paths(pfx("203.0.113.0/24"));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].next_hop, ip("10.0.0.21"));
 }
 
 class RibEcmpTest : public RibInboundTest {
@@ -235,13 +294,16 @@ TEST_F(RibGracefulRestartTest, StaleRoutesStayUntilEndOfRib) {
   EXPECT_FALSE(rib_.best_path(pfx("203.0.113.0/24"))->stale);
   EXPECT_TRUE(rib_.best_path(pfx("198.18.0.0/24"))->stale);
 
+  EXPECT_FALSE(rib_.initial_table_received(1));
   const auto receipt = feed(1, make_end_of_rib(kIpv4Unicast));
   EXPECT_EQ(receipt.end_of_rib, kIpv4Unicast);
+  EXPECT_FALSE(rib_.initial_table_received(1));
   EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
   EXPECT_FALSE(rib_.best_path(pfx("198.18.0.0/24")));
   EXPECT_TRUE(rib_.best_path(pfx("2001:db8:100::/48")));  // its family's EoR is still due
   feed(1, make_end_of_rib(kIpv6Unicast));
   EXPECT_FALSE(rib_.best_path(pfx("2001:db8:100::/48")));
+  EXPECT_TRUE(rib_.initial_table_received(1));
   EXPECT_EQ(rib_.counters(1)->received, 1u);
 }
 

@@ -43,6 +43,7 @@ struct Match {
   std::optional<std::uint32_t> as_path_contains;    // the AS appears anywhere in AS_PATH
   std::vector<PeerId> from_peers;                   // learned from one of these peers
   std::vector<RouteSource> sources;                 // learned from one of these kinds of source
+  std::optional<Origin> origin;                     // the ORIGIN attribute
 
   friend bool operator==(const Match&, const Match&) = default;
 };
@@ -98,6 +99,8 @@ struct PolicyOutcome {
 };
 
 bool matches(const Match& match, const RouteContext& route, const PathAttributes& attributes);
+// Puts `as` `count` times in front of AS_PATH (in its leading AS_SEQUENCE, or a new one).
+void prepend_as(PathAttributes& attributes, std::uint32_t as, std::size_t count = 1);
 // Runs the policy; `attributes` carries the changes of every term applied (also when the
 // route ends up rejected, in which case the caller drops them).
 PolicyOutcome apply_policy(const Policy& policy, const RouteContext& route,

@@ -31,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "tabby/bgp/attribute_set.h"
@@ -70,6 +71,10 @@ class Rib {
   // route of the peer goes.
   void end_graceful_restart(PeerId peer);
   bool is_up(PeerId peer) const;
+  // The peer is up and has sent End-of-RIB for every unicast family of the session: its
+  // initial table is in. For the owner's own restart (RFC 4724 section 4.1): the kernel
+  // routes kept from before are reconciled once every peer's table is in.
+  bool initial_table_received(PeerId peer) const;
 
   // --- inbound ---------------------------------------------------------------------------
   // One decoded UPDATE from an up peer (with the decoder's RFC 7606 verdict: under
@@ -88,9 +93,14 @@ class Rib {
   // state now (possibly unchanged again, if it changed back), in no particular order.
   std::vector<BestPathChange> take_best_path_changes();
   // The UPDATEs to send to the peer now, in order (empty when the peer is down or up to date).
-  // Fails if an UPDATE cannot be encoded for the peer (e.g. no local address of a family to
-  // use as next hop is not an error: such routes are simply not advertised).
+  // Routes that cannot be sent are not advertised: without a local address of their family
+  // to use as next hop, or with attributes too large for the peer's UPDATEs (those leave a
+  // line in take_problems()). Fails, naming the peer, only if an UPDATE without such a route
+  // cannot be encoded either (a bug): the owner should then reset the session.
   Result<std::vector<EncodedUpdate>> take_updates(PeerId peer);
+  // What went wrong since the last call that is not any caller's error, one line each, for
+  // the log (routes not advertised because they fit no UPDATE).
+  std::vector<std::string> take_problems();
 
   // --- inspection ------------------------------------------------------------------------
   std::optional<PeerCounters> counters(PeerId peer) const;
