@@ -182,6 +182,22 @@ class Frr : public BgpPeerInterop {
   }
 };
 
+// MD5 through the Speaker: tabby passive, so the key must be on its listening socket.
+TEST_F(Frr, PasswordWithTabbyPassive) {
+  std::string yaml = tabby_yaml(true, true);
+  const std::string hold = "    hold_time: 9\n";
+  yaml.replace(yaml.find(hold), hold.size(), hold + "    password: s3cret\n");
+  start_tabby(yaml);
+  std::string config = frr_config(false);
+  const std::string neighbor = " neighbor 10.0.0.1 timers connect 2\n";
+  config.replace(config.find(neighbor), neighbor.size(),
+                 neighbor + " neighbor 10.0.0.1 password s3cret\n");
+  auto& frr = lab().start_frr(*n2_, "frr", config);
+  ASSERT_TRUE(eventually([&] { return tabby_has("route 10.203.0.0/24 via 10.0.0.2"); }, 30s))
+      << log() << frr.vtysh("show bgp summary").output;
+  EXPECT_TRUE(tabby_has("peer d 10.0.0.2 Established"));
+}
+
 TEST_F(Frr, TabbyActiveLearnsAndWithdraws) {
   run(false);
 }

@@ -42,7 +42,7 @@ Result<bgp_peer::PeerFile> load(const std::string& path) {
 class Runner {
  public:
   Runner(asio::io_context& io, bgp::Speaker& speaker, std::string rib_file)
-      : io_(io), speaker_(speaker), rib_file_(std::move(rib_file)), timer_(io) {}
+      : speaker_(speaker), rib_file_(std::move(rib_file)), timer_(io) {}
 
   // Makes the speaker's peers and originated prefixes those of the file.
   void apply(const bgp_peer::PeerFile& file) {
@@ -88,7 +88,6 @@ class Runner {
   void stop() { timer_.cancel(); }
 
  private:
-  asio::io_context& io_;
   bgp::Speaker& speaker_;
   std::string rib_file_;
   asio::steady_timer timer_;
