@@ -128,6 +128,9 @@ Status Speaker::set_peer(PeerConfig config) {
   Peer& peer = *it->second;
   const bool reset = !same_session(session_config(peer.config), session_config(config));
   if (reset) retire(peer.session, NotificationMessage(CeaseSubcode::kOtherConfigurationChange));
+  if (reset && !peer.config.password.empty() &&
+      (config.password.empty() || config.address != peer.config.address))
+    forget_md5(peer.config.address, peer.config.name);
   peer.config = std::move(config);
   if (peer.config.local_ipv4) peer.local.ipv4 = peer.config.local_ipv4;
   if (peer.config.local_ipv6) peer.local.ipv6 = peer.config.local_ipv6;
@@ -168,14 +171,20 @@ Status Speaker::remove_peer(const std::string& name) {
   Peer& peer = *it->second;
   retire(peer.session, NotificationMessage(CeaseSubcode::kPeerDeconfigured));
   peer.session.reset();
-  if (!peer.config.password.empty())
-    for (auto& listener : listeners_)
-      if (listener->address().family() == peer.config.address.family())
-        (void)listener->set_md5(peer.config.address, "");
+  if (!peer.config.password.empty()) forget_md5(peer.config.address, name);
   rib_.remove_peer(peer.id);
   peers_.erase(it);
   flush();
   return {};
+}
+
+void Speaker::forget_md5(const IpAddress& address, const std::string& leaving) {
+  // Another peer at the same address (on another port) may still need the key.
+  for (const auto& [name, peer] : peers_)
+    if (name != leaving && peer->config.address == address && !peer->config.password.empty())
+      return;
+  for (auto& listener : listeners_)
+    if (listener->address().family() == address.family()) (void)listener->set_md5(address, "");
 }
 
 void Speaker::shutdown() {

@@ -158,6 +158,29 @@ TEST(SpeakerGracefulRestart, PeerLostWithoutCeaseKeepsRoutesUntilRestartTime) {
   EXPECT_GE(std::chrono::steady_clock::now() - lost, 1500ms);
 }
 
+// TCP MD5 on loopback: the Speaker keys its listener for the peer, and removes the key when
+// the password goes (else the kernel would drop the now unsigned connection attempts).
+TEST(SpeakerMd5, PasswordOnAndOffAgain) {
+  asio::io_context io;
+  auto a = *Speaker::create(io, {65001, address("10.0.0.1"), {{address("127.0.0.1"), 0}}});
+  auto b = *Speaker::create(io, {65002, address("10.0.0.2"), {{address("127.0.0.1"), 0}}});
+  PeerConfig to_b = connecting_peer(*a, *b);
+  PeerConfig to_a = waiting_peer(*b);
+  to_b.password = to_a.password = "s3cret";
+  ASSERT_TRUE(b->set_peer(to_a).ok());
+  ASSERT_TRUE(a->set_peer(to_b).ok());
+  auto both_up = [&] {
+    return a->peer("b")->state == State::kEstablished && b->peer("a")->state == State::kEstablished;
+  };
+  ASSERT_TRUE(run_until(io, both_up)) << a->peer("b")->last_error;
+  to_b.password = to_a.password = "";
+  ASSERT_TRUE(b->set_peer(to_a).ok());
+  ASSERT_TRUE(a->set_peer(to_b).ok());
+  ASSERT_TRUE(run_until(
+      io, [&] { return !both_up(); }, 2s));
+  ASSERT_TRUE(run_until(io, both_up)) << a->peer("b")->last_error;
+}
+
 TEST(SpeakerCreate, RefusesBadGlobalConfig) {
   asio::io_context io;
   auto bad = Speaker::create(io, {0, address("10.0.0.1"), {}});

@@ -133,6 +133,8 @@ class Speaker : private SessionHandler {
   RibPeerConfig rib_config(const Peer& peer) const;
   Status start_session(Peer& peer);
   void retire(std::shared_ptr<Session> session, NotificationMessage why);
+  // Removes the listeners' MD5 key for the address unless a peer other than `leaving` uses it.
+  void forget_md5(const IpAddress& address, const std::string& leaving);
   void flush();
   PeerStatus status_of(const Peer& peer) const;
 
