@@ -174,6 +174,24 @@ TEST_F(RibGroupsTest, RoutesTooLargeForAPeerAreNotAdvertisedThere) {
   EXPECT_NE(problems[0].find("1 routes not advertised"), std::string::npos) << problems[0];
 }
 
+TEST_F(RibGroupsTest, AddPathPeersGetPathIdentifiers) {
+  ASSERT_TRUE(rib_.add_peer(peer_config(2, "10.0.0.3", 65002)).ok());
+  PeerSession s = session("10.0.0.3");
+  s.send.add_path = {kIpv4Unicast, kIpv6Unicast};
+  ASSERT_TRUE(rib_.peer_up(2, s).ok());
+  EXPECT_NE(rib_.update_group_of(2), rib_.update_group_of(1));
+  CodecContext peer_view = s.send;  // what the peer decodes with
+  take(rib_, 2, peer_view);
+  ASSERT_TRUE(rib_.receive_update(1, announce(v4_prefixes(2000), attrs({65001}))).ok());
+  const Learned seen = take(rib_, 2, peer_view);
+  EXPECT_EQ(seen.routes.size(), 2000u);
+  EXPECT_LE(seen.max_message_size, kMaxMessageLength);
+  EXPECT_EQ(seen.messages, 4u);  // 8 octets per prefix with its path identifier
+  for (const auto& u : seen.updates)
+    for (const auto& n : u.nlri)
+      ASSERT_EQ(n.path_id, 1u);
+}
+
 TEST_F(RibGroupsTest, RoutesWithDifferentAttributesGoInDifferentUpdates) {
   add_ebgp(2, "10.0.0.3", 65002);
   take(rib_, 2);
