@@ -7,8 +7,8 @@
 #include <random>
 
 #include "tabby/bgp/asio_address.h"
-#include "tabby/bgp/fsm_collision.h"
 #include "tabby/bgp/framer.h"
+#include "tabby/bgp/fsm_collision.h"
 #include "tabby/bgp/socket_options.h"
 
 namespace tabby::bgp {
@@ -78,8 +78,8 @@ std::shared_ptr<Session::Attempt> Session::new_attempt(bool second) {
   // A second connection's Fsm never restarts by itself: if it loses, it is discarded; if it
   // wins, settle() replaces it by a primary started as configured once it falls to Idle.
   if (second) fsm.automatic_restart = false;
-  auto created = Fsm::create(std::move(fsm), seeded_uniform_random(std::random_device{}()),
-                             FsmClock::now());
+  auto created =
+      Fsm::create(std::move(fsm), seeded_uniform_random(std::random_device{}()), FsmClock::now());
   // validate(SessionConfig) already checked what Fsm::create checks.
   if (!created) throw std::logic_error("Fsm::create: " + created.error().message);
   return std::make_shared<Attempt>(std::move(*created), io_, next_attempt_id_++, second);
@@ -114,17 +114,17 @@ SessionStatus Session::status() const {
 void Session::start() {
   started_ = true;
   auto primary = attempts_[0];
-  run(*primary, primary->fsm.handle(Event::of(config_.passive
-                                                  ? EventType::kManualStartWithPassiveTcpEstablishment
-                                                  : EventType::kManualStart),
-                                    FsmClock::now()));
+  run(*primary, primary->fsm.handle(
+                    Event::of(config_.passive ? EventType::kManualStartWithPassiveTcpEstablishment
+                                              : EventType::kManualStart),
+                    FsmClock::now()));
 }
 
 void Session::stop(std::optional<NotificationMessage> notification) {
   started_ = false;
   restart_timer_.cancel();
-  const Notification n = to_fsm(
-      notification.value_or(NotificationMessage(CeaseSubcode::kAdministrativeShutdown)));
+  const Notification n =
+      to_fsm(notification.value_or(NotificationMessage(CeaseSubcode::kAdministrativeShutdown)));
   for (auto attempt : {attempts_[1], attempts_[0]}) {
     if (!attempt) continue;
     run(*attempt,
@@ -136,7 +136,8 @@ void Session::stop(std::optional<NotificationMessage> notification) {
 // --- actions ---------------------------------------------------------------------------------
 
 void Session::run(Attempt& attempt, FsmActions actions) {
-  for (const Action& action : actions) perform(attempt, action);
+  for (const Action& action : actions)
+    perform(attempt, action);
   arm_timer(attempt);
   settle_later();
 }
@@ -199,7 +200,8 @@ void Session::perform(Attempt& attempt, const Action& action) {
           if (a.notification_received)
             info.notification_received = to_wire(*a.notification_received);
           info.description = to_string(a.cause);
-          if (info.notification_sent) info.description += ", sent " + describe(*info.notification_sent);
+          if (info.notification_sent)
+            info.description += ", sent " + describe(*info.notification_sent);
           if (info.notification_received)
             info.description += ", received " + describe(*info.notification_received);
           established_.reset();
@@ -262,8 +264,8 @@ void Session::connect(Attempt& attempt) {
   conn->socket.open(remote.protocol(), ec);
   if (ec) return connection_failed(attempt, what("socket", ec));
   if (!config_.password.empty()) {
-    if (auto md5 = set_tcp_md5(conn->socket.native_handle(), config_.peer_address,
-                               config_.password);
+    if (auto md5 =
+            set_tcp_md5(conn->socket.native_handle(), config_.peer_address, config_.password);
         !md5)
       return connection_failed(attempt, md5.error().message);
   }
@@ -274,22 +276,22 @@ void Session::connect(Attempt& attempt) {
     conn->socket.set_option(tcp::socket::reuse_address(true), ec);
     conn->socket.bind(tcp::endpoint(to_asio(source), config_.source_port), ec);
     if (ec)
-      return connection_failed(attempt, what("bind " + source.to_string() + " port " +
-                                                  std::to_string(config_.source_port),
-                                              ec));
+      return connection_failed(
+          attempt,
+          what("bind " + source.to_string() + " port " + std::to_string(config_.source_port), ec));
   }
   conn->socket.non_blocking(true, ec);
-  conn->socket.async_connect(remote, [weak = weak_from_this(), id = attempt.id,
-                                      conn](error_code connect_ec) {
-    auto self = weak.lock();
-    if (!self) return;
-    auto live = self->find_attempt(id);
-    if (!live || live->conn != conn) return;
-    if (connect_ec) return self->connection_failed(*live, what("connect", connect_ec));
-    conn->connected = true;
-    self->read(*live);
-    self->run(*live, live->fsm.handle(Event::of(EventType::kTcpCrAcked), FsmClock::now()));
-  });
+  conn->socket.async_connect(
+      remote, [weak = weak_from_this(), id = attempt.id, conn](error_code connect_ec) {
+        auto self = weak.lock();
+        if (!self) return;
+        auto live = self->find_attempt(id);
+        if (!live || live->conn != conn) return;
+        if (connect_ec) return self->connection_failed(*live, what("connect", connect_ec));
+        conn->connected = true;
+        self->read(*live);
+        self->run(*live, live->fsm.handle(Event::of(EventType::kTcpCrAcked), FsmClock::now()));
+      });
 }
 
 void Session::connection_failed(Attempt& attempt, const std::string& description) {
@@ -348,8 +350,7 @@ void Session::drop(Attempt& attempt) {
 bool Session::accept(tcp::socket socket) {
   error_code ec;
   auto refuse = [&](const char* why) {
-    spdlog::debug("bgp peer {}: refused a connection ({})", config_.peer_address.to_string(),
-                  why);
+    spdlog::debug("bgp peer {}: refused a connection ({})", config_.peer_address.to_string(), why);
     socket.close(ec);
     return false;
   };
@@ -386,25 +387,23 @@ bool Session::accept(tcp::socket socket) {
 
 void Session::read(Attempt& attempt) {
   auto conn = attempt.conn;
-  conn->socket.async_read_some(
-      asio::buffer(conn->chunk),
-      [weak = weak_from_this(), id = attempt.id, conn](error_code ec, std::size_t n) {
-        auto self = weak.lock();
-        if (!self) return;
-        auto live = self->find_attempt(id);
-        if (!live || live->conn != conn) return;
-        if (ec) {
-          self->note_error(ec == asio::error::eof ? "connection closed by the peer"
-                                                  : what("read", ec));
-          self->run(*live,
-                    live->fsm.handle(Event::of(EventType::kTcpConnectionFails), FsmClock::now()));
-          return;
-        }
-        conn->in.insert(conn->in.end(), conn->chunk.begin(),
-                        conn->chunk.begin() + static_cast<std::ptrdiff_t>(n));
-        self->on_bytes(*live);
-        if (live->conn == conn) self->read(*live);
-      });
+  conn->socket.async_read_some(asio::buffer(conn->chunk), [weak = weak_from_this(), id = attempt.id,
+                                                           conn](error_code ec, std::size_t n) {
+    auto self = weak.lock();
+    if (!self) return;
+    auto live = self->find_attempt(id);
+    if (!live || live->conn != conn) return;
+    if (ec) {
+      self->note_error(ec == asio::error::eof ? "connection closed by the peer" : what("read", ec));
+      self->run(*live,
+                live->fsm.handle(Event::of(EventType::kTcpConnectionFails), FsmClock::now()));
+      return;
+    }
+    conn->in.insert(conn->in.end(), conn->chunk.begin(),
+                    conn->chunk.begin() + static_cast<std::ptrdiff_t>(n));
+    self->on_bytes(*live);
+    if (live->conn == conn) self->read(*live);
+  });
 }
 
 void Session::on_bytes(Attempt& attempt) {
@@ -422,8 +421,8 @@ void Session::on_bytes(Attempt& attempt) {
       return;
     }
     // Copied: handling the message may drop the connection and its buffer with it.
-    const std::vector<std::uint8_t> message(buffered.begin(),
-                                            buffered.begin() + static_cast<std::ptrdiff_t>(frame.length));
+    const std::vector<std::uint8_t> message(
+        buffered.begin(), buffered.begin() + static_cast<std::ptrdiff_t>(frame.length));
     conn->in_used += frame.length;
     on_message(attempt, message);
   }
@@ -461,11 +460,11 @@ void Session::on_message(Attempt& attempt, std::span<const std::uint8_t> bytes) 
           counters_.last_notification_received = m;
           note_error("NOTIFICATION received: " + describe(m));
           const bool version = m.code == 2 && m.subcode == 1;
-          run(attempt, attempt.fsm.handle(
-                           Event::with_notification(
-                               version ? EventType::kNotifMsgVerErr : EventType::kNotifMsg,
-                               to_fsm(m)),
-                           now));
+          run(attempt,
+              attempt.fsm.handle(
+                  Event::with_notification(
+                      version ? EventType::kNotifMsgVerErr : EventType::kNotifMsg, to_fsm(m)),
+                  now));
         } else if constexpr (std::is_same_v<M, KeepaliveMessage>) {
           run(attempt, attempt.fsm.handle(Event::of(EventType::kKeepAliveMsg), now));
         } else if constexpr (std::is_same_v<M, RouteRefreshMessage>) {

@@ -36,14 +36,14 @@ bool same_session(const SessionConfig& a, const SessionConfig& b) {
     return std::tuple(x.initial, x.max, x.forget_after);
   };
   return a.local_as == b.local_as && a.router_id == b.router_id &&
-         a.peer_address == b.peer_address && a.peer_as == b.peer_as &&
-         a.peer_port == b.peer_port && a.accept_port == b.accept_port &&
-         a.source_address == b.source_address && a.source_port == b.source_port &&
-         a.passive == b.passive && a.password == b.password && a.ttl_security == b.ttl_security &&
-         a.multihop_ttl == b.multihop_ttl && a.hold_time_seconds == b.hold_time_seconds &&
+         a.peer_address == b.peer_address && a.peer_as == b.peer_as && a.peer_port == b.peer_port &&
+         a.accept_port == b.accept_port && a.source_address == b.source_address &&
+         a.source_port == b.source_port && a.passive == b.passive && a.password == b.password &&
+         a.ttl_security == b.ttl_security && a.multihop_ttl == b.multihop_ttl &&
+         a.hold_time_seconds == b.hold_time_seconds &&
          a.keepalive_time_seconds == b.keepalive_time_seconds &&
-         a.connect_retry_time == b.connect_retry_time &&
-         a.delay_open_time == b.delay_open_time && backoff(a.idle_hold) == backoff(b.idle_hold) &&
+         a.connect_retry_time == b.connect_retry_time && a.delay_open_time == b.delay_open_time &&
+         backoff(a.idle_hold) == backoff(b.idle_hold) &&
          a.collision_detect_established_state == b.collision_detect_established_state &&
          a.families == b.families && a.graceful_restart == b.graceful_restart;
 }

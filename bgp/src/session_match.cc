@@ -5,8 +5,7 @@
 namespace tabby::bgp {
 
 bool accepts(const SessionConfig& config, const IncomingConnection& connection) {
-  return config.peer_address == connection.remote &&
-         config.accept_port == connection.local_port &&
+  return config.peer_address == connection.remote && config.accept_port == connection.local_port &&
          (!config.source_address || *config.source_address == connection.local);
 }
 

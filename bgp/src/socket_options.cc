@@ -59,8 +59,7 @@ Status set_ttl_security(int fd, IpFamily family, int hops) {
   if (auto sent = set_outgoing_ttl(fd, family, 255); !sent) return sent;
   if (family == IpFamily::kV4)
     return set_int_option(fd, IPPROTO_IP, IP_MINTTL, gtsm_min_ttl(hops), "IP_MINTTL");
-  return set_int_option(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, gtsm_min_ttl(hops),
-                        "IPV6_MINHOPCOUNT");
+  return set_int_option(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, gtsm_min_ttl(hops), "IPV6_MINHOPCOUNT");
 }
 
 Status set_outgoing_ttl(int fd, IpFamily family, int ttl) {

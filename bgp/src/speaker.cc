@@ -33,10 +33,9 @@ Result<std::unique_ptr<Speaker>> Speaker::create(asio::io_context& io, SpeakerCo
                  std::to_string(config.graceful_restart_time) + " s is over 4095"};
   std::unique_ptr<Speaker> speaker(new Speaker(io, std::move(config)));
   for (const ListenEndpoint& endpoint : speaker->config_.listen) {
-    auto listener = Listener::open(io, endpoint.address, endpoint.port,
-                                   [s = speaker.get()](asio::ip::tcp::socket socket) {
-                                     s->incoming(std::move(socket));
-                                   });
+    auto listener = Listener::open(
+        io, endpoint.address, endpoint.port,
+        [s = speaker.get()](asio::ip::tcp::socket socket) { s->incoming(std::move(socket)); });
     if (!listener) return listener.error();
     speaker->listeners_.push_back(*listener);
   }
@@ -50,12 +49,14 @@ Speaker::Speaker(asio::io_context& io, SpeakerConfig config)
                      config_.max_paths, 100}) {}
 
 Speaker::~Speaker() {
-  for (auto& listener : listeners_) listener->close();
+  for (auto& listener : listeners_)
+    listener->close();
 }
 
 std::vector<std::uint16_t> Speaker::listen_ports() const {
   std::vector<std::uint16_t> ports;
-  for (const auto& listener : listeners_) ports.push_back(listener->port());
+  for (const auto& listener : listeners_)
+    ports.push_back(listener->port());
   return ports;
 }
 
@@ -85,10 +86,10 @@ SessionConfig Speaker::session_config(const PeerConfig& peer) const {
     gr.flags = config_.restarting ? GracefulRestartCapability::kRestartStateFlag : 0;
     gr.restart_time = config_.graceful_restart_time;
     for (const Family& family : peer.families)
-      gr.families.push_back(
-          {family, static_cast<std::uint8_t>(config_.forwarding_state_preserved
-                                                 ? GracefulRestartCapability::kForwardingStatePreserved
-                                                 : 0)});
+      gr.families.push_back({family, static_cast<std::uint8_t>(
+                                         config_.forwarding_state_preserved
+                                             ? GracefulRestartCapability::kForwardingStatePreserved
+                                             : 0)});
     c.graceful_restart = gr;
   }
   return c;
@@ -126,8 +127,10 @@ Status Speaker::set_peer(PeerConfig config) {
   }
   Peer& peer = *it->second;
   const bool reset = !same_session(session_config(peer.config), session_config(config));
-  if (reset)
-    retire(peer.session, NotificationMessage(CeaseSubcode::kOtherConfigurationChange));
+  if (reset) retire(peer.session, NotificationMessage(CeaseSubcode::kOtherConfigurationChange));
+  if (reset && !peer.config.password.empty() &&
+      (config.password.empty() || config.address != peer.config.address))
+    forget_md5(peer.config.address, peer.config.name);
   peer.config = std::move(config);
   if (peer.config.local_ipv4) peer.local.ipv4 = peer.config.local_ipv4;
   if (peer.config.local_ipv6) peer.local.ipv6 = peer.config.local_ipv6;
@@ -144,8 +147,7 @@ Status Speaker::start_session(Peer& peer) {
   for (auto& listener : listeners_) {
     if (listener->address().family() != peer.config.address.family()) continue;
     if (!peer.config.password.empty())
-      if (auto md5 = listener->set_md5(peer.config.address, peer.config.password); !md5)
-        return md5;
+      if (auto md5 = listener->set_md5(peer.config.address, peer.config.password); !md5) return md5;
     if (peer.config.ttl_security > 0)
       if (auto ttl = listener->set_outgoing_ttl(255); !ttl) return ttl;
   }
@@ -169,14 +171,20 @@ Status Speaker::remove_peer(const std::string& name) {
   Peer& peer = *it->second;
   retire(peer.session, NotificationMessage(CeaseSubcode::kPeerDeconfigured));
   peer.session.reset();
-  if (!peer.config.password.empty())
-    for (auto& listener : listeners_)
-      if (listener->address().family() == peer.config.address.family())
-        (void)listener->set_md5(peer.config.address, "");
+  if (!peer.config.password.empty()) forget_md5(peer.config.address, name);
   rib_.remove_peer(peer.id);
   peers_.erase(it);
   flush();
   return {};
+}
+
+void Speaker::forget_md5(const IpAddress& address, const std::string& leaving) {
+  // Another peer at the same address (on another port) may still need the key.
+  for (const auto& [name, peer] : peers_)
+    if (name != leaving && peer->config.address == address && !peer->config.password.empty())
+      return;
+  for (auto& listener : listeners_)
+    if (listener->address().family() == address.family()) (void)listener->set_md5(address, "");
 }
 
 void Speaker::shutdown() {
@@ -236,8 +244,7 @@ void Speaker::on_established(Session& session, const EstablishedInfo& info) {
       spdlog::error("bgp peer {}: {}", peer->config.name, updated.error().message);
   }
   const auto* gr = info.peer_open.find<GracefulRestartCapability>();
-  peer->peer_graceful_restart =
-      gr ? std::optional<GracefulRestartCapability>(*gr) : std::nullopt;
+  peer->peer_graceful_restart = gr ? std::optional<GracefulRestartCapability>(*gr) : std::nullopt;
   if (auto up = rib_.peer_up(peer->id, PeerSession::from_opens(info.local_open, info.peer_open));
       !up)
     spdlog::error("bgp peer {}: {}", peer->config.name, up.error().message);
@@ -254,8 +261,8 @@ void Speaker::on_update(Session& session, const UpdateMessage& update, UpdateVer
 
 void Speaker::on_route_refresh(Session& session, const RouteRefreshMessage& refresh) {
   if (Peer* peer = find(session))
-    spdlog::info("bgp peer {}: ROUTE-REFRESH for {} ignored (not implemented)",
-                 peer->config.name, refresh.family.to_string());
+    spdlog::info("bgp peer {}: ROUTE-REFRESH for {} ignored (not implemented)", peer->config.name,
+                 refresh.family.to_string());
 }
 
 void Speaker::on_down(Session& session, const DownInfo& info) {
@@ -264,8 +271,8 @@ void Speaker::on_down(Session& session, const DownInfo& info) {
   auto cease = [](const std::optional<NotificationMessage>& n) { return n && n->code == 6; };
   // RFC 4724: a peer that announced graceful restart keeps its routes (stale) when the
   // session ends without a Cease (TCP failure, hold timer expiry).
-  const bool graceful = peer->peer_graceful_restart.has_value() &&
-                        !cease(info.notification_sent) && !cease(info.notification_received);
+  const bool graceful = peer->peer_graceful_restart.has_value() && !cease(info.notification_sent) &&
+                        !cease(info.notification_received);
   rib_.peer_down(peer->id, graceful ? PeerDown::kGraceful : PeerDown::kHard);
   if (graceful) {
     const auto restart_time = std::chrono::seconds(peer->peer_graceful_restart->restart_time);
@@ -334,7 +341,8 @@ PeerStatus Speaker::status_of(const Peer& peer) const {
 
 std::vector<PeerStatus> Speaker::peers() const {
   std::vector<PeerStatus> out;
-  for (const auto& [name, peer] : peers_) out.push_back(status_of(*peer));
+  for (const auto& [name, peer] : peers_)
+    out.push_back(status_of(*peer));
   return out;
 }
 
@@ -346,11 +354,9 @@ std::optional<PeerStatus> Speaker::peer(const std::string& name) const {
 
 std::vector<std::pair<IpPrefix, RoutePath>> Speaker::loc_rib() const {
   std::vector<std::pair<IpPrefix, RoutePath>> out;
-  rib_.for_each_best([&](const IpPrefix& prefix, const RoutePath& path) {
-    out.emplace_back(prefix, path);
-  });
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  rib_.for_each_best(
+      [&](const IpPrefix& prefix, const RoutePath& path) { out.emplace_back(prefix, path); });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
 

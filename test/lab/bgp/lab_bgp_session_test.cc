@@ -8,7 +8,7 @@
 
 #include <fstream>
 
-#include "tabby/lab/lab_test.h"
+#include "daemon_lab.h"
 #include "tabby_node.h"
 
 namespace tabby::lab {
@@ -21,21 +21,7 @@ IpAddress address(const char* text) {
   return IpAddress::parse(text).value();
 }
 
-class BgpSessionLab : public LabTest {
- protected:
-  // n1 (10.0.0.1, fd00::1) and n2 (10.0.0.2, fd00::2) on one segment.
-  void SetUp() override {
-    LabTest::SetUp();
-    if (HasFatalFailure()) return;
-    auto& segment = lab().add_segment("s1");
-    n1_ = &lab().add_node("n1");
-    n2_ = &lab().add_node("n2");
-    lab().attach(*n1_, "eth0", segment, {.address = "10.0.0.1/24"});
-    lab().attach(*n2_, "eth0", segment, {.address = "10.0.0.2/24"});
-    n1_->must("ip -6 addr add fd00::1/64 dev eth0 nodad");
-    n2_->must("ip -6 addr add fd00::2/64 dev eth0 nodad");
-  }
-
+class BgpSessionLab : public TwoNodeLab {
  public:
   static SessionConfig tabby(const char* router_id, std::uint32_t as, const char* peer,
                              std::uint32_t peer_as, bool passive) {
@@ -53,8 +39,7 @@ class BgpSessionLab : public LabTest {
     return c;
   }
 
-  static UpdateMessage announcement(const char* prefix, const char* next_hop,
-                                    std::uint32_t as) {
+  static UpdateMessage announcement(const char* prefix, const char* next_hop, std::uint32_t as) {
     UpdateMessage update;
     update.attributes.origin = Origin::kIgp;
     update.attributes.as_path = AsPath{{AsSegment{AsSegmentType::kSequence, {as}}}};
@@ -63,7 +48,8 @@ class BgpSessionLab : public LabTest {
       update.attributes.next_hop = address(next_hop);
       update.nlri = {Nlri{p, 0}};
     } else {
-      update.attributes.mp_reach = MpReachNlri{kIpv6Unicast, address(next_hop), std::nullopt, {Nlri{p, 0}}};
+      update.attributes.mp_reach =
+          MpReachNlri{kIpv6Unicast, address(next_hop), std::nullopt, {Nlri{p, 0}}};
     }
     return update;
   }
@@ -79,16 +65,11 @@ class BgpSessionLab : public LabTest {
     }
     return false;
   }
-
- protected:
-  Netns* n1_ = nullptr;
-  Netns* n2_ = nullptr;
 };
 
 // Both directions at once: n1 -> n2:179 with n2 passive, and n2 -> n1:1790 with n1 passive,
 // so n1 and n2 also hold two sessions each to the same address, told apart by port.
-void two_way(Netns& n1, Netns& n2, const char* a1, const char* a2,
-             const char* p1, const char* p2) {
+void two_way(Netns& n1, Netns& n2, const char* a1, const char* a2, const char* p1, const char* p2) {
   TabbyNode t1(n1);
   TabbyNode t2(n2);
   t1.listen(a1, 1790);
@@ -156,65 +137,6 @@ TEST_F(BgpSessionLab, Md5WithMismatchedPasswordsNeverComesUp) {
 
 // --- real daemons in n2 (AS 65002), tabby in n1 (AS 65001) ----------------------------------
 
-std::string bird_config(bool passive) {
-  return std::string(R"(
-log stderr all;
-router id 10.0.0.2;
-protocol device { scan time 2; }
-protocol static s4 { ipv4; route 10.202.0.0/24 blackhole; }
-protocol bgp tabby {
-  local 10.0.0.2 as 65002;
-  neighbor 10.0.0.1 as 65001;
-  hold time 9;
-  connect delay time 1;
-  connect retry time 2;
-  error wait time 1, 5;
-)") + (passive ? "  passive on;\n" : "") + R"(
-  ipv4 { import all; export where proto = "s4"; };
-}
-)";
-}
-
-std::string frr_config(bool passive) {
-  return std::string(R"(
-frr defaults traditional
-hostname frr
-log stdout
-!
-router bgp 65002
- bgp router-id 10.0.0.2
- no bgp ebgp-requires-policy
- no bgp network import-check
- neighbor 10.0.0.1 remote-as 65001
- neighbor 10.0.0.1 timers connect 2
-)") + (passive ? " neighbor 10.0.0.1 passive\n" : "") + R"( address-family ipv4 unicast
-  network 10.203.0.0/24
- exit-address-family
-!
-)";
-}
-
-std::string gobgp_config(bool passive) {
-  return std::string(R"(
-[global.config]
-  as = 65002
-  router-id = "10.0.0.2"
-  port = 179
-
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "10.0.0.1"
-    peer-as = 65001
-  [neighbors.timers.config]
-    connect-retry = 2
-  [neighbors.transport.config]
-    passive-mode = )") + (passive ? "true" : "false") + R"(
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-unicast"
-)";
-}
-
 // tabby in n1 against a daemon in n2; `tabby_passive` says who connects.
 class DaemonPeer : public BgpSessionLab {
  protected:
@@ -279,6 +201,23 @@ TEST_F(DaemonPeer, GobgpWithTabbyPassive) {
   ASSERT_TRUE(gobgp.gobgp({"global", "rib", "add", "10.204.0.0/24", "origin", "igp"}).ok());
   expect_up_and_learn(node, s, "10.204.0.0/24");
   EXPECT_THAT(gobgp.gobgp({"neighbor"}).output, HasSubstr("Establ"));
+}
+
+// TCP MD5 and GTSM against BIRD (`password`, `ttl security on`): both sides sign and check
+// segments and send with TTL 255, dropping anything that arrives with less.
+TEST_F(DaemonPeer, BirdWithMd5AndTtlSecurity) {
+  std::string config = bird_config(true);
+  const std::string hold = "  hold time 9;\n";
+  config.replace(config.find(hold), hold.size(),
+                 hold + "  password \"s3cret\";\n  ttl security on;\n");
+  auto& bird = lab().start_bird(*n2_, "bird", config);
+  TabbyNode node(*n1_);
+  SessionConfig c = tabby("10.0.0.1", 65001, "10.0.0.2", 65002, false);
+  c.password = "s3cret";
+  c.ttl_security = 1;
+  const auto s = node.add(c);
+  expect_up_and_learn(node, s, "10.202.0.0/24");
+  EXPECT_THAT(bird.birdc("show protocols tabby").output, HasSubstr("Established"));
 }
 
 // BIRD frozen with SIGSTOP stops sending KEEPALIVEs: tabby must drop the session when its

@@ -35,8 +35,10 @@ class TabbyNode {
   explicit TabbyNode(const Netns& ns) : loop_(ns) {}
   ~TabbyNode() {
     loop_.call([this] {
-      for (auto& s : sessions_) s->stop();
-      for (auto& l : listeners_) l->close();
+      for (auto& s : sessions_)
+        s->stop();
+      for (auto& l : listeners_)
+        l->close();
       return 0;
     });
     // Let the NOTIFICATIONs go out, then destroy everything on the loop's thread.
@@ -51,8 +53,9 @@ class TabbyNode {
 
   void listen(const char* address, std::uint16_t port = bgp::kBgpPort) {
     loop_.call([&] {
-      auto listener = bgp::Listener::open(loop_.io(), IpAddress::parse(address).value(), port,
-                                          [this](boost::asio::ip::tcp::socket s) { incoming(std::move(s)); });
+      auto listener =
+          bgp::Listener::open(loop_.io(), IpAddress::parse(address).value(), port,
+                              [this](boost::asio::ip::tcp::socket s) { incoming(std::move(s)); });
       if (!listener) throw LabError(listener.error().message);
       for (const auto& s : sessions_)
         if (!s->config().password.empty())
@@ -106,7 +109,8 @@ class TabbyNode {
     const bgp::IncomingConnection connection{bgp::from_asio(remote.address()),
                                              bgp::from_asio(local.address()), local.port()};
     std::vector<const bgp::SessionConfig*> configs;
-    for (const auto& s : sessions_) configs.push_back(&s->config());
+    for (const auto& s : sessions_)
+      configs.push_back(&s->config());
     if (auto match = bgp::match_incoming(configs, connection))
       sessions_[*match]->accept(std::move(socket));
   }

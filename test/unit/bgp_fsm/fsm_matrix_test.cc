@@ -227,10 +227,10 @@ TEST(FsmActions, PassiveStartOnlyListens) {
 TEST(FsmActions, TcpUpInConnectSendsOpenWithLargeHoldTimer) {
   Fsm fsm = make_fsm();
   drive_to(fsm, C);
-  EXPECT_EQ(
-      fsm.handle(ev(E::kTcpCrAcked), at(seconds(1))),
-      (FsmActions{StopTimer{TimerId::kConnectRetry}, SendOpen{OpenValues{4, kLocalAs, 240, kLocalId}},
-               StartTimer{TimerId::kHold, std::chrono::minutes(4)}}));
+  EXPECT_EQ(fsm.handle(ev(E::kTcpCrAcked), at(seconds(1))),
+            (FsmActions{StopTimer{TimerId::kConnectRetry},
+                        SendOpen{OpenValues{4, kLocalAs, 240, kLocalId}},
+                        StartTimer{TimerId::kHold, std::chrono::minutes(4)}}));
   EXPECT_EQ(fsm.state(), S);
 }
 
@@ -247,7 +247,7 @@ TEST(FsmActions, OpenInOpenSentAnswersKeepaliveAndNegotiatesTimers) {
   drive_to(fsm, S);
   EXPECT_EQ(fsm.handle(Event::open_received(peer_open(90)), at(seconds(1))),
             (FsmActions{SendKeepalive{}, StartTimer{TimerId::kKeepalive, seconds(30)},
-                     StartTimer{TimerId::kHold, seconds(90)}}));
+                        StartTimer{TimerId::kHold, seconds(90)}}));
   EXPECT_EQ(fsm.state(), O);
   EXPECT_EQ(fsm.peer_open(), peer_open(90));
 }
@@ -257,7 +257,7 @@ TEST(FsmActions, KeepaliveInOpenConfirmEstablishesTheSession) {
   drive_to(fsm, O);
   EXPECT_EQ(fsm.handle(ev(E::kKeepAliveMsg), at(seconds(1))),
             (FsmActions{StartTimer{TimerId::kHold, seconds(90)},
-                     SessionEstablished{peer_open(90), seconds(90), seconds(30)}}));
+                        SessionEstablished{peer_open(90), seconds(90), seconds(30)}}));
   EXPECT_EQ(fsm.state(), X);
 }
 
@@ -267,9 +267,9 @@ TEST(FsmActions, ManualStopInEstablishedSendsAdministrativeShutdownAndTellsTheRi
   const Notification shutdown{6, 2, {}};
   EXPECT_EQ(fsm.handle(ev(E::kManualStop), at(seconds(1))),
             (FsmActions{SendNotification{shutdown}, StopTimer{TimerId::kHold},
-                     StopTimer{TimerId::kKeepalive},
-                     SessionDown{DownCause::kManualStop, shutdown, std::nullopt}, DropTcp{},
-                     ReleaseResources{}}));
+                        StopTimer{TimerId::kKeepalive},
+                        SessionDown{DownCause::kManualStop, shutdown, std::nullopt}, DropTcp{},
+                        ReleaseResources{}}));
   EXPECT_EQ(fsm.state(), I);
   EXPECT_FALSE(fsm.timer_running(TimerId::kIdleHold));  // no automatic restart after a stop
 }
@@ -305,7 +305,7 @@ TEST(FsmActions, TcpFailureInOpenSentGoesBackToActiveAndRetries) {
   drive_to(fsm, S);
   EXPECT_EQ(fsm.handle(ev(E::kTcpConnectionFails), at(seconds(1))),
             (FsmActions{StopTimer{TimerId::kHold}, DropTcp{},
-                     StartTimer{TimerId::kConnectRetry, seconds(5)}}));
+                        StartTimer{TimerId::kConnectRetry, seconds(5)}}));
   EXPECT_EQ(fsm.state(), A);
   // ConnectRetry expiry in Active connects again.
   EXPECT_EQ(fsm.advance(at(seconds(6))),
@@ -325,7 +325,7 @@ TEST(FsmActions, UpdatesAndKeepalivesInEstablishedRestartTheHoldTimer) {
   // Our own keepalive, due at 30 s, goes out before a message handled later.
   EXPECT_EQ(fsm.handle(ev(E::kUpdateMsg), at(seconds(31))),
             (FsmActions{SendKeepalive{}, StartTimer{TimerId::kKeepalive, seconds(30)},
-                     StartTimer{TimerId::kHold, seconds(90)}}));
+                        StartTimer{TimerId::kHold, seconds(90)}}));
 }
 
 TEST(FsmActions, UnacceptableOpenInOpenSentIsRefusedWithTheOpenError) {

@@ -174,7 +174,8 @@ TEST(FsmSession, ManualStopInIdleCancelsAPendingRestartAndForgetsFailures) {
   (void)fsm.handle(ev(E::kManualStart), at(seconds(0)));
   (void)fsm.handle(ev(E::kTcpConnectionFails), at(seconds(1)));
   ASSERT_TRUE(fsm.timer_running(TimerId::kIdleHold));
-  EXPECT_EQ(fsm.handle(ev(E::kManualStop), at(seconds(2))), FsmActions{StopTimer{TimerId::kIdleHold}});
+  EXPECT_EQ(fsm.handle(ev(E::kManualStop), at(seconds(2))),
+            FsmActions{StopTimer{TimerId::kIdleHold}});
   EXPECT_EQ(fsm.next_deadline(), std::nullopt);
   EXPECT_EQ(fsm.consecutive_failures(), 0u);
   EXPECT_EQ(fsm.advance(at(minutes(10))), FsmActions{});
@@ -237,9 +238,9 @@ class DelayOpen : public ::testing::Test {
 };
 
 TEST_F(DelayOpen, TcpUpStartsTheDelayInsteadOfSendingOpen) {
-  EXPECT_EQ(
-      fsm_->handle(ev(E::kTcpCrAcked), at(seconds(1))),
-      (FsmActions{StopTimer{TimerId::kConnectRetry}, StartTimer{TimerId::kDelayOpen, seconds(10)}}));
+  EXPECT_EQ(fsm_->handle(ev(E::kTcpCrAcked), at(seconds(1))),
+            (FsmActions{StopTimer{TimerId::kConnectRetry},
+                        StartTimer{TimerId::kDelayOpen, seconds(10)}}));
   EXPECT_EQ(fsm_->state(), State::kConnect);
 }
 
@@ -248,24 +249,24 @@ TEST_F(DelayOpen, ThePeersOpenWithinTheDelayIsAnsweredWithOpenThenKeepalive) {
   // The shell sends the plain BGPOpen; the Fsm knows its DelayOpenTimer runs.
   EXPECT_EQ(fsm_->handle(Event::open_received(peer_open(90)), at(seconds(4))),
             (FsmActions{StopTimer{TimerId::kDelayOpen}, SendOpen{local_open(test_config())},
-                     SendKeepalive{}, StartTimer{TimerId::kKeepalive, seconds(30)},
-                     StartTimer{TimerId::kHold, seconds(90)}}));
+                        SendKeepalive{}, StartTimer{TimerId::kKeepalive, seconds(30)},
+                        StartTimer{TimerId::kHold, seconds(90)}}));
   EXPECT_EQ(fsm_->state(), State::kOpenConfirm);
 }
 
 TEST_F(DelayOpen, WithoutAnOpenOursGoesOutWhenTheDelayEnds) {
   (void)fsm_->handle(ev(E::kTcpCrAcked), at(seconds(1)));
   EXPECT_EQ(fsm_->advance(at(seconds(10))), FsmActions{});
-  EXPECT_EQ(fsm_->advance(at(seconds(11))),
-            (FsmActions{SendOpen{local_open(test_config())}, StartTimer{TimerId::kHold, minutes(4)}}));
+  EXPECT_EQ(fsm_->advance(at(seconds(11))), (FsmActions{SendOpen{local_open(test_config())},
+                                                        StartTimer{TimerId::kHold, minutes(4)}}));
   EXPECT_EQ(fsm_->state(), State::kOpenSent);
 }
 
 TEST_F(DelayOpen, TcpFailureDuringTheDelayFallsBackToActive) {
   (void)fsm_->handle(ev(E::kTcpCrAcked), at(seconds(1)));
   EXPECT_EQ(fsm_->handle(ev(E::kTcpConnectionFails), at(seconds(2))),
-            (FsmActions{StartTimer{TimerId::kConnectRetry, seconds(5)}, StopTimer{TimerId::kDelayOpen},
-                     DropTcp{}}));
+            (FsmActions{StartTimer{TimerId::kConnectRetry, seconds(5)},
+                        StopTimer{TimerId::kDelayOpen}, DropTcp{}}));
   EXPECT_EQ(fsm_->state(), State::kActive);
   EXPECT_EQ(fsm_->connect_retry_counter(), 0u);
 }
@@ -414,7 +415,7 @@ TEST(FsmSession, JitterShortensConnectRetryAndKeepaliveButNotHold) {
   r = 0.5;  // factor 0.875
   const FsmActions open = fsm.handle(Event::open_received(peer_open(90)), at(seconds(2)));
   EXPECT_EQ(open, (FsmActions{SendKeepalive{}, StartTimer{TimerId::kKeepalive, milliseconds(26250)},
-                           StartTimer{TimerId::kHold, seconds(90)}}));
+                              StartTimer{TimerId::kHold, seconds(90)}}));
 }
 
 TEST(FsmSession, HandleFiresDueTimersBeforeTheEvent) {

@@ -4,7 +4,9 @@
 #include <gmock/gmock.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/write.hpp>
 
+#include "tabby/bgp/framer.h"
 #include "tabby/bgp/listener.h"
 #include "tabby/bgp/session.h"
 
@@ -140,15 +142,137 @@ TEST(SessionLoopback, BothActiveEndWithOneSessionEachWay) {
   ASSERT_TRUE(run_until(io, [&] { return a->established() && b->established(); }))
       << a->status().last_error << " / " << b->status().last_error;
   // Whatever collided, the survivors are the two ends of one connection, and stay up.
-  run_until(io, [] { return false; }, 1500ms);
+  run_until(
+      io, [] { return false; }, 1500ms);
   ASSERT_TRUE(a->established() && b->established());
   EXPECT_EQ(ra.info->local_port, rb.info->remote_port);
   EXPECT_EQ(ra.info->remote_port, rb.info->local_port);
   EXPECT_EQ(ra.down, 0);
   EXPECT_EQ(rb.down, 0);
+  EXPECT_EQ(a->status().established_transitions, 1u);
+  EXPECT_EQ(b->status().established_transitions, 1u);
   ASSERT_TRUE(b->send_update(announcement("10.3.0.0/24")).ok());
   ASSERT_TRUE(run_until(io, [&] { return !ra.updates.empty(); }));
 }
+
+// DelayOpen (RFC 4271 8.1.1) on the passive side: it waits for the peer's OPEN before it
+// sends its own, and the session still comes up.
+TEST(SessionLoopback, DelayOpenOnThePassiveSide) {
+  asio::io_context io;
+  Recorder ra, rb;
+  std::shared_ptr<Session> b;
+  auto listener = listen_for(io, b);
+  SessionConfig cb = config(65002, "10.0.0.2", 65001);
+  cb.passive = true;
+  cb.accept_port = listener->port();
+  cb.delay_open_time = 2s;
+  b = *Session::create(io, cb, rb);
+  SessionConfig ca = config(65001, "10.0.0.1", 65002);
+  ca.peer_port = listener->port();
+  auto a = *Session::create(io, ca, ra);
+  b->start();
+  a->start();
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(run_until(io, [&] { return a->established() && b->established(); }));
+  // A sent its OPEN at once, so B did not wait out the DelayOpen time.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
+  EXPECT_EQ(b->status().sent[MessageType::kOpen], 1u);
+}
+
+// A scripted peer opens the second connection while the first is in OpenSent, then sends
+// OPENs on both: the connection initiated by the speaker with the higher BGP identifier must
+// survive (RFC 4271 6.8) and the other get Cease 6/7.
+class Collision : public ::testing::TestWithParam<bool> {};
+
+std::vector<Message> drain(asio::ip::tcp::socket& socket) {
+  std::vector<std::uint8_t> bytes;
+  boost::system::error_code ec;
+  while (socket.available(ec) > 0) {
+    std::vector<std::uint8_t> chunk(socket.available(ec));
+    const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
+    if (ec) break;
+    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  std::vector<Message> messages;
+  std::span<const std::uint8_t> rest(bytes);
+  CodecContext context;
+  context.four_octet_as = true;
+  while (true) {
+    const Frame frame = next_frame(rest, context);
+    if (frame.status != Frame::Status::kMessage) break;
+    auto decoded = decode_message(rest.first(frame.length), context);
+    if (decoded) messages.push_back(decoded->message);
+    rest = rest.subspan(frame.length);
+  }
+  return messages;
+}
+
+bool has_collision_cease(const std::vector<Message>& messages) {
+  for (const auto& m : messages)
+    if (const auto* n = std::get_if<NotificationMessage>(&m))
+      if (n->code == 6 && n->subcode == 7) return true;
+  return false;
+}
+
+TEST_P(Collision, HigherIdentifierKeepsTheConnectionItInitiated) {
+  const bool peer_wins = GetParam();  // the scripted peer's identifier is higher than ours
+  asio::io_context io;
+  Recorder ra;
+  std::shared_ptr<Session> a;
+  auto a_listener = listen_for(io, a);
+  asio::ip::tcp::acceptor peer_listener(
+      io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  SessionConfig ca = config(65001, "10.0.0.5", 65002);
+  ca.peer_port = peer_listener.local_endpoint().port();
+  ca.accept_port = a_listener->port();
+  a = *Session::create(io, ca, ra);
+  a->start();
+  asio::ip::tcp::socket ours(io);  // initiated by tabby
+  peer_listener.accept(ours);
+  ASSERT_TRUE(run_until(io, [&] { return a->state() == State::kOpenSent; }));
+  asio::ip::tcp::socket theirs(io);  // initiated by the scripted peer
+  theirs.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), a_listener->port()));
+  run_until(
+      io, [] { return false; }, 200ms);  // tabby accepts it and sends its OPEN there too
+  EXPECT_TRUE(std::holds_alternative<OpenMessage>(drain(ours).at(0)));
+  EXPECT_TRUE(std::holds_alternative<OpenMessage>(drain(theirs).at(0)));
+
+  OpenMessage open;
+  open.my_as = 65002;
+  open.hold_time = 9;
+  open.bgp_identifier = address(peer_wins ? "10.0.0.9" : "10.0.0.1");
+  open.capabilities = {MultiprotocolCapability{kIpv4Unicast}, FourOctetAsCapability{65002}};
+  const auto open_bytes = *encode_message(open, CodecContext{});
+  const auto keepalive = *encode_message(KeepaliveMessage{}, CodecContext{});
+  asio::write(ours, asio::buffer(open_bytes));
+  run_until(
+      io, [] { return false; }, 100ms);
+  asio::write(theirs, asio::buffer(open_bytes));
+  run_until(
+      io, [] { return false; }, 100ms);
+  asio::ip::tcp::socket& survivor = peer_wins ? theirs : ours;
+  asio::ip::tcp::socket& loser = peer_wins ? ours : theirs;
+  asio::write(survivor, asio::buffer(keepalive));
+  ASSERT_TRUE(run_until(
+      io, [&] { return a->established(); }, 3s))
+      << a->status().last_error;
+  EXPECT_TRUE(has_collision_cease(drain(loser)));
+  ASSERT_TRUE(ra.info.has_value());
+  EXPECT_EQ(ra.info->local_port, survivor.remote_endpoint().port());
+  EXPECT_EQ(ra.info->remote_port, survivor.local_endpoint().port());
+  // The session stays on the survivor: an UPDATE goes there.
+  ASSERT_TRUE(a->send_update(announcement("10.9.0.0/24")).ok());
+  run_until(
+      io, [] { return false; }, 100ms);
+  bool update_seen = false;
+  for (const auto& m : drain(survivor))
+    update_seen |= std::holds_alternative<UpdateMessage>(m);
+  EXPECT_TRUE(update_seen);
+  EXPECT_EQ(ra.down, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(PeerIdentifier, Collision, ::testing::Values(true, false),
+                         [](const auto& p) { return p.param ? "PeerHigher" : "PeerLower"; });
 
 TEST(SessionLoopback, WrongPeerAsNeverComesUp) {
   asio::io_context io;

@@ -39,8 +39,7 @@ TEST(MatchIncoming, SessionsToOnePeerDifferByPort) {
   EXPECT_EQ(match_incoming(configs, {address("10.0.0.2"), address("10.0.0.1"), 179}), 0u);
   EXPECT_EQ(match_incoming(configs, {address("10.0.0.2"), address("10.0.0.1"), 1790}), 1u);
   EXPECT_EQ(match_incoming(configs, {address("10.0.0.3"), address("10.0.0.1"), 1790}), 2u);
-  EXPECT_EQ(match_incoming(configs, {address("10.0.0.3"), address("10.0.0.1"), 179}),
-            std::nullopt);
+  EXPECT_EQ(match_incoming(configs, {address("10.0.0.3"), address("10.0.0.1"), 179}), std::nullopt);
 }
 
 TEST(UnmapV4, TurnsMappedAddressesIntoIpv4) {

@@ -35,11 +35,11 @@ class Session;
 struct EstablishedInfo {
   OpenMessage local_open;
   OpenMessage peer_open;
-  NegotiatedContexts contexts;    // receive: decoding the peer's UPDATEs; send: encoding ours
-  std::vector<Family> families;   // announced by both
-  Duration hold_time;             // negotiated; zero: none
+  NegotiatedContexts contexts;   // receive: decoding the peer's UPDATEs; send: encoding ours
+  std::vector<Family> families;  // announced by both
+  Duration hold_time;            // negotiated; zero: none
   Duration keepalive_interval;
-  IpAddress local_address;        // of the TCP connection (for next-hop-self)
+  IpAddress local_address;  // of the TCP connection (for next-hop-self)
   std::uint16_t local_port = 0;
   std::uint16_t remote_port = 0;
 };
@@ -66,8 +66,8 @@ class SessionHandler {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   // Fails when the configuration is invalid (validate(SessionConfig)).
-  static Result<std::shared_ptr<Session>> create(boost::asio::io_context& io,
-                                                 SessionConfig config, SessionHandler& handler);
+  static Result<std::shared_ptr<Session>> create(boost::asio::io_context& io, SessionConfig config,
+                                                 SessionHandler& handler);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -124,8 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void settle();        // discards a finished second attempt, replaces a promoted primary
   void note_error(std::string error);
   std::shared_ptr<Attempt> new_attempt(bool second);
-  std::shared_ptr<Connection> new_connection(boost::asio::ip::tcp::socket socket,
-                                             bool accepted);
+  std::shared_ptr<Connection> new_connection(boost::asio::ip::tcp::socket socket, bool accepted);
   void apply_ttl_options(boost::asio::ip::tcp::socket& socket);
 
   boost::asio::io_context& io_;

@@ -31,10 +31,10 @@ struct SessionConfig {
   std::optional<IpAddress> source_address;  // bound before connect(); same family as the peer
   std::uint16_t source_port = 0;            // 0: any
 
-  bool passive = false;   // never connect out; wait for the peer
-  std::string password;   // RFC 2385 TCP MD5; empty for none
-  int ttl_security = 0;   // RFC 5082 GTSM: the peer is at most this many hops away; 0 off
-  int multihop_ttl = 0;   // TTL of what we send; 0 leaves the kernel's default (ignored with GTSM)
+  bool passive = false;  // never connect out; wait for the peer
+  std::string password;  // RFC 2385 TCP MD5; empty for none
+  int ttl_security = 0;  // RFC 5082 GTSM: the peer is at most this many hops away; 0 off
+  int multihop_ttl = 0;  // TTL of what we send; 0 leaves the kernel's default (ignored with GTSM)
 
   std::uint16_t hold_time_seconds = 240;
   std::uint16_t keepalive_time_seconds = 0;  // 0: a third of the negotiated hold time

@@ -29,8 +29,8 @@ struct ListenEndpoint {
 
 struct SpeakerConfig {
   std::uint32_t local_as = 0;
-  IpAddress router_id;  // IPv4
-  std::vector<ListenEndpoint> listen;  // none: outgoing sessions only
+  IpAddress router_id;                  // IPv4
+  std::vector<ListenEndpoint> listen;   // none: outgoing sessions only
   std::optional<IpAddress> cluster_id;  // as a route reflector; the router ID when unset
   std::size_t max_paths = 1;            // ECMP
   // RFC 4724: advertise graceful restart with this restart time (0: not at all), our R bit
@@ -88,8 +88,7 @@ class Speaker : private SessionHandler {
   using BestPathCallback = std::function<void(const std::vector<BestPathChange>&)>;
 
   // Opens the listeners; fails naming the config field or the listen address.
-  static Result<std::unique_ptr<Speaker>> create(boost::asio::io_context& io,
-                                                 SpeakerConfig config);
+  static Result<std::unique_ptr<Speaker>> create(boost::asio::io_context& io, SpeakerConfig config);
   ~Speaker() override;
   Speaker(const Speaker&) = delete;
   Speaker& operator=(const Speaker&) = delete;
@@ -134,6 +133,8 @@ class Speaker : private SessionHandler {
   RibPeerConfig rib_config(const Peer& peer) const;
   Status start_session(Peer& peer);
   void retire(std::shared_ptr<Session> session, NotificationMessage why);
+  // Removes the listeners' MD5 key for the address unless a peer other than `leaving` uses it.
+  void forget_md5(const IpAddress& address, const std::string& leaving);
   void flush();
   PeerStatus status_of(const Peer& peer) const;
 

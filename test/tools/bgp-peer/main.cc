@@ -1,0 +1,161 @@
+// bgp-peer: tabby's BGP Speaker run from a YAML file, for interop tests and benchmarks until
+// the agent exists. See docs/bgp-speaker.md.
+//
+//   bgp-peer --config peer.yaml [--rib-file rib.txt] [--log-level info]
+//
+// The Loc-RIB and peer states (rib_text.h) are written to --rib-file whenever the Loc-RIB
+// changes and every second, and printed to stdout on SIGUSR1. SIGHUP re-reads the file:
+// peers are added, changed (without a reset unless their session settings changed) or
+// removed, and prefixes originated or withdrawn to match. SIGINT/SIGTERM stop every session
+// with a Cease and exit.
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "peer_file.h"
+#include "rib_text.h"
+#include "tabby/common/log.h"
+
+namespace {
+
+using namespace tabby;
+namespace asio = boost::asio;
+
+Result<bgp_peer::PeerFile> load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{"cannot read " + path};
+  std::stringstream text;
+  text << in.rdbuf();
+  auto file = bgp_peer::parse_peer_file(text.str());
+  if (!file) return Error{path + ": " + file.error().message};
+  return file;
+}
+
+class Runner {
+ public:
+  Runner(asio::io_context& io, bgp::Speaker& speaker, std::string rib_file)
+      : speaker_(speaker), rib_file_(std::move(rib_file)), timer_(io) {}
+
+  // Makes the speaker's peers and originated prefixes those of the file.
+  void apply(const bgp_peer::PeerFile& file) {
+    std::set<std::string> wanted;
+    for (const auto& peer : file.peers) {
+      wanted.insert(peer.name);
+      if (auto set = speaker_.set_peer(peer); !set)
+        spdlog::error("peer {}: {}", peer.name, set.error().message);
+    }
+    for (const auto& status : speaker_.peers())
+      if (!wanted.count(status.name)) (void)speaker_.remove_peer(status.name);
+    const std::set<IpPrefix> now(file.originate.begin(), file.originate.end());
+    for (const auto& prefix : originated_)
+      if (!now.count(prefix)) speaker_.withdraw(prefix);
+    for (const auto& prefix : now)
+      if (!originated_.count(prefix)) speaker_.originate(prefix);
+    originated_ = now;
+  }
+
+  std::string text() const { return bgp_peer::format_rib(speaker_.peers(), speaker_.loc_rib()); }
+
+  void write() {
+    if (rib_file_.empty()) return;
+    const std::string content = text();
+    if (content == written_) return;
+    const std::string tmp = rib_file_ + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << content;
+    }
+    std::filesystem::rename(tmp, rib_file_);
+    written_ = content;
+  }
+
+  void tick() {
+    write();
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) tick();
+    });
+  }
+
+  void stop() { timer_.cancel(); }
+
+ private:
+  bgp::Speaker& speaker_;
+  std::string rib_file_;
+  asio::steady_timer timer_;
+  std::set<IpPrefix> originated_;
+  std::string written_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tabby's BGP speaker from a YAML file (docs/bgp-speaker.md)"};
+  std::string config_path, rib_file, log_level = "info";
+  app.add_option("--config", config_path,
+                 "YAML file: local_as, router_id, listen, peers, originate")
+      ->required();
+  app.add_option("--rib-file", rib_file, "where to keep the Loc-RIB and peer states as text");
+  app.add_option("--log-level", log_level, "trace, debug, info, warning, error");
+  CLI11_PARSE(app, argc, argv);
+  auto level = parse_log_level(log_level);
+  if (!level) {
+    std::cerr << "bgp-peer: " << level.error().message << "\n";
+    return 2;
+  }
+  setup_logging("bgp-peer", *level);
+
+  auto file = load(config_path);
+  if (!file) {
+    std::cerr << "bgp-peer: " << file.error().message << "\n";
+    return 2;
+  }
+  asio::io_context io;
+  auto speaker = bgp::Speaker::create(io, file->speaker);
+  if (!speaker) {
+    std::cerr << "bgp-peer: " << speaker.error().message << "\n";
+    return 1;
+  }
+  Runner runner(io, **speaker, rib_file);
+  (*speaker)->on_best_path_change([&](const auto&) { runner.write(); });
+  runner.apply(*file);
+  runner.tick();
+
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  signals.add(SIGUSR1);
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
+                                                                      int signal) {
+    if (ec) return;
+    if (signal == SIGUSR1) {
+      std::cout << runner.text() << std::flush;
+    } else if (signal == SIGHUP) {
+      if (auto reloaded = load(config_path); reloaded) {
+        spdlog::info("reloading {}", config_path);
+        runner.apply(*reloaded);
+        runner.write();
+      } else {
+        spdlog::error("{} (keeping the running configuration)", reloaded.error().message);
+      }
+    } else {
+      spdlog::info("stopping");
+      (*speaker)->shutdown();
+      runner.stop();
+      // Let the NOTIFICATIONs go out, then leave.
+      auto done = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(300));
+      done->async_wait([&io, done](boost::system::error_code) { io.stop(); });
+      return;
+    }
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+  io.run();
+  return 0;
+}

@@ -1,0 +1,18 @@
+#pragma once
+// The text bgp-peer prints: one line per peer, then one per Loc-RIB prefix.
+//   peer bird 10.0.0.2 Established received=1 accepted=1 advertised=1 error="..."
+//   route 10.202.0.0/24 via 10.0.0.2 peer 10.0.0.2 as-path 65002 local-pref 100
+//   route 10.100.0.0/24 local
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tabby/bgp/speaker.h"
+
+namespace tabby::bgp_peer {
+
+std::string format_rib(const std::vector<bgp::PeerStatus>& peers,
+                       const std::vector<std::pair<IpPrefix, bgp::RoutePath>>& loc_rib);
+
+}  // namespace tabby::bgp_peer
