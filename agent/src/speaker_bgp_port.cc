@@ -224,7 +224,8 @@ class SpeakerBgpPort final : public BgpPort {
       report.status.state = api::bird_protocol_state(state, false);
       report.status.since = api::bird_since(std::chrono::system_clock::to_time_t(status->since),
                                             std::time(nullptr));
-      report.status.info = api::bird_info(state, status->last_error);
+      // BIRD shows the last error only while the session is not up.
+      report.status.info = api::bird_info(state, established ? "" : status->last_error);
       report.status.prefixes_received = status->prefixes_accepted;
       report.status.prefixes_advertised = status->prefixes_advertised;
       reports.push_back(report);

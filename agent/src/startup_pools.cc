@@ -17,15 +17,6 @@ using api::Json;
 using api::Kind;
 using api::Resource;
 
-bool clashes(const IpPrefix& pool, const std::vector<HostInterface>& interfaces) {
-  for (const HostInterface& interface : interfaces) {
-    for (const HostAddress& address : interface.addresses) {
-      if (pool.contains(address.address)) return true;
-    }
-  }
-  return false;
-}
-
 IpPrefix random_ula_48(const StartupHost& host) {
   std::uint8_t bytes[5];
   for (std::uint8_t& byte : bytes) byte = host.random_byte ? host.random_byte() : 0;
@@ -59,16 +50,6 @@ Json pool_spec(const PoolSettings& setting, const IpPrefix& cidr) {
 }
 
 }  // namespace
-
-IpPrefix default_ipv4_pool_cidr(const std::vector<HostInterface>& interfaces) {
-  const IpPrefix preferred = *IpPrefix::parse("192.168.0.0/16");
-  if (!clashes(preferred, interfaces)) return preferred;
-  for (int second = 16; second <= 31; ++second) {
-    const IpPrefix candidate = *IpPrefix::parse("172." + std::to_string(second) + ".0.0/16");
-    if (!clashes(candidate, interfaces)) return candidate;
-  }
-  return preferred;
-}
 
 Result<std::vector<std::string>> ensure_default_pools(api::Datastore& datastore,
                                                       const StartupSettings& settings,

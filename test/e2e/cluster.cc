@@ -8,6 +8,7 @@ namespace {
 
 using lab::CommandResult;
 using lab::LabError;
+using namespace std::chrono_literals;
 
 constexpr const char* kTorAddress = "10.0.0.1";
 constexpr int kTorAs = 65000;
@@ -121,9 +122,10 @@ void Cluster::wait_ready(int i) {
   agents_.at(i - 1)->wait_until(
       [&] {
         return node(i)
-            .sh("exec 3<>/dev/tcp/127.0.0.1/9099 && printf 'GET /readiness HTTP/1.0\\r\\n\\r\\n' "
-                ">&3 && head -1 <&3 | grep -q ' 200 '",
-                5s)
+            .exec({"bash", "-c",
+                   "exec 3<>/dev/tcp/127.0.0.1/9099 && printf 'GET /readiness HTTP/1.0\\r\\n\\r\\n' "
+                   ">&3 && head -1 <&3 | grep -q ' 200 '"},
+                  5s)
             .ok();
       },
       "ready (/readiness on :9099 answering 200)", 60s);

@@ -15,6 +15,7 @@
 
 #include "tabby/agent/autodetect.h"
 #include "tabby/agent/config.h"
+#include "tabby/agent/node_address.h"
 #include "tabby/api/datastore.h"
 #include "tabby/api/resource.h"
 #include "tabby/common/ip.h"
@@ -86,10 +87,5 @@ Status ensure_default_objects(api::Datastore& datastore, const StartupSettings& 
 // The whole sequence, in Calico's order, ending with the tunnel addresses (§3.11).
 Result<StartupOutcome> run_startup(api::Datastore& datastore, const StartupSettings& settings,
                                    const StartupHost& host);
-
-// Calico's IPv4 default pool: 192.168.0.0/16 unless a host address falls inside it, then the
-// first of 172.16.0.0/16 ... 172.31.0.0/16 free of host addresses (192.168.0.0/16 again if
-// all clash).
-IpPrefix default_ipv4_pool_cidr(const std::vector<HostInterface>& interfaces);
 
 }  // namespace tabby::agent
