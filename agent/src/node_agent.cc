@@ -314,6 +314,8 @@ class NodeAgent {
                   .mtu = vxlan_mtu(),
                   .remotes = desired->remotes};
       vxlan_routes_ = desired->routes;
+      spdlog::debug("VXLAN: {} remote VTEPs, {} routes", desired->remotes.size(),
+                    desired->routes.size());
     } else if (vxlan) {
       spdlog::warn("VXLAN: this node has no VXLAN tunnel address yet{}",
                    desired ? "" : ": " + desired.error().message);
@@ -350,6 +352,10 @@ class NodeAgent {
       status = reconciler_.set_desired(unique);
     }
     if (!status) spdlog::warn("routes: {}", status.error().message);
+    const auto& stats = reconciler_.stats();
+    spdlog::debug("routes: {} wanted; added {}, replaced {}, removed {}, failed {}, in sync {}",
+                  unique.size(), stats.added, stats.replaced, stats.removed, stats.failures,
+                  reconciler_.in_sync());
     std::size_t v4 = 0;
     for (const auto& route : unique) v4 += route.destination.family() == IpFamily::kV4;
     metrics_.routes_programmed.set({"4"}, static_cast<double>(v4));
@@ -402,9 +408,14 @@ class NodeAgent {
     tick_.expires_after(1s);
     tick_.async_wait([this](boost::system::error_code error) {
       if (error) return;
+      // A route the kernel refused (a device not ready yet, a next hop not yet reachable) is
+      // retried every second, as Felix does, rather than at the next periodic resync.
+      if (!reconciler_.in_sync()) {
+        if (Status resynced = reconciler_.resync(); !resynced)
+          spdlog::warn("routes: {}", resynced.error().message);
+      }
       refresh_status();
-      // A route the kernel refused is retried at the next resync; a convergence that just
-      // happened lets stale routes go.
+      // A convergence that just happened lets routes from before a restart go.
       if (bgp_ && bgp_->converged() != converged_) {
         converged_ = bgp_->converged();
         program_routes();

@@ -355,10 +355,11 @@ Result<std::vector<LinkInfo>> LibnlNetlink::dump_links() {
       std::uint32_t port = 0;
       if (rtnl_link_vxlan_get_port(link, &port) == 0) vxlan.port = static_cast<std::uint16_t>(port);
       vxlan.learning = rtnl_link_vxlan_get_learning(link) > 0;
-      const int parent = rtnl_link_get_link(link);
-      if (parent > 0) {
+      // The underlay device is IFLA_VXLAN_LINK (what `ip link ... dev X` sets), not IFLA_LINK.
+      std::uint32_t parent = 0;
+      if (rtnl_link_vxlan_get_link(link, &parent) == 0 && parent > 0) {
         nl_object* parent_obj = nullptr;
-        if (rtnl_link* parent_link = rtnl_link_get(raw, parent)) {
+        if (rtnl_link* parent_link = rtnl_link_get(raw, static_cast<int>(parent))) {
           vxlan.parent = rtnl_link_get_name(parent_link);
           parent_obj = reinterpret_cast<nl_object*>(parent_link);
           nl_object_put(parent_obj);
@@ -394,7 +395,7 @@ Status LibnlNetlink::add_link(const LinkSpec& spec) {
     if (!vxlan.parent.empty()) {
       auto parent = link_index(vxlan.parent);
       if (!parent) return Error{what + ": parent: " + parent.error().message};
-      rtnl_link_set_link(link.get(), *parent);
+      rtnl_link_vxlan_set_link(link.get(), static_cast<std::uint32_t>(*parent));
     }
   } else if (spec.kind == "veth") {
     link.reset(rtnl_link_veth_alloc());
