@@ -2,6 +2,8 @@
 // kinds, images, ports, probes on the health port, environment names the agent accepts, and
 // a conflist the tabby CNI plugin accepts once install-cni has filled it in.
 #include <gmock/gmock.h>
+
+#include "tabby/agent/config.h"
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -25,42 +27,12 @@ using ::testing::HasSubstr;
 const fs::path kManifests = TABBY_MANIFESTS_DIR;
 
 // The environment tabby-node reads (docs/operations.md, issue 7).
-// INTEGRATE: known_environment_variables()
-const std::set<std::string> kAgentEnvironment = {
-    "NODENAME",
-    "IP",
-    "IP6",
-    "IP_AUTODETECTION_METHOD",
-    "IP6_AUTODETECTION_METHOD",
-    "AS",
-    "CALICO_IPV4POOL_CIDR",
-    "CALICO_IPV4POOL_IPIP",
-    "CALICO_IPV4POOL_VXLAN",
-    "CALICO_IPV4POOL_BLOCK_SIZE",
-    "CALICO_IPV4POOL_NAT_OUTGOING",
-    "CALICO_IPV4POOL_NODE_SELECTOR",
-    "CALICO_IPV6POOL_CIDR",
-    "CALICO_IPV6POOL_VXLAN",
-    "CALICO_IPV6POOL_BLOCK_SIZE",
-    "CALICO_IPV6POOL_NAT_OUTGOING",
-    "CALICO_IPV6POOL_NODE_SELECTOR",
-    "NO_DEFAULT_POOLS",
-    "CALICO_NETWORKING_BACKEND",
-    "DATASTORE_TYPE",
-    "ETCD_ENDPOINTS",
-    "WAIT_FOR_DATASTORE",
-    "FELIX_IPINIPMTU",
-    "FELIX_VXLANVNI",
-    "FELIX_VXLANPORT",
-    "FELIX_IPV6SUPPORT",
-    "FELIX_HEALTHENABLED",
-    "FELIX_HEALTHHOST",
-    "FELIX_HEALTHPORT",
-    "FELIX_PROMETHEUSMETRICSENABLED",
-    "FELIX_PROMETHEUSMETRICSPORT",
-    "FELIX_LOGSEVERITYSCREEN",
-    "TABBY_STATUS_SOCKET",
-};
+// What tabby-node reads: its configuration's own list, so the DaemonSet cannot drift from it.
+// (A function, not a global: the list lives in another translation unit.)
+std::set<std::string> agent_environment() {
+  const auto& names = tabby::agent::known_environment_variables();
+  return std::set<std::string>(names.begin(), names.end());
+}
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path);
@@ -172,7 +144,7 @@ TEST_F(ManifestsTest, EveryEnvironmentNameIsOneTheAgentAccepts) {
   std::set<std::string> names;
   for (const auto& variable : node["env"]) {
     const std::string name = variable["name"].as<std::string>();
-    EXPECT_TRUE(kAgentEnvironment.count(name)) << name << " is not read by tabby-node";
+    EXPECT_TRUE(agent_environment().count(name)) << name << " is not read by tabby-node";
     EXPECT_TRUE(names.insert(name).second) << name << " is set twice";
   }
   for (const char* required :
