@@ -34,7 +34,8 @@ SecretValues read_secrets(const ClusterSnapshot& snapshot, const std::filesystem
     std::ostringstream text;
     text << in.rdbuf();
     std::string value = text.str();
-    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r'))
+      value.pop_back();
     values[{name, key}] = value;
   }
   return values;

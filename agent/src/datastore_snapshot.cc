@@ -21,7 +21,8 @@ const std::map<std::string, api::Resource>& DatastoreSnapshot::of(api::Kind kind
 
 std::vector<api::Resource> DatastoreSnapshot::list(api::Kind kind) const {
   std::vector<api::Resource> out;
-  for (const auto& [name, resource] : of(kind)) out.push_back(resource);
+  for (const auto& [name, resource] : of(kind))
+    out.push_back(resource);
   return out;
 }
 
@@ -33,7 +34,8 @@ const api::Resource* DatastoreSnapshot::find(api::Kind kind, const std::string& 
 
 std::vector<api::AllocationBlock> DatastoreSnapshot::block_list() const {
   std::vector<api::AllocationBlock> out;
-  for (const auto& [cidr, block] : blocks) out.push_back(block);
+  for (const auto& [cidr, block] : blocks)
+    out.push_back(block);
   return out;
 }
 

@@ -15,7 +15,9 @@ DatastoreSyncer::DatastoreSyncer(boost::asio::io_context& io, api::Datastore& da
       retry_timer_(io),
       change_timer_(io) {}
 
-DatastoreSyncer::~DatastoreSyncer() { stop(); }
+DatastoreSyncer::~DatastoreSyncer() {
+  stop();
+}
 
 void DatastoreSyncer::start() {
   stopped_ = false;
@@ -38,12 +40,12 @@ void DatastoreSyncer::resync() {
   auto listed = datastore_.list("/calico/");
   if (listed) {
     std::weak_ptr<int> generation = generation_;
-    auto watch = datastore_.watch(
-        "/calico/", listed->revision + 1, [this, generation](const api::WatchEvent& event) {
-          boost::asio::post(io_, [this, generation, event] {
-            if (!generation.expired()) on_event(event);
-          });
-        });
+    auto watch = datastore_.watch("/calico/", listed->revision + 1,
+                                  [this, generation](const api::WatchEvent& event) {
+                                    boost::asio::post(io_, [this, generation, event] {
+                                      if (!generation.expired()) on_event(event);
+                                    });
+                                  });
     if (watch) {
       watch_ = std::move(*watch);
       snapshot_ = snapshot_from(*listed);

@@ -73,8 +73,7 @@ StartupHost startup_host(const AgentConfig& config) {
     spdlog::warn("cannot list the host's interfaces: {}", interfaces.error().message);
   }
   for (const HostInterface& interface : host.all_interfaces) {
-    if (!interface.loopback && !excluded(interface.name))
-      host.node_interfaces.push_back(interface);
+    if (!interface.loopback && !excluded(interface.name)) host.node_interfaces.push_back(interface);
   }
   host.autodetect = [&config](IpFamily family) {
     return detect_host_address(family == IpFamily::kV4 ? config.ipv4_method : config.ipv6_method,
@@ -97,10 +96,11 @@ class NodeAgent {
         datastore_(datastore),
         netlink_(netlink),
         reconciler_(netlink),
-        route_loop_(io, netlink, reconciler_, config.route_refresh_interval.count() > 0
-                                                   ? config.route_refresh_interval
-                                                   : std::chrono::milliseconds(24h)),
-        syncer_(io, datastore, [this](const DatastoreSnapshot& snapshot) { on_snapshot(snapshot); }),
+        route_loop_(io, netlink, reconciler_,
+                    config.route_refresh_interval.count() > 0 ? config.route_refresh_interval
+                                                              : std::chrono::milliseconds(24h)),
+        syncer_(io, datastore,
+                [this](const DatastoreSnapshot& snapshot) { on_snapshot(snapshot); }),
         metrics_(registry_),
         health_server_(health_),
         metrics_server_(registry_),
@@ -122,8 +122,8 @@ class NodeAgent {
       spdlog::info("health on {}:{} (/liveness, /readiness)", config_.health_host, *port);
     }
     if (config_.prometheus_metrics_enabled) {
-      auto port = metrics_server_.start(config_.prometheus_metrics_host,
-                                        config_.prometheus_metrics_port);
+      auto port =
+          metrics_server_.start(config_.prometheus_metrics_host, config_.prometheus_metrics_port);
       if (!port) return Error{"metrics endpoint: " + port.error().message};
       spdlog::info("Prometheus metrics on :{}/metrics", *port);
     }
@@ -207,7 +207,8 @@ class NodeAgent {
       pools[name] = pool.spec.dump();
     if (pools == last_pools_) return;
     last_pools_ = pools;
-    for (auto type : {ipam::TunnelType::kIpip, ipam::TunnelType::kVxlan, ipam::TunnelType::kVxlanV6}) {
+    for (auto type :
+         {ipam::TunnelType::kIpip, ipam::TunnelType::kVxlan, ipam::TunnelType::kVxlanV6}) {
       if (type == ipam::TunnelType::kIpip && !bird()) continue;
       if (auto address = ipam::ensure_tunnel_address(datastore_, config_.nodename, type); !address)
         spdlog::warn("tunnel address: {}", address.error().message);
@@ -282,8 +283,8 @@ class NodeAgent {
   void compute_tunnels() {
     const api::NodeBgpView view = api::node_bgp_view(node_);
     const bool ipip = bird() && any_pool([](const api::IpPoolView& pool) {
-      return pool.ipip_mode != api::EncapMode::kNever;
-    });
+                        return pool.ipip_mode != api::EncapMode::kNever;
+                      });
     if (ipip || ipip_enabled_) {
       dataplane::IpipSettings settings{
           .enabled = ipip, .tunnel_address = view.ipv4_ipip_tunnel_addr, .mtu = ipip_mtu()};
@@ -291,16 +292,15 @@ class NodeAgent {
         spdlog::warn("tunl0: {}", status.error().message);
       ipip_enabled_ = ipip;
     }
-    const bool vxlan = config_.backend != NetworkingBackend::kNone &&
-                       any_pool([](const api::IpPoolView& pool) {
-                         return pool.vxlan_mode != api::EncapMode::kNever &&
-                                pool.cidr.family() == IpFamily::kV4;
-                       });
+    const bool vxlan =
+        config_.backend != NetworkingBackend::kNone && any_pool([](const api::IpPoolView& pool) {
+          return pool.vxlan_mode != api::EncapMode::kNever && pool.cidr.family() == IpFamily::kV4;
+        });
     vxlan_routes_.clear();
     if (!vxlan && !vxlan_enabled_) return;
-    auto desired = vxlan_desired(calc_, {.family = IpFamily::kV4,
-                                         .mtu = vxlan_mtu(),
-                                         .parent_interface = parent_interface()});
+    auto desired = vxlan_desired(
+        calc_,
+        {.family = IpFamily::kV4, .mtu = vxlan_mtu(), .parent_interface = parent_interface()});
     dataplane::VxlanTunnelSettings settings{.enabled = false};
     if (vxlan && desired && desired->node_address && desired->tunnel_address) {
       settings = {.enabled = true,
@@ -357,7 +357,8 @@ class NodeAgent {
                   unique.size(), stats.added, stats.replaced, stats.removed, stats.failures,
                   reconciler_.in_sync());
     std::size_t v4 = 0;
-    for (const auto& route : unique) v4 += route.destination.family() == IpFamily::kV4;
+    for (const auto& route : unique)
+      v4 += route.destination.family() == IpFamily::kV4;
     metrics_.routes_programmed.set({"4"}, static_cast<double>(v4));
     metrics_.routes_programmed.set({"6"}, static_cast<double>(unique.size() - v4));
     metrics_.reconcile_duration.observe(
@@ -383,8 +384,8 @@ class NodeAgent {
         metrics_.bgp_peer_up.set(labels, peer.established ? 1 : 0);
         metrics_.bgp_prefixes_received.set(labels,
                                            static_cast<double>(peer.status.prefixes_received));
-        metrics_.bgp_prefixes_advertised.set(
-            labels, static_cast<double>(peer.status.prefixes_advertised));
+        metrics_.bgp_prefixes_advertised.set(labels,
+                                             static_cast<double>(peer.status.prefixes_advertised));
       }
     }
     {

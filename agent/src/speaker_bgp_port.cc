@@ -19,7 +19,9 @@ constexpr auto kSettleTime = std::chrono::seconds(3);
 constexpr auto kMaxConvergenceWait = std::chrono::seconds(120);
 constexpr std::uint16_t kGracefulRestartTime = 120;  // BIRD's default, which Calico keeps
 
-int max_length(IpFamily family) { return family == IpFamily::kV4 ? 32 : 128; }
+int max_length(IpFamily family) {
+  return family == IpFamily::kV4 ? 32 : 128;
+}
 
 bgp::PrefixMatch within(const IpPrefix& prefix) {
   return {.prefix = prefix, .ge = prefix.length(), .le = max_length(prefix.family())};
@@ -35,23 +37,30 @@ std::vector<bgp::Term> calico_export_terms(const ExportPolicy& policy) {
     terms.push_back(term);
   }
   bgp::Term blocks{.name = "this node's blocks"};
-  for (const IpPrefix& block : policy.aggregated_blocks) blocks.match.prefixes.push_back({block});
-  for (const IpPrefix& range : policy.static_routes) blocks.match.prefixes.push_back({range});
+  for (const IpPrefix& block : policy.aggregated_blocks)
+    blocks.match.prefixes.push_back({block});
+  for (const IpPrefix& range : policy.static_routes)
+    blocks.match.prefixes.push_back({range});
   if (!blocks.match.prefixes.empty()) terms.push_back(blocks);
   bgp::Term reflected{.name = "pools and reflected service ranges"};
   for (const IpPrefix& range : policy.reflected_service_ranges)
     reflected.match.prefixes.push_back(within(range));
-  for (const IpPrefix& pool : policy.pools) reflected.match.prefixes.push_back(within(pool));
+  for (const IpPrefix& pool : policy.pools)
+    reflected.match.prefixes.push_back(within(pool));
   if (!reflected.match.prefixes.empty()) terms.push_back(reflected);
   return terms;
 }
 
 bgp::FilterMatchOperator to_bgp(MatchOperator match) {
   switch (match) {
-    case MatchOperator::kEqual: return bgp::FilterMatchOperator::kEqual;
-    case MatchOperator::kNotEqual: return bgp::FilterMatchOperator::kNotEqual;
-    case MatchOperator::kIn: return bgp::FilterMatchOperator::kIn;
-    case MatchOperator::kNotIn: return bgp::FilterMatchOperator::kNotIn;
+    case MatchOperator::kEqual:
+      return bgp::FilterMatchOperator::kEqual;
+    case MatchOperator::kNotEqual:
+      return bgp::FilterMatchOperator::kNotEqual;
+    case MatchOperator::kIn:
+      return bgp::FilterMatchOperator::kIn;
+    case MatchOperator::kNotIn:
+      return bgp::FilterMatchOperator::kNotIn;
   }
   return bgp::FilterMatchOperator::kIn;
 }
@@ -93,9 +102,12 @@ std::string peer_address_text(const DesiredPeer& peer) {
 
 api::PeerType to_api(PeerType type) {
   switch (type) {
-    case PeerType::kNodeMesh: return api::PeerType::kNodeMesh;
-    case PeerType::kGlobal: return api::PeerType::kGlobal;
-    case PeerType::kNodeSpecific: return api::PeerType::kNodeSpecific;
+    case PeerType::kNodeMesh:
+      return api::PeerType::kNodeMesh;
+    case PeerType::kGlobal:
+      return api::PeerType::kGlobal;
+    case PeerType::kNodeSpecific:
+      return api::PeerType::kNodeSpecific;
   }
   return api::PeerType::kGlobal;
 }
@@ -114,8 +126,8 @@ class SpeakerBgpPort final : public BgpPort {
     for (IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
       const auto own = desired.address(family);
       if (family == IpFamily::kV6 && !own) continue;  // IPv6 listener only with an address
-      IpAddress any = family == IpFamily::kV4 ? *IpAddress::parse("0.0.0.0")
-                                              : *IpAddress::parse("::");
+      IpAddress any =
+          family == IpFamily::kV4 ? *IpAddress::parse("0.0.0.0") : *IpAddress::parse("::");
       config.listen.push_back(
           {.address = desired.bind_node_ip && own ? *own : any, .port = desired.listen_port});
     }
@@ -139,12 +151,14 @@ class SpeakerBgpPort final : public BgpPort {
         }
         on_change();
       });
-      for (const auto& [prefix, route] : originated_) speaker_->originate(prefix, route);
+      for (const auto& [prefix, route] : originated_)
+        speaker_->originate(prefix, route);
     }
     export_policy_ = exports.policy;
 
     std::map<std::string, const DesiredPeer*> wanted;
-    for (const DesiredPeer& peer : desired.peers) wanted[peer.key] = &peer;
+    for (const DesiredPeer& peer : desired.peers)
+      wanted[peer.key] = &peer;
     for (auto it = peers_.begin(); it != peers_.end();) {
       if (wanted.count(it->first)) {
         ++it;
@@ -185,7 +199,8 @@ class SpeakerBgpPort final : public BgpPort {
     std::map<IpPrefix, bgp::LocalRoute> wanted;
     for (const OriginatedPrefix& prefix : prefixes) {
       bgp::LocalRoute route;
-      for (const std::string& community : prefix.communities) add_community(community, route);
+      for (const std::string& community : prefix.communities)
+        add_community(community, route);
       wanted[prefix.prefix] = route;
     }
     for (const auto& [prefix, route] : originated_) {
@@ -222,8 +237,8 @@ class SpeakerBgpPort final : public BgpPort {
       report.status.address = peer_address_text(peer.desired);
       report.status.type = to_api(peer.desired.type);
       report.status.state = api::bird_protocol_state(state, false);
-      report.status.since = api::bird_since(std::chrono::system_clock::to_time_t(status->since),
-                                            std::time(nullptr));
+      report.status.since =
+          api::bird_since(std::chrono::system_clock::to_time_t(status->since), std::time(nullptr));
       // BIRD shows the last error only while the session is not up.
       report.status.info = api::bird_info(state, established ? "" : status->last_error);
       report.status.prefixes_received = status->prefixes_accepted;
@@ -242,7 +257,8 @@ class SpeakerBgpPort final : public BgpPort {
     for (const auto& [key, peer] : peers_) {
       auto status = speaker_->peer(key);
       if (!status || status->state != bgp::State::kEstablished) return false;
-      last_up = std::max(last_up, Clock::now() - (std::chrono::system_clock::now() - status->since));
+      last_up =
+          std::max(last_up, Clock::now() - (std::chrono::system_clock::now() - status->since));
     }
     return converged_ = now - last_up >= kSettleTime;
   }
@@ -277,9 +293,8 @@ class SpeakerBgpPort final : public BgpPort {
     std::size_t start = 0;
     while (start <= text.size()) {
       const auto colon = text.find(':', start);
-      parts.push_back(static_cast<std::uint32_t>(
-          std::stoul(text.substr(start, colon == std::string::npos ? std::string::npos
-                                                                   : colon - start))));
+      parts.push_back(static_cast<std::uint32_t>(std::stoul(
+          text.substr(start, colon == std::string::npos ? std::string::npos : colon - start))));
       if (colon == std::string::npos) break;
       start = colon + 1;
     }

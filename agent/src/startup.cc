@@ -2,6 +2,7 @@
 // allocate-tunnel-addrs gives the node before Felix and BIRD start.
 
 #include "tabby/agent/startup.h"
+
 #include "tabby/api/resource_store.h"
 #include "tabby/ipam/tunnel_addresses.h"
 
@@ -59,7 +60,8 @@ Result<StartupOutcome> run_startup(api::Datastore& datastore, const StartupSetti
   }
   api::ResourceStore store(datastore);
   auto stored = store.get(api::Kind::kNode, "", settings.node_name);
-  if (!stored) return Error{"reading back Node \"" + settings.node_name + "\": " + stored.error().message};
+  if (!stored)
+    return Error{"reading back Node \"" + settings.node_name + "\": " + stored.error().message};
   outcome.node = *stored;
   return outcome;
 }

@@ -17,7 +17,9 @@ using api::Json;
 using api::Kind;
 using api::Resource;
 
-const char* family_name(IpFamily family) { return family == IpFamily::kV4 ? "IPv4" : "IPv6"; }
+const char* family_name(IpFamily family) {
+  return family == IpFamily::kV4 ? "IPv4" : "IPv6";
+}
 const char* address_field(IpFamily family) {
   return family == IpFamily::kV4 ? "ipv4Address" : "ipv6Address";
 }
@@ -79,7 +81,8 @@ std::string host_part(const std::string& stored) {
 // §1.3.2: another node with the same host address is a configuration error.
 Status check_address_conflicts(api::ResourceStore& store, const Resource& node) {
   auto nodes = store.list(Kind::kNode);
-  if (!nodes) return Error{"listing Nodes for the address conflict check: " + nodes.error().message};
+  if (!nodes)
+    return Error{"listing Nodes for the address conflict check: " + nodes.error().message};
   for (const Resource& other : nodes->items) {
     if (other.metadata.name == node.metadata.name) continue;
     for (IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
@@ -123,8 +126,8 @@ Result<Resource> store_node(api::ResourceStore& store, const Resource& node, boo
   to_write.metadata = node.metadata;
   auto written = exists ? store.update(to_write) : store.create(to_write);
   if (!written) {
-    return Error{std::string(exists ? "updating" : "creating") + " Node \"" +
-                 node.metadata.name + "\": " + written.error().message};
+    return Error{std::string(exists ? "updating" : "creating") + " Node \"" + node.metadata.name +
+                 "\": " + written.error().message};
   }
   return *written;
 }
@@ -138,11 +141,10 @@ Status wait_for_datastore(api::Datastore& datastore, const std::string& node_nam
     auto node = store.get(Kind::kNode, "", node_name);
     if (node || !node.is(api::DatastoreErrorKind::Unavailable)) return {};
     if (attempts > 0 && attempt >= attempts) {
-      return Error{"datastore " + datastore.describe() + " is unavailable: " +
-                   node.error().message};
+      return Error{"datastore " + datastore.describe() +
+                   " is unavailable: " + node.error().message};
     }
-    spdlog::info("waiting for the datastore ({}): {}", datastore.describe(),
-                 node.error().message);
+    spdlog::info("waiting for the datastore ({}): {}", datastore.describe(), node.error().message);
     if (host.sleep) {
       host.sleep(std::chrono::seconds(1));
     } else {
@@ -184,9 +186,9 @@ Result<Resource> configure_node(api::Datastore& datastore, const StartupSettings
     if (node.spec.contains("interfaces") && node.spec["interfaces"].empty())
       node.spec.erase("interfaces");
 
-    const bool addresses_changed = *v4 != old_v4 || *v6 != old_v6 ||
-                                   original_spec.value("interfaces", Json()) !=
-                                       node.spec.value("interfaces", Json());
+    const bool addresses_changed =
+        *v4 != old_v4 || *v6 != old_v6 ||
+        original_spec.value("interfaces", Json()) != node.spec.value("interfaces", Json());
     if (addresses_changed && !settings.disable_node_ip_check) {
       if (Status conflict = check_address_conflicts(store, node); !conflict) {
         // As in Calico, an autodetected address that clashes is first cleared from our own

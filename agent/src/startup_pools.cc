@@ -19,7 +19,8 @@ using api::Resource;
 
 IpPrefix random_ula_48(const StartupHost& host) {
   std::uint8_t bytes[5];
-  for (std::uint8_t& byte : bytes) byte = host.random_byte ? host.random_byte() : 0;
+  for (std::uint8_t& byte : bytes)
+    byte = host.random_byte ? host.random_byte() : 0;
   char text[48];
   std::snprintf(text, sizeof text, "fd%02x:%02x%02x:%02x%02x::/48", bytes[0], bytes[1], bytes[2],
                 bytes[3], bytes[4]);
@@ -81,15 +82,14 @@ Result<std::vector<std::string>> ensure_default_pools(api::Datastore& datastore,
   };
   const Wanted wanted[] = {
       {settings.ipv4_pool, have_v4, true, "default-ipv4-ippool", IpFamily::kV4},
-      {settings.ipv6_pool, have_v6, settings.ipv6_supported, "default-ipv6-ippool",
-       IpFamily::kV6},
+      {settings.ipv6_pool, have_v6, settings.ipv6_supported, "default-ipv6-ippool", IpFamily::kV6},
   };
   for (const Wanted& pool : wanted) {
     if (pool.setting.cidr_source == PoolSettings::CidrSource::kDisabled || pool.have ||
         !pool.allowed)
       continue;
     const bool given = pool.setting.cidr_source == PoolSettings::CidrSource::kEnvironment;
-    IpPrefix cidr = given && pool.setting.cidr ? *pool.setting.cidr
+    IpPrefix cidr = given && pool.setting.cidr     ? *pool.setting.cidr
                     : pool.family == IpFamily::kV4 ? default_ipv4_pool_cidr(host.all_interfaces)
                                                    : random_ula_48(host);
     if (cidr.family() != pool.family) {

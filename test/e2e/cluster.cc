@@ -18,11 +18,17 @@ std::string frr_tor_config(const std::string& router_id) {
   return "frr defaults datacenter\n"
          "hostname tor\n"
          "log stdout informational\n"
-         "router bgp " + std::to_string(kTorAs) + "\n"
-         " bgp router-id " + router_id + "\n"
+         "router bgp " +
+         std::to_string(kTorAs) +
+         "\n"
+         " bgp router-id " +
+         router_id +
+         "\n"
          " no bgp ebgp-requires-policy\n"
          " neighbor nodes peer-group\n"
-         " neighbor nodes remote-as " + std::to_string(kClusterAs) + "\n"
+         " neighbor nodes remote-as " +
+         std::to_string(kClusterAs) +
+         "\n"
          " bgp listen range 10.0.0.0/24 peer-group nodes\n"
          " address-family ipv4 unicast\n"
          "  neighbor nodes activate\n"
@@ -36,7 +42,9 @@ Cluster::Cluster(lab::Lab& lab, ClusterSpec spec, Binaries binaries, std::ostrea
   if (spec_.encapsulation == Encapsulation::kVxlan) spec_.top_of_rack = false;
 }
 
-std::string Cluster::datastore_path() const { return (lab_.dir() / "datastore.db").string(); }
+std::string Cluster::datastore_path() const {
+  return (lab_.dir() / "datastore.db").string();
+}
 
 std::string Cluster::status_socket(int node) const {
   return (lab_.dir() / (node_name(node) + "-status.sock")).string();
@@ -51,18 +59,18 @@ void Cluster::start() {
     lab_.attach(node, "eth0", rack, {.address = node_address(i) + "/24", .gateway = kTorAddress});
     nodes_.push_back(&node);
   }
-  log_ << "built the rack: ToR " << kTorAddress << ", " << spec_.nodes
-       << " nodes on 10.0.0.0/24\n";
+  log_ << "built the rack: ToR " << kTorAddress << ", " << spec_.nodes << " nodes on 10.0.0.0/24\n";
   if (spec_.top_of_rack) {
     tor_router_ = &lab_.start_frr(*tor_, "tor", frr_tor_config(kTorAddress));
     log_ << "started FRR on the ToR (AS " << kTorAs << ", listening for the nodes)\n";
   }
   write_resources();
   for (int i = 1; i <= spec_.nodes; ++i) {
-    agents_.push_back(&lab_.start_process(node(i), node_name(i) + "-agent",
-                                          {binaries_.node_agent}, agent_environment(i)));
+    agents_.push_back(&lab_.start_process(node(i), node_name(i) + "-agent", {binaries_.node_agent},
+                                          agent_environment(i)));
   }
-  for (int i = 1; i <= spec_.nodes; ++i) wait_ready(i);
+  for (int i = 1; i <= spec_.nodes; ++i)
+    wait_ready(i);
   log_ << "every agent is ready\n";
 }
 
@@ -122,10 +130,11 @@ void Cluster::wait_ready(int i) {
   agents_.at(i - 1)->wait_until(
       [&] {
         return node(i)
-            .exec({"bash", "-c",
-                   "exec 3<>/dev/tcp/127.0.0.1/9099 && printf 'GET /readiness HTTP/1.0\\r\\n\\r\\n' "
-                   ">&3 && head -1 <&3 | grep -q ' 200 '"},
-                  5s)
+            .exec(
+                {"bash", "-c",
+                 "exec 3<>/dev/tcp/127.0.0.1/9099 && printf 'GET /readiness HTTP/1.0\\r\\n\\r\\n' "
+                 ">&3 && head -1 <&3 | grep -q ' 200 '"},
+                5s)
             .ok();
       },
       "ready (/readiness on :9099 answering 200)", 60s);
@@ -201,7 +210,9 @@ bool Cluster::all_peers_established(int i) const {
   return rows > 0;
 }
 
-void Cluster::stop_agent(int i) { agents_.at(i - 1)->stop(); }
+void Cluster::stop_agent(int i) {
+  agents_.at(i - 1)->stop();
+}
 
 void Cluster::start_agent(int i) {
   agents_.at(i - 1)->restart();

@@ -28,9 +28,9 @@ struct ClusterSpec {
 
 // Where the programs under test are.
 struct Binaries {
-  std::string node_agent;   // tabby-node
+  std::string node_agent;  // tabby-node
   std::string tabbyctl;
-  std::string cni_dir;      // holds tabby and tabby-ipam
+  std::string cni_dir;  // holds tabby and tabby-ipam
 };
 
 struct Pod {

@@ -2,13 +2,14 @@
 // (environment, tabbyctl, CNI invocations), checked as a user checks them (pings, node status,
 // the ToR's routes).
 
+#include "cluster.h"
+
 #include <gmock/gmock.h>
 
 #include <atomic>
 #include <iostream>
 #include <thread>
 
-#include "cluster.h"
 #include "tabby/lab/lab_test.h"
 
 namespace tabby::e2e {

@@ -52,17 +52,20 @@ int main(int argc, char** argv) {
     const int pairs = static_cast<int>(cluster.pods().size() * (cluster.pods().size() - 1));
     std::cout << "== every pod pings every other pod (" << pairs << " pairs)\n";
     const auto failures = cluster.ping_all(1);
-    for (const std::string& failure : failures) std::cout << "  no answer: " << failure << "\n";
+    for (const std::string& failure : failures)
+      std::cout << "  no answer: " << failure << "\n";
     std::cout << "  " << pairs - static_cast<int>(failures.size()) << "/" << pairs
               << " pairs answered\n";
     healthy = failures.empty();
     if (keep) {
       std::cout << "\nThe cluster stays up. Try: ip netns exec " << cluster.node(1).name()
-                << " ip route; " << "TABBY_STATUS_SOCKET=" << cluster.status_socket(1)
-                << " " << binaries.tabbyctl << " node status\nCtrl-C to tear it down.\n";
+                << " ip route; "
+                << "TABBY_STATUS_SOCKET=" << cluster.status_socket(1) << " " << binaries.tabbyctl
+                << " node status\nCtrl-C to tear it down.\n";
       std::signal(SIGINT, [](int) { interrupted = 1; });
       std::signal(SIGTERM, [](int) { interrupted = 1; });
-      while (!interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      while (!interrupted)
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     std::cout << "== tearing the cluster down\n";
     lab.teardown();

@@ -1,8 +1,8 @@
 #include "tabby/lab/daemons.h"
 
 #include <grp.h>
-#include <signal.h>
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -40,7 +40,8 @@ void Daemon::spawn(const std::string& process, const std::vector<std::string>& a
 }
 
 void Daemon::signal_all(int signal) const {
-  for (const auto& [process, pid] : processes_) ::kill(pid, signal);
+  for (const auto& [process, pid] : processes_)
+    ::kill(pid, signal);
 }
 
 bool Daemon::running() const {

@@ -223,8 +223,8 @@ Etcd& Lab::start_etcd(const Netns& ns, std::string_view name, std::string_view c
 }
 
 Process& Lab::start_process(const Netns& ns, std::string_view name,
-                           const std::vector<std::string>& argv,
-                           const std::vector<std::string>& environment) {
+                            const std::vector<std::string>& argv,
+                            const std::vector<std::string>& environment) {
   return start_daemon<Process>(ns, std::string(name), daemon_dir(name), argv, environment);
 }
 

@@ -17,7 +17,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Mode = AddressSetting::Mode;
 
-IpPrefix prefix(const char* text) { return *IpPrefix::parse(text); }
+IpPrefix prefix(const char* text) {
+  return *IpPrefix::parse(text);
+}
 HostAddress host_address(const char* address, int length) {
   return {.address = *IpAddress::parse(address), .prefix_length = length};
 }
@@ -30,13 +32,18 @@ AddressSetting explicit_address(const char* address, std::optional<int> length =
 
 class StartupTest : public ::testing::Test {
  protected:
-  StartupTest() : memory_(api::make_memory_store()), datastore_(api::open_memory_datastore(memory_)) {
+  StartupTest()
+      : memory_(api::make_memory_store()), datastore_(api::open_memory_datastore(memory_)) {
     settings_.node_name = "node-a";
-    const HostInterface eth0{.index = 2,
-                             .name = "eth0",
+    const HostInterface eth0{
+        .index = 2,
+        .name = "eth0",
+        .up = true,
+        .addresses = {host_address("10.0.0.5", 24), host_address("fd00::5", 64)}};
+    host_.all_interfaces = {{.index = 1,
+                             .name = "lo",
                              .up = true,
-                             .addresses = {host_address("10.0.0.5", 24), host_address("fd00::5", 64)}};
-    host_.all_interfaces = {{.index = 1, .name = "lo", .up = true, .loopback = true,
+                             .loopback = true,
                              .addresses = {host_address("127.0.0.1", 8)}},
                             eth0};
     host_.node_interfaces = {eth0};
@@ -126,8 +133,9 @@ TEST_F(StartupTest, TheDefaultPoolMovesOutOfTheWayOfAHostAddress) {
 }
 
 TEST_F(StartupTest, NoPoolIsCreatedForAFamilyThatHasOneAlready) {
-  apply("apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: mine}\n"
-        "spec: {cidr: 10.10.0.0/16}\n");
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: mine}\n"
+      "spec: {cidr: 10.10.0.0/16}\n");
   settings_.ipv6_supported = false;
   auto outcome = run_startup(*datastore_, settings_, host_);
   ASSERT_TRUE(outcome.ok()) << outcome.error().message;
@@ -155,11 +163,13 @@ TEST_F(StartupTest, AnInvalidPoolSettingIsReportedWithTheResourceAndField) {
 }
 
 TEST_F(StartupTest, AnAddressAnotherNodeUsesStopsTheStart) {
-  apply("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node-b}\n"
-        "spec: {bgp: {ipv4Address: 10.0.0.5/24}}\n");
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node-b}\n"
+      "spec: {bgp: {ipv4Address: 10.0.0.5/24}}\n");
   auto outcome = run_startup(*datastore_, settings_, host_);
   ASSERT_FALSE(outcome.ok());
-  EXPECT_EQ(outcome.error().message, "IPv4 address conflict: node \"node-b\" already uses 10.0.0.5");
+  EXPECT_EQ(outcome.error().message,
+            "IPv4 address conflict: node \"node-b\" already uses 10.0.0.5");
   settings_.disable_node_ip_check = true;
   EXPECT_TRUE(run_startup(*datastore_, settings_, host_).ok());
 }
@@ -170,16 +180,18 @@ TEST_F(StartupTest, AFailedAutodetectionKeepsTheStoredAddressOrStopsWithoutOne) 
   ASSERT_FALSE(first.ok());
   EXPECT_THAT(first.error().message,
               HasSubstr("failed to autodetect an IPv4 address: no interface matches"));
-  apply("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node-a}\n"
-        "spec: {bgp: {ipv4Address: 10.0.0.9/24}}\n");
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node-a}\n"
+      "spec: {bgp: {ipv4Address: 10.0.0.9/24}}\n");
   auto second = run_startup(*datastore_, settings_, host_);
   ASSERT_TRUE(second.ok()) << second.error().message;
   EXPECT_EQ(node().spec["bgp"]["ipv4Address"], "10.0.0.9/24");
 }
 
 TEST_F(StartupTest, AnUnsetIpKeepsTheStoredAddressWithoutDetecting) {
-  apply("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node-a, labels: {r: x}}\n"
-        "spec: {bgp: {ipv4Address: 10.0.0.9/24, routeReflectorClusterID: 1.0.0.1}}\n");
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node-a, labels: {r: x}}\n"
+      "spec: {bgp: {ipv4Address: 10.0.0.9/24, routeReflectorClusterID: 1.0.0.1}}\n");
   settings_.ipv4.mode = Mode::kUnset;
   ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
   EXPECT_EQ(autodetections_, 0);

@@ -2,12 +2,12 @@
 // values dropped with the key named, compaction answered by a new list.
 
 #include "tabby/agent/datastore_syncer.h"
-#include "tabby/agent/local_workloads.h"
 
 #include <gmock/gmock.h>
 
 #include <boost/asio/io_context.hpp>
 
+#include "tabby/agent/local_workloads.h"
 #include "tabby/api/codec.h"
 #include "tabby/api/datastore_memory.h"
 #include "tabby/api/resource_store.h"
@@ -47,17 +47,20 @@ class DatastoreSyncerTest : public ::testing::Test {
 };
 
 TEST_F(DatastoreSyncerTest, TheFirstListAndLaterChangesReachTheSnapshot) {
-  apply("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1}\n"
-        "spec: {bgp: {ipv4Address: 10.0.0.1/24}}\n");
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1}\n"
+      "spec: {bgp: {ipv4Address: 10.0.0.1/24}}\n");
   syncer_.start();
   EXPECT_TRUE(syncer_.in_sync());
   EXPECT_EQ(changes_, 1);
   ASSERT_NE(last_.find(api::Kind::kNode, "n1"), nullptr);
 
-  apply("apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p1}\n"
-        "spec: {cidr: 10.244.0.0/16}\n");
-  apply("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n2}\n"
-        "spec: {bgp: {ipv4Address: 10.0.0.2/24}}\n");
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p1}\n"
+      "spec: {cidr: 10.244.0.0/16}\n");
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n2}\n"
+      "spec: {bgp: {ipv4Address: 10.0.0.2/24}}\n");
   run_until([&] { return last_.of(api::Kind::kNode).size() == 2; });
   EXPECT_EQ(last_.of(api::Kind::kIPPool).size(), 1u);
   EXPECT_EQ(changes_, 2);  // the two writes came as one burst

@@ -2,8 +2,6 @@
 // kinds, images, ports, probes on the health port, environment names the agent accepts, and
 // a conflist the tabby CNI plugin accepts once install-cni has filled it in.
 #include <gmock/gmock.h>
-
-#include "tabby/agent/config.h"
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -15,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "tabby/agent/config.h"
 #include "tabby/cni/cni_protocol.h"
 #include "tabby/common/version.h"
 

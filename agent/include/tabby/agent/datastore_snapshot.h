@@ -1,6 +1,6 @@
 #pragma once
-// What the agent knows of the cluster, as stored: every resource and IPAM block in the datastore that
-// the calculation reads, decoded, as of one datastore revision. The syncer keeps it current;
+// What the agent knows of the cluster, as stored: every resource and IPAM block in the datastore
+// that the calculation reads, decoded, as of one datastore revision. The syncer keeps it current;
 // the calculation reads it and never writes.
 
 #include <map>

@@ -57,8 +57,8 @@ struct StartupHost {
 };
 
 struct StartupOutcome {
-  api::Resource node;                        // as stored
-  std::vector<std::string> created_pools;    // names of the pools this start created
+  api::Resource node;                      // as stored
+  std::vector<std::string> created_pools;  // names of the pools this start created
   std::optional<IpAddress> ipip_tunnel_address;
   std::optional<IpAddress> vxlan_tunnel_address;
   std::optional<IpAddress> vxlan_v6_tunnel_address;
