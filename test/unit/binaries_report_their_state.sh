@@ -1,6 +1,6 @@
 #!/bin/bash
-# Each binary answers for its version, and refuses (non-zero, with a reason) what this build
-# cannot do yet.
+# Each binary answers for its version, and stops with one clear line (non-zero) when it
+# cannot do its job.
 set -u
 node=$1 ctl=$2 cni=$3 ipam=$4
 failed=0
@@ -15,8 +15,8 @@ check() {  # check DESCRIPTION EXPECTED_STATUS PATTERN COMMAND...
   fi
 }
 check "tabby-node --version" 0 '^tabby-node [0-9]+\.[0-9]+\.[0-9]+' "$node" --version
-check "tabby-node refuses to run" 2 "no node agent" "$node"
-check "tabby-node names what it can do" 2 "--cleanup" "$node"
+check "tabby-node without a usable datastore stops" 1 '^tabby-node: opening the datastore: ' \
+  env NODENAME=n DATASTORE_TYPE=sqlite TABBY_DATASTORE_PATH=/proc/no-such-dir/tabby.db "$node"
 check "tabbyctl version" 0 'Client Version: +v[0-9]' "$ctl" version
 check "tabbyctl node status refuses" 1 'not running' "$ctl" node status
 check "tabby VERSION" 0 'supportedVersions' env CNI_COMMAND=VERSION "$cni"
