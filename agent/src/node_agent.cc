@@ -54,6 +54,7 @@ using namespace std::chrono_literals;
 constexpr const char* kDatastoreReporter = "datastore";
 constexpr const char* kDataplaneReporter = "dataplane";
 constexpr const char* kBgpReporter = "bgp";
+constexpr auto kLivenessTimeout = std::chrono::seconds(30);
 // Where BGP passwords' secrets are read from (a mounted Secret volume), see docs/agent.md.
 constexpr const char* kSecretsDirVariable = "TABBY_SECRETS_DIR";
 constexpr const char* kDefaultSecretsDir = "/etc/tabby/secrets";
@@ -113,9 +114,14 @@ class NodeAgent {
 
   Status start(const BgpPortFactory& make_bgp, const StartupOutcome& outcome) {
     node_ = outcome.node;
-    health_.register_reporter(kDatastoreReporter, {});
-    health_.register_reporter(kDataplaneReporter, {});
-    if (bird()) health_.register_reporter(kBgpReporter, {.reports_liveness = false});
+    // The loop reports every second; a loop stuck for kLivenessTimeout is not live, and the
+    // kubelet restarts the agent (as Felix's health timeouts do).
+    health_.register_reporter(kDatastoreReporter, {.timeout = kLivenessTimeout});
+    health_.register_reporter(kDataplaneReporter, {.timeout = kLivenessTimeout});
+    if (bird()) {
+      health_.register_reporter(kBgpReporter,
+                                {.reports_liveness = false, .timeout = kLivenessTimeout});
+    }
     if (config_.health_enabled) {
       auto port = health_server_.start(config_.health_host, config_.health_port);
       if (!port) return Error{"health endpoint: " + port.error().message};
