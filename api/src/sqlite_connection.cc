@@ -1,5 +1,8 @@
 #include "sqlite_connection.h"
 
+#include <chrono>
+#include <thread>
+
 namespace tabby::api::detail {
 
 namespace {
@@ -40,9 +43,19 @@ DatastoreResult<std::unique_ptr<SqliteConnection>> SqliteConnection::open(
   // WAL: readers never block the writer nor each other, and a commit is one append to the
   // log. synchronous=FULL: the log is fsynced at every commit, so an acknowledged write
   // survives a power cut too, not only a crash of the process (NORMAL would in WAL mode).
-  // The mode is stored in the file; setting it needs a brief lock, hence the busy timeout.
-  if (auto s = connection->exec("PRAGMA journal_mode=WAL", "setting WAL mode"); !s)
-    return s.error();
+  // The mode is stored in the file; switching a new file to WAL needs an exclusive lock, and
+  // SQLite answers BUSY at once (without its busy handler) when another process opening the
+  // same new file holds one. So retry until the busy timeout has passed.
+  const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  for (;;) {
+    auto s = connection->exec("PRAGMA journal_mode=WAL", "setting WAL mode");
+    if (s) break;
+    const int code = sqlite3_errcode(db) & 0xff;
+    if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) ||
+        std::chrono::steady_clock::now() >= deadline)
+      return s.error();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   if (auto s = connection->exec("PRAGMA synchronous=FULL", "setting synchronous=FULL"); !s)
     return s.error();
   return connection;
