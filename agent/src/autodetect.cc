@@ -131,6 +131,11 @@ Result<DetectedAddress> by_kubernetes_internal_ip(IpFamily family,
 
 }  // namespace
 
+bool excluded_by_default(const std::string& name) {
+  static const NameMatcher exclusions(default_interface_exclusions());
+  return exclusions.matches(name);
+}
+
 std::string DetectedAddress::to_string() const {
   return fmt::format("{}/{}", address.to_string(), prefix_length);
 }

@@ -17,7 +17,6 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -59,13 +58,6 @@ constexpr auto kLivenessTimeout = std::chrono::seconds(30);
 constexpr const char* kSecretsDirVariable = "TABBY_SECRETS_DIR";
 constexpr const char* kDefaultSecretsDir = "/etc/tabby/secrets";
 
-bool excluded(const std::string& name) {
-  for (const std::string& pattern : default_interface_exclusions()) {
-    if (std::regex_search(name, std::regex("^(" + pattern + ")"))) return true;
-  }
-  return false;
-}
-
 StartupHost startup_host(const AgentConfig& config) {
   StartupHost host;
   if (auto interfaces = dataplane::list_interface_addresses()) {
@@ -74,7 +66,8 @@ StartupHost startup_host(const AgentConfig& config) {
     spdlog::warn("cannot list the host's interfaces: {}", interfaces.error().message);
   }
   for (const HostInterface& interface : host.all_interfaces) {
-    if (!interface.loopback && !excluded(interface.name)) host.node_interfaces.push_back(interface);
+    if (!interface.loopback && !excluded_by_default(interface.name))
+      host.node_interfaces.push_back(interface);
   }
   host.autodetect = [&config](IpFamily family) {
     return detect_host_address(family == IpFamily::kV4 ? config.ipv4_method : config.ipv6_method,
@@ -148,7 +141,6 @@ class NodeAgent {
       };
     }
     route_loop_.on_error = [this](const Status& status) {
-      ++dataplane_failures_;
       metrics_.dataplane_failures.inc();
       spdlog::warn("dataplane: {}", status.error().message);
     };
@@ -196,6 +188,7 @@ class NodeAgent {
     }
     keep_tunnel_addresses(snapshot);
     calc_ = calc_snapshot(snapshot, config_.nodename, secrets_dir_);
+    parent_interface_ = find_parent_interface();
     compute_bgp();
     compute_tunnels();
     program_routes();
@@ -238,13 +231,14 @@ class NodeAgent {
     desired_bgp_ = *desired;
     exports_ = bgp_export(calc_, *desired_bgp_);
     route_context_ = bgp_route_context(calc_, *desired_bgp_, exports_);
-    route_context_.parent_interface = parent_interface();
+    route_context_.parent_interface = parent_interface_;
     route_context_.ipip_mtu = ipip_mtu();
     if (Status applied = bgp_->apply(*desired_bgp_, exports_); !applied)
       spdlog::warn("BGP: {}", applied.error().message);
   }
 
-  std::string parent_interface() const {
+  // The NIC holding the node's IPv4 address: one netlink dump per datastore change.
+  std::string find_parent_interface() const {
     const NodeBgpAddress address = node_address();
     if (!address.v4) return {};
     auto interfaces = dataplane::list_interface_addresses();
@@ -306,7 +300,7 @@ class NodeAgent {
     if (!vxlan && !vxlan_enabled_) return;
     auto desired = vxlan_desired(
         calc_,
-        {.family = IpFamily::kV4, .mtu = vxlan_mtu(), .parent_interface = parent_interface()});
+        {.family = IpFamily::kV4, .mtu = vxlan_mtu(), .parent_interface = parent_interface_});
     dataplane::VxlanTunnelSettings settings{.enabled = false};
     if (vxlan && desired && desired->node_address && desired->tunnel_address) {
       settings = {.enabled = true,
@@ -314,7 +308,7 @@ class NodeAgent {
                   .vni = config_.vxlan_vni,
                   .port = config_.vxlan_port,
                   .node_address = *desired->node_address,
-                  .parent = parent_interface(),
+                  .parent = parent_interface_,
                   .mac = desired->mac,
                   .tunnel_address = desired->tunnel_address,
                   .mtu = vxlan_mtu(),
@@ -377,10 +371,8 @@ class NodeAgent {
     status.node_name = config_.nodename;
     status.bgp_running = bgp_ != nullptr;
     bool all_established = true;
-    std::size_t configured = 0;
     if (bgp_) {
       for (const BgpPeerReport& peer : bgp_->peers()) {
-        ++configured;
         all_established = all_established && peer.established;
         (peer.family == IpFamily::kV4 ? status.ipv4_peers : status.ipv6_peers)
             .push_back(peer.status);
@@ -402,7 +394,6 @@ class NodeAgent {
     health_.report(kDataplaneReporter, {.live = true, .ready = reconciler_.in_sync()});
     if (bgp_) {
       health_.report(kBgpReporter, {.live = true, .ready = all_established});
-      (void)configured;
     }
   }
 
@@ -474,10 +465,10 @@ class NodeAgent {
   std::map<std::string, std::string> last_pools_;
   std::set<std::string> warnings_seen_;
   std::optional<std::uint32_t> host_mtu_;
+  std::string parent_interface_;
   bool ipip_enabled_ = false;
   bool vxlan_enabled_ = false;
   bool converged_ = false;
-  std::uint64_t dataplane_failures_ = 0;
 
   mutable std::mutex status_mutex_;
   api::NodeStatus status_;

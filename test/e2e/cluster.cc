@@ -37,6 +37,15 @@ std::string frr_tor_config(const std::string& router_id) {
 
 }  // namespace
 
+bool agent_ready(const lab::Netns& node) {
+  return node
+      .exec({"bash", "-c",
+             "exec 3<>/dev/tcp/127.0.0.1/9099 && printf 'GET /readiness HTTP/1.0\\r\\n\\r\\n' "
+             ">&3 && head -1 <&3 | grep -q ' 200 '"},
+            5s)
+      .ok();
+}
+
 Cluster::Cluster(lab::Lab& lab, ClusterSpec spec, Binaries binaries, std::ostream& log)
     : lab_(lab), spec_(std::move(spec)), binaries_(std::move(binaries)), log_(log) {
   if (spec_.encapsulation == Encapsulation::kVxlan) spec_.top_of_rack = false;
@@ -125,19 +134,8 @@ std::vector<std::string> Cluster::agent_environment(int node) const {
 }
 
 void Cluster::wait_ready(int i) {
-  // calico-node's readiness probe: /readiness on :9099 answers 200 once the datastore and
-  // the dataplane are in sync and every configured BGP peer is Established.
-  agents_.at(i - 1)->wait_until(
-      [&] {
-        return node(i)
-            .exec(
-                {"bash", "-c",
-                 "exec 3<>/dev/tcp/127.0.0.1/9099 && printf 'GET /readiness HTTP/1.0\\r\\n\\r\\n' "
-                 ">&3 && head -1 <&3 | grep -q ' 200 '"},
-                5s)
-            .ok();
-      },
-      "ready (/readiness on :9099 answering 200)", 60s);
+  agents_.at(i - 1)->wait_until([&] { return agent_ready(node(i)); },
+                                "ready (/readiness on :9099 answering 200)", 60s);
 }
 
 std::string Cluster::cni_config(int node) const {

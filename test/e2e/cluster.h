@@ -40,6 +40,10 @@ struct Pod {
   std::string address;
 };
 
+// calico-node's readiness probe, from inside `node`: /readiness on :9099 answers 200 once the
+// datastore and the dataplane are in sync and every configured BGP peer is Established.
+bool agent_ready(const lab::Netns& node);
+
 class Cluster {
  public:
   Cluster(lab::Lab& lab, ClusterSpec spec, Binaries binaries, std::ostream& log);

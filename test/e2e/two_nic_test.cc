@@ -10,6 +10,7 @@
 
 #include <fstream>
 
+#include "cluster.h"
 #include "tabby/lab/daemons.h"
 #include "tabby/lab/lab_test.h"
 
@@ -61,21 +62,6 @@ class TwoNicRoutesTest : public lab::LabTest, public ::testing::WithParamInterfa
     return agent;
   }
 
-  // As the kubelet's readiness probe: /readiness on :9099 answers 200.
-  void wait_ready(lab::Process& agent, lab::Netns& node) {
-    agent.wait_until(
-        [&] {
-          return node
-              .exec({"bash", "-c",
-                     "exec 3<>/dev/tcp/127.0.0.1/9099 && printf 'GET /readiness "
-                     "HTTP/1.0\\r\\n\\r\\n' "
-                     ">&3 && head -1 <&3 | grep -q ' 200 '"},
-                    5s)
-              .ok();
-        },
-        "ready", 60s);
-  }
-
   std::string add_pod(lab::Netns& node, const std::string& node_name, const std::string& pod) {
     auto& netns = lab().add_pod(pod);
     const std::string config =
@@ -103,8 +89,8 @@ TEST_P(TwoNicRoutesTest, RoutesToTheOtherNodesBlockUseTheDetectedSubnet) {
   const Case& c = GetParam();
   auto& agent_a = start_agent(*a_, "node-a", c.method);
   auto& agent_b = start_agent(*b_, "node-b", c.method);
-  wait_ready(agent_a, *a_);
-  wait_ready(agent_b, *b_);
+  agent_a.wait_until([&] { return agent_ready(*a_); }, "ready", 60s);
+  agent_b.wait_until([&] { return agent_ready(*b_); }, "ready", 60s);
   const std::string pod_a = add_pod(*a_, "node-a", "pod-a");
   const std::string pod_b = add_pod(*b_, "node-b", "pod-b");
   // Each node's route to the other's /26 goes via the other node's address on the subnet.

@@ -42,6 +42,8 @@ struct DetectedAddress {
 
 // Calico's default interface exclusions (Linux), each anchored at the start of the name.
 const std::vector<std::string>& default_interface_exclusions();
+// Whether `name` is one of them (Node.spec.interfaces leaves these out too).
+bool excluded_by_default(const std::string& name);
 
 // Go's net.IP.IsGlobalUnicast: what autodetection accepts.
 bool is_global_unicast(const IpAddress& address);
