@@ -19,6 +19,40 @@ std::string as_path_text(const bgp::AsPath& path) {
   return out.empty() ? "-" : out;
 }
 
+// "65000:42,no-export": RFC 1997 communities as ASN:value, the well-known ones by name.
+std::string communities_text(const std::vector<bgp::Community>& communities) {
+  std::string out;
+  for (const bgp::Community c : communities) {
+    if (!out.empty()) out += ',';
+    if (c == bgp::kNoExport)
+      out += "no-export";
+    else if (c == bgp::kNoAdvertise)
+      out += "no-advertise";
+    else if (c == bgp::kNoExportSubconfed)
+      out += "no-export-subconfed";
+    else
+      out += std::to_string(c >> 16) + ':' + std::to_string(c & 0xFFFF);
+  }
+  return out;
+}
+
+std::string large_communities_text(const std::vector<bgp::LargeCommunity>& communities) {
+  std::string out;
+  for (const auto& c : communities) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(c.global_administrator) + ':' + std::to_string(c.local_data_1) + ':' +
+           std::to_string(c.local_data_2);
+  }
+  return out;
+}
+
+std::string addresses_text(const std::vector<IpAddress>& addresses) {
+  std::string out;
+  for (const auto& a : addresses)
+    out += (out.empty() ? "" : ",") + a.to_string();
+  return out;
+}
+
 }  // namespace
 
 std::string format_rib(const std::vector<bgp::PeerStatus>& peers,
@@ -44,7 +78,13 @@ std::string format_rib(const std::vector<bgp::PeerStatus>& peers,
           << (path.attributes->as_path ? as_path_text(*path.attributes->as_path)
                                        : std::string("-"));
       if (path.attributes->local_pref) out << " local-pref " << *path.attributes->local_pref;
-      if (path.attributes->med) out << " med " << *path.attributes->med;
+      const auto& a = *path.attributes;
+      if (a.med) out << " med " << *a.med;
+      if (!a.communities.empty()) out << " communities " << communities_text(a.communities);
+      if (!a.large_communities.empty())
+        out << " large-communities " << large_communities_text(a.large_communities);
+      if (a.originator_id) out << " originator-id " << a.originator_id->to_string();
+      if (!a.cluster_list.empty()) out << " cluster-list " << addresses_text(a.cluster_list);
     }
     if (path.stale) out << " stale";
     out << '\n';

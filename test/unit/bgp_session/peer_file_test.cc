@@ -115,5 +115,27 @@ TEST(RibText, PrintsPeersAndRoutes) {
             "route 10.202.0.0/24 via 10.0.0.2 peer 10.0.0.2 as-path 65002 65010 local-pref 100\n");
 }
 
+TEST(RibText, PrintsReflectionAndCommunityAttributes) {
+  bgp::RoutePath reflected;
+  reflected.peer = 1;
+  reflected.peer_address = IpAddress::parse("10.0.0.2").value();
+  reflected.next_hop = IpAddress::parse("10.0.0.3").value();
+  reflected.stale = true;
+  bgp::PathAttributes attributes;
+  attributes.as_path = bgp::AsPath{};
+  attributes.local_pref = 200;
+  attributes.med = 5;
+  attributes.communities = {bgp::make_community(65000, 42), bgp::kNoExport};
+  attributes.large_communities = {{4200000001, 1, 2}};
+  attributes.originator_id = IpAddress::parse("10.0.0.3").value();
+  attributes.cluster_list = {IpAddress::parse("10.255.0.2").value(),
+                             IpAddress::parse("10.255.0.9").value()};
+  reflected.attributes = std::make_shared<const bgp::PathAttributes>(attributes);
+  EXPECT_EQ(format_rib({}, {{IpPrefix::parse("10.203.0.0/24").value(), reflected}}),
+            "route 10.203.0.0/24 via 10.0.0.3 peer 10.0.0.2 as-path - local-pref 200 med 5 "
+            "communities 65000:42,no-export large-communities 4200000001:1:2 originator-id "
+            "10.0.0.3 cluster-list 10.255.0.2,10.255.0.9 stale\n");
+}
+
 }  // namespace
 }  // namespace tabby::bgp_peer
