@@ -3,8 +3,9 @@
 //   - route reflection (RFC 4456): tabby as a client of FRR, and tabby reflecting between
 //     BIRD 2 clients and non-clients; ORIGINATOR_ID, CLUSTER_LIST, next hop, LOCAL_PREF and
 //     communities checked where the route lands;
-//   - a 2-octet-AS peer (RFC 6793): BIRD with "enable as4 off" between tabby and FRR, so
-//     AS paths cross it both ways as AS_PATH with AS_TRANS plus AS4_PATH;
+//   - a 2-octet-AS peer (RFC 6793): BIRD with "enable as4 off" or FRR without capabilities
+//     between tabby and a 4-octet AS, so AS paths cross it as AS_PATH with AS_TRANS plus
+//     AS4_PATH; what tabby sends is checked on the wire, what it receives in its Loc-RIB;
 //   - graceful restart in the helper role (RFC 4724): BIRD restarted gracefully (birdc
 //     graceful restart, then bird -R), and BIRD not coming back within its restart time.
 // All nodes share one segment: node n is 10.0.0.<n>; tabby is always n1.
@@ -22,6 +23,7 @@
 namespace tabby::lab {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using Clock = std::chrono::steady_clock;
@@ -39,6 +41,23 @@ std::string route_line(const std::string& rib, const std::string& prefix) {
   const auto at = rib.find("route " + prefix + " ");
   if (at == std::string::npos) return "";
   return rib.substr(at, rib.find('\n', at) - at) + " ";
+}
+
+// The UPDATEs in a `tcpdump -vv` decode that announce `prefix`, in capture order, each from
+// its "Update Message" line to the next message.
+std::vector<std::string> updates_announcing(const std::string& wire, const std::string& prefix) {
+  std::vector<std::string> found;
+  const std::string marker = "Update Message (2)";
+  for (auto at = wire.find(marker); at != std::string::npos;) {
+    const auto next = wire.find(marker, at + marker.size());
+    const std::string update = wire.substr(at, next == std::string::npos ? next : next - at);
+    const auto routes = update.find("Updated routes:");
+    if (routes != std::string::npos &&
+        update.find(" " + prefix + "\n", routes) != std::string::npos)
+      found.push_back(update);
+    at = next;
+  }
+  return found;
 }
 
 std::string tail(const std::string& text, std::size_t n = 4000) {
@@ -258,6 +277,30 @@ peers:
 originate: [10.100.0.0/24]
 )");
   }
+  // tcpdump of tabby's BGP traffic in `ns`, decoded by stop_capture(): what each side put
+  // in AS_PATH and AS4_PATH, which no daemon shows (they all merge the two on receipt).
+  // --immediate-mode: otherwise packets still in the kernel's capture block when tcpdump is
+  // stopped are lost.
+  void start_capture(const Netns& ns) {
+    capture_ns_ = &ns;
+    capture_ = lab().dir() / "tabby-bgp.pcap";
+    tcpdump_ =
+        spawn_background({"ip", "netns", "exec", ns.name(), "tcpdump", "-i", "eth0", "-n", "-U",
+                          "--immediate-mode", "-w", capture_.string(), "tcp", "port", "179"},
+                         lab().dir() / "tcpdump.log");
+    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(capture_); }, 10s))
+        << file_text(lab().dir() / "tcpdump.log");
+  }
+  std::string stop_capture() {
+    stop_background(tcpdump_);
+    tcpdump_ = -1;
+    return capture_ns_->exec({"tcpdump", "-r", capture_.string(), "-n", "-vv"}).output;
+  }
+  void TearDown() override {
+    if (tcpdump_ > 0) stop_background(tcpdump_);
+    RrGrInterop::TearDown();
+  }
+
   // (c) n3's 4-octet path, which crossed the 2-octet middle, merged again at tabby.
   void expect_tabby_has_merged_path() {
     ASSERT_TRUE(eventually([&] { return tabby_has("route 10.203.0.0/24"); }, 40s)) << log();
@@ -265,6 +308,10 @@ originate: [10.100.0.0/24]
         << log();
     EXPECT_THAT(rib(), Not(HasSubstr("23456")));
   }
+
+  const Netns* capture_ns_ = nullptr;
+  std::filesystem::path capture_;
+  pid_t tcpdump_ = -1;
 };
 
 // (b) tabby with a 2-octet AS: BIRD without AS4 sees the plain path, and the 4-octet FRR
@@ -312,6 +359,8 @@ router bgp 4200000003
  exit-address-family
 !
 )");
+  start_capture(n1);
+  if (HasFatalFailure()) return;
   start_tabby_as(n1, "65001");
   expect_tabby_has_merged_path();
   // A 2-octet session: BIRD says "external AS4" for a 4-octet one.
@@ -324,6 +373,23 @@ router bgp 4200000003
   auto frr_route = [&] { return frr.vtysh("show bgp ipv4 unicast 10.100.0.0/24").output; };
   ASSERT_TRUE(eventually([&] { return frr_route().find("65002 65001") != std::string::npos; }, 20s))
       << frr_route();
+
+  // On the wire: tabby's own route without AS4_PATH (a path of 2-octet ASes needs none);
+  // FRR's from BIRD as AS_TRANS plus AS4_PATH; and the same route as tabby announces it back
+  // to BIRD (eBGP: BIRD drops it for its own AS in the path) with tabby's AS prepended to
+  // both, as RFC 6793 section 4.2.2 wants of a 4-octet speaker talking to a 2-octet one.
+  const std::string wire = stop_capture();
+  const auto own = updates_announcing(wire, "10.100.0.0/24");
+  ASSERT_EQ(own.size(), 1u) << wire;
+  EXPECT_THAT(own[0], HasSubstr("AS Path (2), length: 4, Flags [T]: 65001 \n"));
+  EXPECT_THAT(own[0], Not(HasSubstr("AS4 Path")));
+  const auto frrs = updates_announcing(wire, "10.203.0.0/24");
+  ASSERT_EQ(frrs.size(), 2u) << wire;
+  EXPECT_THAT(frrs[0], HasSubstr("AS Path (2), length: 6, Flags [T]: 65002 23456 \n"));
+  EXPECT_THAT(frrs[0], HasSubstr("AS4 Path (17), length: 10, Flags [OT]: 65002 4200000003 \n"));
+  EXPECT_THAT(frrs[1], HasSubstr("AS Path (2), length: 8, Flags [T]: 65001 65002 23456 \n"));
+  EXPECT_THAT(frrs[1],
+              HasSubstr("AS4 Path (17), length: 14, Flags [OT]: 65001 65002 4200000003 \n"));
 }
 
 // (a) tabby with a 4-octet AS sends the 2-octet FRR AS_PATH "23456" plus AS4_PATH
@@ -366,24 +432,32 @@ protocol bgp frr {
   ipv4 { import all; export where proto = "s4"; };
 }
 )");
-  const auto capture = lab().dir() / "tabby-bgp.pcap";
-  const pid_t tcpdump = spawn_background({"ip", "netns", "exec", n1.name(), "tcpdump", "-i", "eth0",
-                                          "-n", "-U", "-w", capture.string(), "tcp", "port", "179"},
-                                         lab().dir() / "tcpdump.log");
-  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(capture); }, 10s));
+  start_capture(n1);
+  if (HasFatalFailure()) return;
   start_tabby_as(n1, "4200000001");
   expect_tabby_has_merged_path();
 
   auto frr_route = [&] { return frr.vtysh("show bgp ipv4 unicast 10.100.0.0/24").output; };
   ASSERT_TRUE(eventually([&] { return frr_route().find("best") != std::string::npos; }, 20s))
       << frr_route() << log();
-  stop_background(tcpdump);
-  const std::string wire = n1.exec({"tcpdump", "-r", capture.string(), "-n", "-vv"}).output;
+  const std::string wire = stop_capture();
   // tabby's OPEN: My AS AS_TRANS and the real AS in the capability; its UPDATE: both paths.
   EXPECT_THAT(wire, HasSubstr("my AS 23456")) << wire;
   EXPECT_THAT(wire, HasSubstr("4 Byte AS 4200000001")) << wire;
-  EXPECT_THAT(wire, HasSubstr("AS Path (2), length: 4, Flags [T]: 23456 \n")) << wire;
-  EXPECT_THAT(wire, HasSubstr("AS4 Path (17), length: 6, Flags [OT]: 4200000001 \n")) << wire;
+  // (The first UPDATE for tabby's prefix is tabby's; FRR, which dropped AS4_PATH, sends the
+  // route back as "65002 23456", in which tabby cannot see its own AS.)
+  const auto own = updates_announcing(wire, "10.100.0.0/24");
+  ASSERT_FALSE(own.empty()) << wire;
+  EXPECT_THAT(own[0], HasSubstr("AS Path (2), length: 4, Flags [T]: 23456 \n"));
+  EXPECT_THAT(own[0], HasSubstr("AS4 Path (17), length: 6, Flags [OT]: 4200000001 \n"));
+  // And what FRR sent tabby for BIRD's route: AS_TRANS plus AS4_PATH, which tabby merged.
+  const auto birds = updates_announcing(wire, "10.203.0.0/24");
+  ASSERT_FALSE(birds.empty()) << wire;
+  // (FRR sets Extended Length on short attributes too: flags [TE], [OTE].)
+  EXPECT_THAT(birds[0],
+              ContainsRegex("AS Path \\(2\\), length: 6, Flags \\[TE?\\]: 65002 23456 \n"));
+  EXPECT_THAT(birds[0], ContainsRegex("AS4 Path \\(17\\), length: 10, Flags \\[OTE?\\]: 65002 "
+                                      "4200000003 \n"));
 }
 
 // ---- graceful restart, tabby the helper (RFC 4724) --------------------------------------
