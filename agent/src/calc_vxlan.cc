@@ -121,6 +121,13 @@ class VxlanCalculator {
 
 }  // namespace
 
+bool pools_want_vxlan(const ClusterSnapshot& snapshot, IpFamily family) {
+  for (const api::IpPoolView& pool : pool_views(snapshot.ip_pools)) {
+    if (!pool.disabled && pool.cidr.family() == family && vxlan_pool(&pool)) return true;
+  }
+  return false;
+}
+
 Result<VxlanDesired> vxlan_desired(const ClusterSnapshot& snapshot,
                                    const VxlanCalcSettings& settings) {
   auto nodes = calc_nodes(snapshot.nodes);

@@ -269,8 +269,12 @@ class NodeAgent {
   std::uint32_t ipip_mtu() {
     return config_.ipip_mtu ? config_.ipip_mtu : host_mtu() - dataplane::kIpipOverhead;
   }
-  std::uint32_t vxlan_mtu() {
-    return config_.vxlan_mtu ? config_.vxlan_mtu : host_mtu() - dataplane::kVxlanOverhead;
+  // FELIX_VXLANMTU(V6), else the host's MTU less the encapsulation: 50 bytes over IPv4, 70
+  // over IPv6 (the larger IPv6 header).
+  std::uint32_t vxlan_mtu(IpFamily family) {
+    if (family == IpFamily::kV4)
+      return config_.vxlan_mtu ? config_.vxlan_mtu : host_mtu() - dataplane::kVxlanOverhead;
+    return config_.vxlan_mtu_v6 ? config_.vxlan_mtu_v6 : host_mtu() - dataplane::kVxlanV6Overhead;
   }
 
   bool any_pool(bool (*wants)(const api::IpPoolView&)) const {
@@ -292,37 +296,70 @@ class NodeAgent {
         spdlog::warn("tunl0: {}", status.error().message);
       ipip_enabled_ = ipip;
     }
-    const bool vxlan =
-        config_.backend != NetworkingBackend::kNone && any_pool([](const api::IpPoolView& pool) {
-          return pool.vxlan_mode != api::EncapMode::kNever && pool.cidr.family() == IpFamily::kV4;
-        });
-    vxlan_routes_.clear();
-    if (!vxlan && !vxlan_enabled_) return;
+    for (VxlanDevice& device : vxlan_devices_)
+      compute_vxlan(device);
+  }
+
+  // One VXLAN device per IP family, as Felix runs one VXLAN manager per IP version:
+  // vxlan.calico over IPv4, vxlan-v6.calico over IPv6.
+  struct VxlanDevice {
+    IpFamily family;
+    bool enabled = false;  // the device is up, so turning VXLAN off removes it
+    std::vector<dataplane::Route> routes;
+    const char* name() const {
+      return family == IpFamily::kV4 ? dataplane::kVxlanDevice : dataplane::kVxlanV6Device;
+    }
+  };
+
+  // The family's device is up while a pool of the family wants VXLAN (IPv6 only with
+  // FELIX_IPV6SUPPORT) and this node has an address and a VXLAN tunnel address of the family;
+  // then it carries the routes to the other nodes' blocks of that family.
+  void compute_vxlan(VxlanDevice& device) {
+    const IpFamily family = device.family;
+    const bool wanted = config_.backend != NetworkingBackend::kNone &&
+                        (family == IpFamily::kV4 || ipv6()) && pools_want_vxlan(calc_, family);
+    device.routes.clear();
+    if (!wanted && !device.enabled) return;
+    const std::string parent = vxlan_parent_interface(family);
     auto desired = vxlan_desired(
-        calc_,
-        {.family = IpFamily::kV4, .mtu = vxlan_mtu(), .parent_interface = parent_interface_});
-    dataplane::VxlanTunnelSettings settings{.enabled = false};
-    if (vxlan && desired && desired->node_address && desired->tunnel_address) {
+        calc_, {.family = family, .mtu = vxlan_mtu(family), .parent_interface = parent});
+    dataplane::VxlanTunnelSettings settings{.enabled = false, .family = family};
+    if (wanted && desired && desired->node_address && desired->tunnel_address) {
       settings = {.enabled = true,
-                  .family = IpFamily::kV4,
+                  .family = family,
                   .vni = config_.vxlan_vni,
                   .port = config_.vxlan_port,
                   .node_address = *desired->node_address,
-                  .parent = parent_interface_,
+                  .parent = parent,
                   .mac = desired->mac,
                   .tunnel_address = desired->tunnel_address,
-                  .mtu = vxlan_mtu(),
+                  .mtu = vxlan_mtu(family),
                   .remotes = desired->remotes};
-      vxlan_routes_ = desired->routes;
-      spdlog::debug("VXLAN: {} remote VTEPs, {} routes", desired->remotes.size(),
+      device.routes = desired->routes;
+      spdlog::debug("{}: {} remote VTEPs, {} routes", device.name(), desired->remotes.size(),
                     desired->routes.size());
-    } else if (vxlan) {
-      spdlog::warn("VXLAN: this node has no VXLAN tunnel address yet{}",
+    } else if (wanted) {
+      const char* missing = !desired || desired->node_address ? "VXLAN tunnel address"
+                            : family == IpFamily::kV4         ? "IPv4 address"
+                                                              : "IPv6 address";
+      spdlog::warn("{}: this node has no {} yet{}", device.name(), missing,
                    desired ? "" : ": " + desired.error().message);
     }
     if (Status status = dataplane::ensure_vxlan_tunnel(netlink_, settings); !status)
-      spdlog::warn("vxlan.calico: {}", status.error().message);
-    vxlan_enabled_ = settings.enabled;
+      spdlog::warn("{}: {}", device.name(), status.error().message);
+    device.enabled = settings.enabled;
+  }
+
+  // The NIC holding this node's address of the family (for CrossSubnet routes and the
+  // device's parent); IPv4's is found once per datastore change for BGP too.
+  std::string vxlan_parent_interface(IpFamily family) const {
+    if (family == IpFamily::kV4) return parent_interface_;
+    const std::optional<IpAddress> address = node_address().v6;
+    if (!address) return {};
+    auto interfaces = dataplane::list_interface_addresses();
+    if (!interfaces) return {};
+    auto local = find_local_address(*address, *interfaces);
+    return local ? local->interface : std::string();
   }
 
   void program_routes() {
@@ -333,7 +370,8 @@ class NodeAgent {
       auto learned = bgp_routes(route_context_, bgp_->best_paths());
       routes.insert(routes.end(), learned.begin(), learned.end());
     }
-    routes.insert(routes.end(), vxlan_routes_.begin(), vxlan_routes_.end());
+    for (const VxlanDevice& device : vxlan_devices_)
+      routes.insert(routes.end(), device.routes.begin(), device.routes.end());
     // One route per key: the first kind that claims a destination wins (a local pod's /32
     // before a learned one; a BGP blackhole and the VXLAN one for the same block agree).
     std::vector<dataplane::Route> unique;
@@ -461,13 +499,12 @@ class NodeAgent {
   std::optional<DesiredBgp> desired_bgp_;
   BgpExport exports_;
   BgpRouteContext route_context_;
-  std::vector<dataplane::Route> vxlan_routes_;
+  VxlanDevice vxlan_devices_[2] = {{.family = IpFamily::kV4}, {.family = IpFamily::kV6}};
   std::map<std::string, std::string> last_pools_;
   std::set<std::string> warnings_seen_;
   std::optional<std::uint32_t> host_mtu_;
   std::string parent_interface_;
   bool ipip_enabled_ = false;
-  bool vxlan_enabled_ = false;
   bool converged_ = false;
 
   mutable std::mutex status_mutex_;

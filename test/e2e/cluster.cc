@@ -35,6 +35,19 @@ std::string frr_tor_config(const std::string& router_id) {
          " exit-address-family\n";
 }
 
+// The first IPv6 address ("fd00:...:5/128") in a CNI result's "ips", without the length.
+std::string cni_result_v6_address(const std::string& result) {
+  for (auto at = result.find("\"address\""); at != std::string::npos;
+       at = result.find("\"address\"", at + 1)) {
+    const auto open = result.find('"', result.find(':', at) + 1);
+    const auto slash = result.find('/', open);
+    if (open == std::string::npos || slash == std::string::npos) break;
+    std::string address = result.substr(open + 1, slash - open - 1);
+    if (address.find(':') != std::string::npos) return address;
+  }
+  return {};
+}
+
 }  // namespace
 
 bool agent_ready(const lab::Netns& node) {
@@ -66,6 +79,7 @@ void Cluster::start() {
   for (int i = 1; i <= spec_.nodes; ++i) {
     auto& node = lab_.add_node(node_name(i));
     lab_.attach(node, "eth0", rack, {.address = node_address(i) + "/24", .gateway = kTorAddress});
+    if (dual_stack()) node.must("ip -6 addr add " + node_address_v6(i) + "/64 dev eth0 nodad");
     nodes_.push_back(&node);
   }
   log_ << "built the rack: ToR " << kTorAddress << ", " << spec_.nodes << " nodes on 10.0.0.0/24\n";
@@ -115,7 +129,7 @@ void Cluster::write_resources() {
 
 std::vector<std::string> Cluster::agent_environment(int node) const {
   const bool vxlan = spec_.encapsulation == Encapsulation::kVxlan;
-  return {
+  std::vector<std::string> environment = {
       "NODENAME=" + node_name(node),
       "IP=autodetect",
       "IP_AUTODETECTION_METHOD=interface=eth0",
@@ -128,9 +142,16 @@ std::vector<std::string> Cluster::agent_environment(int node) const {
       "TABBY_DATASTORE_PATH=" + datastore_path(),
       "TABBY_STATUS_SOCKET=" + status_socket(node),
       "FELIX_HEALTHENABLED=true",
-      "FELIX_IPV6SUPPORT=false",
+      std::string("FELIX_IPV6SUPPORT=") + (dual_stack() ? "true" : "false"),
       "FELIX_LOGSEVERITYSCREEN=Info",
   };
+  if (dual_stack()) {
+    environment.insert(environment.end(),
+                       {"IP6=autodetect", "IP6_AUTODETECTION_METHOD=interface=eth0",
+                        "CALICO_IPV6POOL_CIDR=" + spec_.pool_v6_cidr,
+                        std::string("CALICO_IPV6POOL_VXLAN=") + (vxlan ? "Always" : "Never")});
+  }
+  return environment;
 }
 
 void Cluster::wait_ready(int i) {
@@ -139,13 +160,16 @@ void Cluster::wait_ready(int i) {
 }
 
 std::string Cluster::cni_config(int node) const {
-  const int mtu = spec_.encapsulation == Encapsulation::kIpip    ? 1480
-                  : spec_.encapsulation == Encapsulation::kVxlan ? 1450
-                                                                 : 1500;
+  int mtu = spec_.encapsulation == Encapsulation::kIpip    ? 1480
+            : spec_.encapsulation == Encapsulation::kVxlan ? 1450
+                                                           : 1500;
+  // Calico gives pods the smallest MTU of the encapsulations in use: vxlan-v6.calico's.
+  if (dual_stack() && spec_.encapsulation == Encapsulation::kVxlan) mtu = 1430;
   return R"({"cniVersion":"1.0.0","name":"k8s-pod-network","type":"tabby","nodename":")" +
          node_name(node) + R"(","mtu":)" + std::to_string(mtu) +
          R"(,"datastore_type":"sqlite","datastore_path":")" + datastore_path() +
-         R"(","ipam":{"type":"tabby-ipam"}})";
+         R"(","ipam":{"type":"tabby-ipam")" + (dual_stack() ? R"(,"assign_ipv6":"true")" : "") +
+         "}}";
 }
 
 void Cluster::add_pods() {
@@ -166,6 +190,9 @@ void Cluster::add_pods() {
       if (at == std::string::npos || open == std::string::npos || slash == std::string::npos)
         throw LabError("CNI ADD of " + pod.name + " printed no address: " + added.output);
       pod.address = added.output.substr(open + 1, slash - open - 1);
+      if (dual_stack()) pod.address_v6 = cni_result_v6_address(added.output);
+      if (dual_stack() && pod.address_v6.empty())
+        throw LabError("CNI ADD of " + pod.name + " printed no IPv6 address: " + added.output);
       log_ << "CNI ADD " << pod.name << " on " << node_name(i) << ": " << pod.address << "\n";
       pods_.push_back(pod);
     }
@@ -178,6 +205,18 @@ std::vector<std::string> Cluster::ping_all(int count) const {
     for (const Pod& to : pods_) {
       if (&from == &to) continue;
       if (!from.netns->ping(to.address, count)) failures.push_back(from.name + " -> " + to.address);
+    }
+  }
+  return failures;
+}
+
+std::vector<std::string> Cluster::ping_all_v6(int count) const {
+  std::vector<std::string> failures;
+  for (const Pod& from : pods_) {
+    for (const Pod& to : pods_) {
+      if (&from == &to) continue;
+      if (!from.netns->ping(to.address_v6, count))
+        failures.push_back(from.name + " -> " + to.address_v6);
     }
   }
   return failures;

@@ -24,6 +24,10 @@ struct ClusterSpec {
   bool route_reflector = false;  // node 1 reflects, no mesh
   bool top_of_rack = true;       // FRR peered with every node (not with the VXLAN backend)
   std::string pool_cidr = "10.244.0.0/16";
+  // Dual stack when set: every node also gets node_address_v6(i) on the rack (IP6
+  // autodetected, FELIX_IPV6SUPPORT on), this CIDR becomes the IPv6 pool (VXLAN like the
+  // IPv4 pool's with the VXLAN backend) and every pod gets an address of each family.
+  std::string pool_v6_cidr;
 };
 
 // Where the programs under test are.
@@ -38,6 +42,7 @@ struct Pod {
   int node = 0;  // 1-based
   lab::Netns* netns = nullptr;
   std::string address;
+  std::string address_v6;  // with ClusterSpec::pool_v6_cidr
 };
 
 // calico-node's readiness probe, from inside `node`: /readiness on :9099 answers 200 once the
@@ -55,6 +60,8 @@ class Cluster {
   void add_pods();
   // Every ordered pair of pods; returns the failures ("pod-1-1 -> 10.244.x.y").
   std::vector<std::string> ping_all(int count = 1) const;
+  // The same over the pods' IPv6 addresses (a dual-stack cluster).
+  std::vector<std::string> ping_all_v6(int count = 1) const;
   // `tabbyctl node status` on node i (1-based): output and whether every peer is up.
   std::string node_status(int node) const;
   bool all_peers_established(int node) const;
@@ -71,10 +78,12 @@ class Cluster {
   lab::Frr* tor_router() const { return tor_router_; }
   std::string node_name(int i) const { return "node" + std::to_string(i); }
   std::string node_address(int i) const { return "10.0.0." + std::to_string(10 + i); }
+  std::string node_address_v6(int i) const { return "fd00::" + std::to_string(10 + i); }
   std::string datastore_path() const;
   std::string status_socket(int node) const;
 
  private:
+  bool dual_stack() const { return !spec_.pool_v6_cidr.empty(); }
   void write_resources();
   std::vector<std::string> agent_environment(int node) const;
   void wait_ready(int node);

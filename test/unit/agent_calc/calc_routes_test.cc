@@ -249,6 +249,72 @@ TEST(VxlanTest, Ipv6UsesTheV6DeviceAndMac) {
   EXPECT_TRUE(vxlan_desired(snapshot).value().routes.empty());
 }
 
+// A dual-stack node: each family's calculation takes only that family's addresses, tunnel
+// address, MAC (vxlanTunnelMACAddrV6 when given) and blocks; a remote node without an IPv6
+// address has no IPv6 VTEP even with an IPv6 tunnel address.
+TEST(VxlanTest, DualStackKeepsTheFamiliesApart) {
+  ClusterSnapshot snapshot{
+      .node_name = "a",
+      .nodes = {node("a", "ipv4Address: 10.0.0.2/24, ipv6Address: 'fd00::2/64'", "",
+                     "ipv4VXLANTunnelAddr: 192.168.1.0, ipv6VXLANTunnelAddr: 'fd00:10::', "
+                     "vxlanTunnelMACAddrV6: 'ee:ee:ee:00:00:06'"),
+                node("b", "ipv4Address: 10.0.0.3/24, ipv6Address: 'fd00::3/64'", "",
+                     "ipv4VXLANTunnelAddr: 192.168.2.0, ipv6VXLANTunnelAddr: 'fd00:10::40'"),
+                node("c", "ipv4Address: 10.0.0.4/24", "",
+                     "ipv4VXLANTunnelAddr: 192.168.3.0, ipv6VXLANTunnelAddr: 'fd00:10::80'")},
+      .ip_pools = {pool("p4", "cidr: 192.168.0.0/16, vxlanMode: Always"),
+                   pool("p6", "cidr: 'fd00:10::/64', vxlanMode: CrossSubnet")},
+      .blocks = {block("192.168.1.0/26", "a"), block("192.168.2.0/26", "b"),
+                 block("192.168.3.0/26", "c"), block("fd00:10::/122", "a"),
+                 block("fd00:10::40/122", "b"), block("fd00:10::80/122", "c")}};
+
+  auto v6 =
+      vxlan_desired(snapshot, {.family = IpFamily::kV6, .mtu = 1430, .parent_interface = "eth0"})
+          .value();
+  EXPECT_EQ(v6.node_address, ip("fd00::2"));
+  EXPECT_EQ(v6.tunnel_address, ip("fd00:10::"));
+  EXPECT_EQ(v6.mac, "ee:ee:ee:00:00:06");
+  ASSERT_EQ(v6.remotes.size(), 1u);  // c has no IPv6 address
+  EXPECT_EQ(v6.remotes[0].node_address, ip("fd00::3"));
+  EXPECT_EQ(v6.remotes[0].tunnel_address, ip("fd00:10::40"));
+  EXPECT_EQ(v6.remotes[0].mac, dataplane::vtep_mac("b", IpFamily::kV6));
+  // CrossSubnet: b shares a's IPv6 subnet, so its block goes straight over eth0; c's block
+  // has no IPv6 VTEP to go through, so no route.
+  auto direct = dataplane::direct_route(prefix("fd00:10::40/122"), ip("fd00::3"), "eth0");
+  direct.next_hops[0].onlink = true;
+  EXPECT_THAT(texts(v6.routes),
+              ElementsAre(dataplane::blackhole_route(prefix("fd00:10::/122")).to_string(),
+                          direct.to_string()));
+
+  auto v4 = vxlan_desired(snapshot, {.family = IpFamily::kV4, .mtu = 1450}).value();
+  EXPECT_EQ(v4.node_address, ip("10.0.0.2"));
+  EXPECT_EQ(v4.mac, dataplane::vtep_mac("a"));
+  EXPECT_EQ(v4.remotes.size(), 2u);
+  EXPECT_THAT(
+      texts(v4.routes),
+      ElementsAre(
+          dataplane::blackhole_route(prefix("192.168.1.0/26")).to_string(),
+          dataplane::vxlan_route(prefix("192.168.2.0/26"), ip("192.168.2.0"), 1450).to_string(),
+          dataplane::vxlan_route(prefix("192.168.3.0/26"), ip("192.168.3.0"), 1450).to_string()));
+}
+
+TEST(VxlanTest, PoolsWantVxlanPerFamily) {
+  ClusterSnapshot snapshot{.node_name = "a"};
+  EXPECT_FALSE(pools_want_vxlan(snapshot, IpFamily::kV4));
+  EXPECT_FALSE(pools_want_vxlan(snapshot, IpFamily::kV6));
+  snapshot.ip_pools = {pool("p4", "cidr: 192.168.0.0/16, vxlanMode: Always"),
+                       pool("p6", "cidr: 'fd00:10::/64', vxlanMode: Never")};
+  EXPECT_TRUE(pools_want_vxlan(snapshot, IpFamily::kV4));
+  EXPECT_FALSE(pools_want_vxlan(snapshot, IpFamily::kV6));
+  snapshot.ip_pools = {pool("p4", "cidr: 192.168.0.0/16, ipipMode: Always"),
+                       pool("p6", "cidr: 'fd00:10::/64', vxlanMode: CrossSubnet")};
+  EXPECT_FALSE(pools_want_vxlan(snapshot, IpFamily::kV4));
+  EXPECT_TRUE(pools_want_vxlan(snapshot, IpFamily::kV6));
+  // A disabled pool allocates nothing new and asks for no device.
+  snapshot.ip_pools = {pool("p6", "cidr: 'fd00:10::/64', vxlanMode: Always, disabled: true")};
+  EXPECT_FALSE(pools_want_vxlan(snapshot, IpFamily::kV6));
+}
+
 TEST(VxlanTest, NeedsThisNode) {
   ClusterSnapshot snapshot{.node_name = "ghost"};
   auto desired = vxlan_desired(snapshot);

@@ -73,6 +73,7 @@ TEST(AgentConfigDefaults, AreCalicos) {
   EXPECT_FALSE(config.wait_for_datastore);
   EXPECT_EQ(config.ipip_mtu, 0u);
   EXPECT_EQ(config.vxlan_mtu, 0u);
+  EXPECT_EQ(config.vxlan_mtu_v6, 0u);
   EXPECT_EQ(config.vxlan_vni, 4096u);
   EXPECT_EQ(config.vxlan_port, 4789);
   EXPECT_EQ(config.route_refresh_interval, 90s);
@@ -338,6 +339,7 @@ TEST(AgentConfigFelix, Values) {
   auto environment = base();
   environment["FELIX_IPINIPMTU"] = "1440";
   environment["FELIX_VXLANMTU"] = "1410";
+  environment["FELIX_VXLANMTUV6"] = "1390";
   environment["FELIX_VXLANVNI"] = "4097";
   environment["FELIX_VXLANPORT"] = "8472";
   environment["FELIX_ROUTEREFRESHINTERVAL"] = "30";
@@ -353,6 +355,7 @@ TEST(AgentConfigFelix, Values) {
   const auto config = load(environment);
   EXPECT_EQ(config.ipip_mtu, 1440u);
   EXPECT_EQ(config.vxlan_mtu, 1410u);
+  EXPECT_EQ(config.vxlan_mtu_v6, 1390u);
   EXPECT_EQ(config.vxlan_vni, 4097u);
   EXPECT_EQ(config.vxlan_port, 8472);
   EXPECT_EQ(config.route_refresh_interval, 30s);
@@ -374,6 +377,8 @@ TEST(AgentConfigFelix, Errors) {
             "FELIX_IPINIPMTU=\"big\" is not valid: use 0 (automatic) or an MTU up to 65535");
   EXPECT_EQ(error_with("FELIX_VXLANMTU", "70000"),
             "FELIX_VXLANMTU=\"70000\" is not valid: use 0 (automatic) or an MTU up to 65535");
+  EXPECT_EQ(error_with("FELIX_VXLANMTUV6", "-1"),
+            "FELIX_VXLANMTUV6=\"-1\" is not valid: use 0 (automatic) or an MTU up to 65535");
   EXPECT_EQ(error_with("FELIX_VXLANVNI", "16777216"),
             "FELIX_VXLANVNI=\"16777216\" is not valid: use a whole number from 0 to 16777215");
   EXPECT_EQ(error_with("FELIX_VXLANPORT", "0"),
@@ -527,6 +532,7 @@ TEST(KnownEnvironmentVariables, ListsEveryNameTheAgentReads) {
                            "WAIT_FOR_DATASTORE",
                            "FELIX_IPINIPMTU",
                            "FELIX_VXLANMTU",
+                           "FELIX_VXLANMTUV6",
                            "FELIX_VXLANVNI",
                            "FELIX_VXLANPORT",
                            "FELIX_HEALTHENABLED",

@@ -9,6 +9,9 @@
 //   - remote tunnel addresses outside the remote node's own blocks as `/32 dev vxlan.calico`;
 //   - per remote node a VTEP (its address, VXLAN tunnel address, MAC) for the neighbour and
 //     FDB entries (dataplane::VxlanTunnelSettings::remotes).
+// One family at a time, as Felix runs one VXLAN manager per IP version: IPv4 for
+// vxlan.calico, IPv6 (addresses, ipv6VXLANTunnelAddr, vxlanTunnelMACAddrV6) for
+// vxlan-v6.calico.
 
 #include <cstdint>
 #include <optional>
@@ -36,6 +39,10 @@ struct VxlanDesired {
   std::vector<dataplane::RemoteVtep> remotes;  // by node name
   std::vector<dataplane::Route> routes;        // by destination
 };
+
+// Felix's encapsulation calculator (VXLANEnabled, VXLANEnabledV6): the family's VXLAN device
+// is wanted while an enabled pool of that family has vxlanMode Always or CrossSubnet.
+bool pools_want_vxlan(const ClusterSnapshot& snapshot, IpFamily family);
 
 // Fails only when the snapshot has no Node resource for snapshot.node_name.
 Result<VxlanDesired> vxlan_desired(const ClusterSnapshot& snapshot,

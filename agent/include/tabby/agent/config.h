@@ -100,8 +100,9 @@ struct AgentConfig {
   bool wait_for_datastore = false;  // WAIT_FOR_DATASTORE, exactly "true"
 
   // Felix's routing-relevant settings.
-  std::uint32_t ipip_mtu = 0;   // FELIX_IPINIPMTU, 0 = host MTU - 20
-  std::uint32_t vxlan_mtu = 0;  // FELIX_VXLANMTU, 0 = host MTU - 50
+  std::uint32_t ipip_mtu = 0;      // FELIX_IPINIPMTU, 0 = host MTU - 20
+  std::uint32_t vxlan_mtu = 0;     // FELIX_VXLANMTU, 0 = host MTU - 50
+  std::uint32_t vxlan_mtu_v6 = 0;  // FELIX_VXLANMTUV6, 0 = host MTU - 70
   std::uint32_t vxlan_vni = 4096;
   std::uint16_t vxlan_port = 4789;
   std::chrono::milliseconds route_refresh_interval{90'000};  // 0 = never
