@@ -411,10 +411,25 @@ void Rib::originate(const IpPrefix& prefix, const LocalRoute& route) {
   a.communities = route.communities;
   a.large_communities = route.large_communities;
   AttributeSet set = state_->interner.intern(std::move(a));
+  auto& interfaces = state_->local_interfaces;
+  auto known = interfaces.find(prefix);
+  const bool interface_changed =
+      known == interfaces.end() ? !route.interface.empty() : known->second != route.interface;
+  if (route.interface.empty()) {
+    if (known != interfaces.end()) interfaces.erase(known);
+  } else {
+    interfaces[prefix] = route.interface;
+  }
   state_->set_path(prefix, nullptr, 0, set, set);
+  // Same attributes, other interface: export policy may now decide otherwise.
+  if (interface_changed) {
+    for (auto& group : state_->groups)
+      group->dirty.push_back(prefix);
+  }
 }
 
 void Rib::withdraw_local(const IpPrefix& prefix) {
+  state_->local_interfaces.erase(prefix);
   state_->remove_path(prefix, nullptr, 0);
 }
 

@@ -48,7 +48,7 @@ class ExportCache {
   explicit ExportCache(const Group& group) {
     const auto& terms = group.key.policy.terms;
     usable_ = std::all_of(terms.begin(), terms.end(), [](const Term& t) {
-      return t.match.prefixes.empty() && !t.match.family;
+      return t.match.prefixes.empty() && !t.match.family && !t.match.interface_glob;
     });
   }
 
@@ -111,6 +111,8 @@ AttributeSet Rib::State::export_best(const Group& group, const IpPrefix& prefix,
     source.source = best.peer->source();
     source.route_reflector_client = best.peer->config.route_reflector_client;
     source.router_id = best.peer->session.router_id;
+  } else if (auto it = local_interfaces.find(prefix); it != local_interfaces.end()) {
+    source.interface = it->second;
   }
   ExportTarget target;
   target.ebgp = group.key.ebgp;

@@ -116,6 +116,8 @@ struct Rib::State {
   std::size_t next_group_id = 1;
   std::vector<IpPrefix> best_dirty;
   std::vector<std::string> problems;
+  // LocalRoute::interface of the owner's routes that have one (for export policy).
+  std::unordered_map<IpPrefix, std::string, detail::PrefixHash> local_interfaces;
 
   // --- Loc-RIB (rib.cc) ---
   // Runs `change` on the prefix's destination (created if missing), then the decision

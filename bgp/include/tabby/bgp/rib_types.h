@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "tabby/bgp/attribute_set.h"
@@ -76,6 +77,9 @@ struct LocalRoute {
   std::vector<LargeCommunity> large_communities;
   std::optional<std::uint32_t> local_pref;  // RibConfig::default_local_pref when unset
   std::optional<std::uint32_t> med;
+  // The route's outgoing interface as the owner knows it, for export policy's interface
+  // match (Match::interface_glob); never sent. Empty: none (e.g. a blackhole).
+  std::string interface;
   friend bool operator==(const LocalRoute&, const LocalRoute&) = default;
 };
 
