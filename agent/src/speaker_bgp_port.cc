@@ -3,7 +3,7 @@
 #include <map>
 #include <set>
 
-#include "tabby/bgp/policy_filter.h"
+#include "tabby/agent/speaker_bgp_filters.h"
 #include "tabby/bgp/speaker.h"
 #include "tabby/common/log.h"
 
@@ -49,50 +49,6 @@ std::vector<bgp::Term> calico_export_terms(const ExportPolicy& policy) {
     reflected.match.prefixes.push_back(within(pool));
   if (!reflected.match.prefixes.empty()) terms.push_back(reflected);
   return terms;
-}
-
-bgp::FilterMatchOperator to_bgp(MatchOperator match) {
-  switch (match) {
-    case MatchOperator::kEqual:
-      return bgp::FilterMatchOperator::kEqual;
-    case MatchOperator::kNotEqual:
-      return bgp::FilterMatchOperator::kNotEqual;
-    case MatchOperator::kIn:
-      return bgp::FilterMatchOperator::kIn;
-    case MatchOperator::kNotIn:
-      return bgp::FilterMatchOperator::kNotIn;
-  }
-  return bgp::FilterMatchOperator::kIn;
-}
-
-// The BGPFilter rules of a peer, in order, as terms; a rule with conditions the speaker does
-// not evaluate yet (interface, peerType, communities, asPathPrefix, priority) is skipped
-// with a warning rather than matching more than the user asked.
-std::vector<bgp::Term> filter_terms(const std::vector<FilterRule>& rules, IpFamily family,
-                                    const std::string& filter, std::vector<std::string>& warnings) {
-  std::vector<bgp::FilterRule> converted;
-  for (const FilterRule& rule : rules) {
-    if (!rule.interface.empty() || rule.ibgp || rule.community || !rule.as_path_prefix.empty() ||
-        rule.priority || !rule.operations.empty()) {
-      warnings.push_back("BGPFilter \"" + filter +
-                         "\": a rule matching on interface, peerType, communities, asPathPrefix "
-                         "or priority, or with operations, is not supported yet and is skipped");
-      continue;
-    }
-    converted.push_back({.family = family,
-                         .cidr = rule.cidr,
-                         .match_operator = to_bgp(rule.match),
-                         .min_length = rule.min_length,
-                         .max_length = rule.max_length,
-                         .only_from_remote_peers = rule.only_from_remote_peers,
-                         .accept = rule.accept});
-  }
-  auto policy = bgp::policy_from_filter_rules(converted, bgp::Verdict::kContinue);
-  if (!policy) {
-    warnings.push_back("BGPFilter \"" + filter + "\": " + policy.error().message);
-    return {};
-  }
-  return policy->terms;
 }
 
 std::string peer_address_text(const DesiredPeer& peer) {
@@ -195,12 +151,20 @@ class SpeakerBgpPort final : public BgpPort {
     return {};
   }
 
+  // Our routes carry what Calico's BIRD export sees of them: LOCAL_PREF from the route's
+  // priority (the normal route priority: 2147483647 - 1024 by default, as Calico v3.32+) and
+  // the device (OriginatedPrefix::interface), for BGPFilter priority and interface rules.
   void advertise(const std::vector<OriginatedPrefix>& prefixes) {
     std::map<IpPrefix, bgp::LocalRoute> wanted;
     for (const OriginatedPrefix& prefix : prefixes) {
       bgp::LocalRoute route;
       for (const std::string& community : prefix.communities)
         add_community(community, route);
+      const std::uint32_t priority = prefix.prefix.family() == IpFamily::kV4
+                                         ? export_policy_.normal_route_priority_v4
+                                         : export_policy_.normal_route_priority_v6;
+      route.local_pref = bgp::kMaxPriority - priority;
+      route.interface = prefix.interface;
       wanted[prefix.prefix] = route;
     }
     for (const auto& [prefix, route] : originated_) {
