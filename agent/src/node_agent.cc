@@ -429,6 +429,7 @@ class NodeAgent {
           spdlog::warn("routes: {}", resynced.error().message);
       }
       refresh_status();
+      reread_secrets();
       // A convergence that just happened lets routes from before a restart go.
       if (bgp_ && bgp_->converged() != converged_) {
         converged_ = bgp_->converged();
@@ -436,6 +437,17 @@ class NodeAgent {
       }
       schedule_tick();
     });
+  }
+
+  // A BGP password is a Secret (a file here); calico-node watches Secrets, so a rotated
+  // password takes effect without a datastore change: the sessions it protects renew, no other.
+  void reread_secrets() {
+    if (!bird() || !snapshot_) return;
+    SecretValues secrets = read_secrets(calc_, secrets_dir_);
+    if (secrets == calc_.secrets) return;
+    spdlog::info("BGP: a password in {} changed", secrets_dir_);
+    calc_.secrets = std::move(secrets);
+    compute_bgp();
   }
 
   // calico-node's monitor-addresses: detect again every AUTODETECT_POLL_INTERVAL and update
