@@ -55,6 +55,10 @@ std::string Cluster::datastore_path() const {
   return (lab_.dir() / "datastore.db").string();
 }
 
+std::string Cluster::secrets_dir() const {
+  return (lab_.dir() / "secrets").string();
+}
+
 std::string Cluster::tor_address() const {
   return kTorAddress;
 }
@@ -142,6 +146,7 @@ std::vector<std::string> Cluster::agent_environment(int node) const {
       "TABBY_STATUS_SOCKET=" + status_socket(node),
       "FELIX_HEALTHENABLED=true",
       "FELIX_PROMETHEUSMETRICSENABLED=true",
+      "TABBY_SECRETS_DIR=" + secrets_dir(),
       "FELIX_IPV6SUPPORT=false",
       "FELIX_LOGSEVERITYSCREEN=Info",
   };

@@ -79,6 +79,8 @@ class Cluster {
   std::string node_address(int i) const { return "10.0.0." + std::to_string(10 + i); }
   std::string datastore_path() const;
   std::string status_socket(int node) const;
+  // The agents' TABBY_SECRETS_DIR: <secret name>/<key> files, as a mounted Secret volume.
+  std::string secrets_dir() const;
 
  private:
   void write_resources();

@@ -226,6 +226,39 @@ class LiveChangesTest : public lab::LabTest {
     EXPECT_GT(checked, 0);
   }
 
+  // Waits until every session of `before` that `renewed` selects is Established again, later
+  // than it was: a new session.
+  void expect_renewed(const Sessions& before,
+                      const std::function<bool(const std::string&)>& renewed) {
+    Sessions now;
+    EXPECT_TRUE(eventually(
+        [&] {
+          now = sessions();
+          for (const auto& [key, was] : before) {
+            if (!renewed(key)) continue;
+            const auto it = now.find(key);
+            if (it == now.end() || it->second.state != "Established" ||
+                it->second.since <= was.since + 1)
+              return false;
+          }
+          return true;
+        },
+        40s, 250ms))
+        << "the sessions were not renewed\nbefore:\n"
+        << describe(before) << "now:\n"
+        << describe(now);
+  }
+
+  void write_secret(const std::string& name, const std::string& key, const std::string& value) {
+    const std::filesystem::path dir = std::filesystem::path(cluster_->secrets_dir()) / name;
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / key) << value << "\n";
+  }
+
+  bool tor_session(const std::string& key) const {
+    return with_router(key, "tor", cluster_->tor_address());
+  }
+
   // tabby_bgp_peer_established_transitions_total of node i's session with `peer` (-1: none),
   // from the agent's Prometheus endpoint (:9091/metrics inside the node).
   double established_transitions(int node, const std::string& peer) const {
@@ -376,33 +409,15 @@ TEST_F(LiveChangesTest, APeerSettingThatNeedsANewSessionResetsOnlyThatSession) {
   // d: the hold time is negotiated in OPEN, so a new keepaliveTime needs new sessions, with the
   // ToR only.
   apply(tor_peer(", keepaliveTime: 2s"));
-  auto tor_session = [&](const std::string& key) {
-    return with_router(key, "tor", cluster_->tor_address());
-  };
-  Sessions now;
-  EXPECT_TRUE(eventually(
-      [&] {
-        now = sessions();
-        for (const auto& [key, was] : before) {
-          if (!tor_session(key)) continue;
-          const auto it = now.find(key);
-          if (it == now.end() || it->second.state != "Established" ||
-              it->second.since <= was.since + 1)
-            return false;
-        }
-        return true;
-      },
-      30s, 250ms))
-      << "the ToR sessions were not renewed\nbefore:\n"
-      << describe(before) << "now:\n"
-      << describe(now);
+  auto of_tor = [this](const std::string& key) { return tor_session(key); };
+  expect_renewed(before, of_tor);
   // The new sessions run with the new timers: hold time 3 x 2 s, below FRR's 9 s.
   const Json neighbor = Json::parse(tor().vtysh("show bgp neighbors 10.0.0.11 json").output,
                                     nullptr, /*allow_exceptions=*/false);
   EXPECT_EQ(neighbor.is_object() ? neighbor["10.0.0.11"].value("bgpTimerHoldTimeMsecs", 0) : 0,
             6000)
       << neighbor.dump(2);
-  expect_not_reset(before, tor_session);
+  expect_not_reset(before, of_tor);
   // The agents count the new sessions: each node's ToR session came up twice, the mesh once.
   for (int i = 1; i <= 2; ++i) {
     EXPECT_EQ(established_transitions(i, cluster_->tor_address()), 2) << "node " << i;
@@ -466,6 +481,27 @@ TEST_F(LiveChangesTest, PoolChangesThatDoNotConcernBgpLeaveEverySessionAlone) {
   expect_not_reset(before);
   EXPECT_TRUE(eventually([&] { return cluster.ping_all().empty(); }, 20s, 500ms));
   EXPECT_THAT(cluster.node(1).routes(), ::testing::HasSubstr("via 10.0.0.12 dev eth0 proto bird"));
+}
+
+TEST_F(LiveChangesTest, APasswordFromASecretRotatesLiveAndRenewsOnlyTheSessionsItProtects) {
+  start();
+  const Sessions before = settled_sessions();
+  auto of_tor = [this](const std::string& key) { return tor_session(key); };
+
+  // d, TCP-MD5: the ToR's BGPPeer gets a password from a Secret.
+  write_secret("tor-bgp", "password", "s3cret");
+  ASSERT_TRUE(tor().configure({"router bgp 65000", "neighbor nodes password s3cret"}).ok());
+  apply(tor_peer(", password: {secretKeyRef: {name: tor-bgp, key: password}}"));
+  expect_renewed(before, of_tor);
+  expect_not_reset(before, of_tor);
+
+  // The Secret changes (a file in the mounted volume; no datastore change): the agents pick
+  // the new password up and renew the ToR sessions only.
+  const Sessions protected_sessions = sessions();
+  write_secret("tor-bgp", "password", "n3w-s3cret");
+  ASSERT_TRUE(tor().configure({"router bgp 65000", "neighbor nodes password n3w-s3cret"}).ok());
+  expect_renewed(protected_sessions, of_tor);
+  expect_not_reset(protected_sessions, of_tor);
 }
 
 }  // namespace
