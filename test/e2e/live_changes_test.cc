@@ -8,6 +8,8 @@
 
 #include <gmock/gmock.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
