@@ -134,7 +134,8 @@ class LiveChangesTest : public lab::LabTest {
     std::ofstream(file) << yaml;
     const lab::CommandResult applied = cluster_->tabbyctl({"apply", "-f", file.string()});
     ASSERT_TRUE(applied.ok()) << yaml << applied.output;
-    std::cout << "tabbyctl apply -f " << file.filename().string() << ":\n" << yaml;
+    std::cout << "tabbyctl apply -f " << file.filename().string() << ":\n"
+              << yaml << (yaml.ends_with('\n') ? "" : "\n");
   }
 
   void remove(const std::string& kind, const std::string& name) {
@@ -504,6 +505,55 @@ TEST_F(LiveChangesTest, APasswordFromASecretRotatesLiveAndRenewsOnlyTheSessionsI
   ASSERT_TRUE(tor().configure({"router bgp 65000", "neighbor nodes password n3w-s3cret"}).ok());
   expect_renewed(protected_sessions, of_tor);
   expect_not_reset(protected_sessions, of_tor);
+}
+
+TEST_F(LiveChangesTest, ALabelOnANodeStartsItsNodeSelectorPeeringLive) {
+  start();
+  start_external_router();
+  const Sessions before = settled_sessions();
+
+  // A BGPPeer for the nodes of rack a, of which there is none yet.
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: {name: rack-a-router}\n"
+      "spec: {nodeSelector: rack == 'a', peerIP: 10.0.0.2, asNumber: 65001}\n");
+  expect_not_reset(before);
+  EXPECT_FALSE(sessions().count("node1 -> 10.0.0.2"));
+
+  // The user labels node1 (get, edit, apply, as with calicoctl): its session comes up, node2
+  // stays out, and the Node change resets nothing.
+  auto label_node1 = [&](bool rack_a) {
+    const lab::CommandResult got = cluster_->tabbyctl({"get", "node", "node1", "-o", "json"});
+    ASSERT_TRUE(got.ok()) << got.output;
+    Json node = Json::parse(got.output, nullptr, /*allow_exceptions=*/false);
+    if (node.is_object() && node.contains("items")) node = node["items"][0];
+    ASSERT_TRUE(node.is_object()) << got.output;
+    Json& labels = node["metadata"]["labels"];
+    if (rack_a) {
+      labels["rack"] = "a";
+    } else if (labels.is_object()) {
+      labels.erase("rack");
+    }
+    apply(node.dump());
+  };
+  label_node1(true);
+  Sessions now;
+  EXPECT_TRUE(eventually(
+      [&] {
+        now = sessions();
+        return now["node1 -> 10.0.0.2"].state == "Established" &&
+               now["ext <- 10.0.0.11"].state == "Established";
+      },
+      30s, 250ms))
+      << describe(now);
+  EXPECT_FALSE(sessions().count("node2 -> 10.0.0.2"));
+  expect_not_reset(before);
+
+  const Sessions labelled = sessions();
+  label_node1(false);
+  EXPECT_TRUE(eventually([&] { return !sessions().count("node1 -> 10.0.0.2"); }, 30s, 250ms))
+      << describe(sessions());
+  expect_not_reset(labelled,
+                   [](const std::string& key) { return with_router(key, "ext", kExtAddress); });
 }
 
 }  // namespace
