@@ -89,6 +89,8 @@ class SpeakerBgpPort final : public BgpPort {
     }
     if (!speaker_ || !same_speaker(config)) {
       if (speaker_) spdlog::info("BGP: node-wide settings changed, restarting the speaker");
+      for (const auto& [key, peer] : peers_)
+        retire_session_count(key);
       speaker_.reset();
       peers_.clear();
       auto made = bgp::Speaker::create(io_, config);
@@ -121,6 +123,7 @@ class SpeakerBgpPort final : public BgpPort {
         continue;
       }
       spdlog::info("BGP: removing peer {}", it->first);
+      retire_session_count(it->first);
       (void)speaker_->remove_peer(it->first);
       it = peers_.erase(it);
     }
@@ -138,10 +141,15 @@ class SpeakerBgpPort final : public BgpPort {
       spdlog::info("BGP: {} peer {} ({} AS {}{})", known == peers_.end() ? "adding" : "updating",
                    peer.key, peer_address_text(peer), peer.remote_as,
                    peer.passive ? ", passive" : "");
+      const auto before = speaker_->peer(peer.key);
       if (Status set = speaker_->set_peer(wanted_config); !set) {
         warnings.push_back("peer " + peer.key + ": " + set.error().message);
         continue;
       }
+      // A reset replaces the session, whose count starts again from 0.
+      if (const auto after = speaker_->peer(peer.key);
+          before && after && after->established_transitions < before->established_transitions)
+        earlier_sessions_[peer.key] += before->established_transitions;
       peers_[peer.key] = {.config = wanted_config, .desired = peer};
     }
     for (const std::string& warning : warnings) {
@@ -207,6 +215,9 @@ class SpeakerBgpPort final : public BgpPort {
       report.status.info = api::bird_info(state, established ? "" : status->last_error);
       report.status.prefixes_received = status->prefixes_accepted;
       report.status.prefixes_advertised = status->prefixes_advertised;
+      auto earlier = earlier_sessions_.find(key);
+      report.established_transitions = status->established_transitions +
+                                       (earlier == earlier_sessions_.end() ? 0 : earlier->second);
       reports.push_back(report);
     }
     return reports;
@@ -238,6 +249,14 @@ class SpeakerBgpPort final : public BgpPort {
     bgp::PeerConfig config;
     DesiredPeer desired;
   };
+
+  // Keeps the Established count of a peer's session that is about to go, so the peer's count
+  // runs on across resets and removals (the speaker counts per session).
+  void retire_session_count(const std::string& key) {
+    if (!speaker_) return;
+    if (auto status = speaker_->peer(key))
+      earlier_sessions_[key] += status->established_transitions;
+  }
 
   bool same_speaker(const bgp::SpeakerConfig& config) const {
     const auto& old = speaker_config_;
@@ -316,6 +335,7 @@ class SpeakerBgpPort final : public BgpPort {
   std::map<IpPrefix, bgp::LocalRoute> originated_;
   std::map<IpPrefix, std::vector<bgp::RoutePath>> best_;
   std::set<std::string> warned_;
+  std::map<std::string, std::uint64_t> earlier_sessions_;  // Established counts of past sessions
   mutable bool converged_ = false;
   ExportPolicy export_policy_;
 };

@@ -19,6 +19,8 @@ struct BgpPeerReport {
   api::BgpPeerStatus status;
   IpFamily family = IpFamily::kV4;
   bool established = false;
+  // Times the peer's session reached Established since the agent started, across resets.
+  std::uint64_t established_transitions = 0;
 };
 
 class BgpPort {
