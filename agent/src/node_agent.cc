@@ -70,9 +70,11 @@ StartupHost startup_host(const AgentConfig& config) {
     if (!interface.loopback && !excluded_by_default(interface.name))
       host.node_interfaces.push_back(interface);
   }
-  host.autodetect = [&config](IpFamily family) {
+  // kubernetes-internal-ip reads the stored Node's InternalIP addresses: there is no
+  // Kubernetes API, the Calico Node resource plays the Kubernetes Node's part.
+  host.autodetect = [&config](IpFamily family, const std::vector<NodeAddress>& node_addresses) {
     return detect_host_address(family == IpFamily::kV4 ? config.ipv4_method : config.ipv6_method,
-                               family);
+                               family, node_addresses);
   };
   host.sleep = [](std::chrono::milliseconds duration) { std::this_thread::sleep_for(duration); };
   host.random_byte = [] {

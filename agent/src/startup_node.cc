@@ -43,15 +43,18 @@ std::string interface_form(const IpAddress& address, int prefix_length) {
 }
 
 // §1.3.1 for one family: the value to store ("" for none).
+// `node_addresses` is the stored Node's spec.addresses, for kubernetes-internal-ip.
 Result<std::string> choose_address(const AddressSetting& setting, IpFamily family,
-                                   const std::string& current, const StartupHost& host) {
+                                   const std::string& current,
+                                   const std::vector<NodeAddress>& node_addresses,
+                                   const StartupHost& host) {
   using Mode = AddressSetting::Mode;
   // IPv4 is autodetected also when IP is unset and the node has none; IPv6 only on request.
   const bool detect = setting.mode == Mode::kAutodetect ||
                       (family == IpFamily::kV4 && setting.mode == Mode::kUnset && current.empty());
   if (detect) {
-    Result<DetectedAddress> detected =
-        host.autodetect ? host.autodetect(family) : Error{"no autodetection available"};
+    Result<DetectedAddress> detected = host.autodetect ? host.autodetect(family, node_addresses)
+                                                       : Error{"no autodetection available"};
     if (detected) return detected->to_string();
     if (current.empty()) {
       return Error{std::string("failed to autodetect an ") + family_name(family) +
@@ -170,9 +173,12 @@ Result<Resource> configure_node(api::Datastore& datastore, const StartupSettings
   if (settings.backend != NetworkingBackend::kNone) {
     const std::string old_v4 = stored_address(node, IpFamily::kV4);
     const std::string old_v6 = stored_address(node, IpFamily::kV6);
-    Result<std::string> v4 = choose_address(settings.ipv4, IpFamily::kV4, old_v4, host);
-    Result<std::string> v6 = v4 ? choose_address(settings.ipv6, IpFamily::kV6, old_v6, host)
-                                : Result<std::string>(std::string());
+    const std::vector<NodeAddress> node_addresses = node_resource_addresses(node);
+    Result<std::string> v4 =
+        choose_address(settings.ipv4, IpFamily::kV4, old_v4, node_addresses, host);
+    Result<std::string> v6 =
+        v4 ? choose_address(settings.ipv6, IpFamily::kV6, old_v6, node_addresses, host)
+           : Result<std::string>(std::string());
     if (!v4) return v4.error();
     if (!v6) return v6.error();
     set_stored_address(node, IpFamily::kV4, *v4);

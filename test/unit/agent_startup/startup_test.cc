@@ -47,8 +47,11 @@ class StartupTest : public ::testing::Test {
                              .addresses = {host_address("127.0.0.1", 8)}},
                             eth0};
     host_.node_interfaces = {eth0};
-    host_.autodetect = [this](IpFamily family) -> Result<DetectedAddress> {
+    host_.autodetect =
+        [this](IpFamily family,
+               const std::vector<NodeAddress>& node_addresses) -> Result<DetectedAddress> {
       ++autodetections_;
+      node_addresses_seen_ = node_addresses;
       if (family == IpFamily::kV4 && detected_v4_) return *detected_v4_;
       if (family == IpFamily::kV6 && detected_v6_) return *detected_v6_;
       return Error{"no interface matches first-found"};
@@ -80,6 +83,7 @@ class StartupTest : public ::testing::Test {
   std::optional<DetectedAddress> detected_v4_ = detected("eth0", "10.0.0.5", 24);
   std::optional<DetectedAddress> detected_v6_ = detected("eth0", "fd00::5", 64);
   int autodetections_ = 0;
+  std::vector<NodeAddress> node_addresses_seen_;
   int sleeps_ = 0;
 };
 
@@ -172,6 +176,39 @@ TEST_F(StartupTest, AnAddressAnotherNodeUsesStopsTheStart) {
             "IPv4 address conflict: node \"node-b\" already uses 10.0.0.5");
   settings_.disable_node_ip_check = true;
   EXPECT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+}
+
+// With no Kubernetes API, kubernetes-internal-ip reads the stored Node's InternalIP entries:
+// start-up passes them to autodetection (here the real method over the fixture's host).
+TEST_F(StartupTest, KubernetesInternalIpTakesTheStoredNodesInternalIp) {
+  const HostInterface eth1{
+      .index = 3, .name = "eth1", .up = true, .addresses = {host_address("10.1.0.7", 16)}};
+  host_.all_interfaces.push_back(eth1);
+  host_.node_interfaces.push_back(eth1);
+  const auto method = parse_autodetection_method("kubernetes-internal-ip", IpFamily::kV4);
+  ASSERT_TRUE(method.ok());
+  host_.autodetect = [&](IpFamily family, const std::vector<NodeAddress>& node_addresses) {
+    return detect_address(*method, family, host_.all_interfaces,
+                          {.kubernetes_addresses = node_addresses});
+  };
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node-a}\n"
+      "spec: {addresses: [{address: 10.0.0.5/24, type: CalicoNodeIP}, "
+      "{address: 10.1.0.7, type: InternalIP}]}\n");
+  auto outcome = run_startup(*datastore_, settings_, host_);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  EXPECT_EQ(node().spec["bgp"]["ipv4Address"], "10.1.0.7/16");
+}
+
+// The fixture's detector sees what configure_node passed: the Node's spec.addresses.
+TEST_F(StartupTest, AutodetectionIsGivenTheStoredNodesAddresses) {
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node-a}\n"
+      "spec: {addresses: [{address: 10.0.0.5, type: InternalIP}]}\n");
+  ASSERT_TRUE(configure_node(*datastore_, settings_, host_).ok());
+  ASSERT_EQ(node_addresses_seen_.size(), 1U);
+  EXPECT_EQ(node_addresses_seen_[0].address, "10.0.0.5");
+  EXPECT_EQ(node_addresses_seen_[0].type, "InternalIP");
 }
 
 TEST_F(StartupTest, AFailedAutodetectionKeepsTheStoredAddressOrStopsWithoutOne) {

@@ -44,8 +44,11 @@ struct StartupSettings {
 
 // What start-up needs from the machine it runs on.
 struct StartupHost {
-  // Runs IP_AUTODETECTION_METHOD / IP6_AUTODETECTION_METHOD for the family.
-  std::function<Result<DetectedAddress>(IpFamily)> autodetect;
+  // Runs IP_AUTODETECTION_METHOD / IP6_AUTODETECTION_METHOD for the family. `node_addresses`
+  // is the stored Node's spec.addresses (node_resource_addresses): with no Kubernetes API,
+  // kubernetes-internal-ip takes its InternalIP entries from there.
+  std::function<Result<DetectedAddress>(IpFamily, const std::vector<NodeAddress>& node_addresses)>
+      autodetect;
   // Every interface's addresses (no exclusions): the prefix of an explicit IP, the default
   // pool's fallback and the "address is not on this host" warning.
   std::vector<HostInterface> all_interfaces;
