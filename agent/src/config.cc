@@ -25,8 +25,9 @@ namespace {
 // The datastore variables api::datastore_config_from_env reads; like calico-node, a
 // CALICO_-prefixed copy of each wins over the plain name.
 const std::vector<std::string> kDatastoreVariables = {
-    "DATASTORE_TYPE", "TABBY_DATASTORE_PATH", "ETCD_ENDPOINTS", "ETCD_CA_CERT_FILE",
-    "ETCD_CERT_FILE", "ETCD_KEY_FILE",        "ETCD_USERNAME",  "ETCD_PASSWORD",
+    "DATASTORE_TYPE",     "TABBY_DATASTORE_PATH", "ETCD_ENDPOINTS",
+    "ETCD_DISCOVERY_SRV", "ETCD_CA_CERT_FILE",    "ETCD_CERT_FILE",
+    "ETCD_KEY_FILE",      "ETCD_USERNAME",        "ETCD_PASSWORD",
 };
 
 // Every other variable load_config reads.
@@ -133,6 +134,18 @@ class Settings {
         if (it != environment_.end() && !trim_blanks(it->second).empty()) return it->second;
       }
       return std::nullopt;
+    };
+  }
+  // What the user set for a datastore variable, to name it in errors: the flag, else the
+  // CALICO_-prefixed copy when that is the one read, else the plain name.
+  api::EnvLabel datastore_label() const {
+    return [this](std::string_view name) -> std::string {
+      const std::string key(name);
+      if (auto flag = flags_.find(key); flag != flags_.end()) return flag->second.label;
+      auto prefixed = environment_.find("CALICO_" + key);
+      if (prefixed != environment_.end() && !trim_blanks(prefixed->second).empty())
+        return prefixed->first;
+      return key;
     };
   }
 
@@ -407,7 +420,8 @@ Result<AgentConfig> build_config(const Settings& settings, const HostFacts& host
     return status.error();
   }
 
-  auto datastore = api::datastore_config_from_env(settings.datastore_lookup());
+  auto datastore =
+      api::datastore_config_from_env(settings.datastore_lookup(), settings.datastore_label());
   if (!datastore) return Error{datastore.error().message};
   config.datastore = *datastore;
   config.wait_for_datastore = settings.value_or("WAIT_FOR_DATASTORE", "") == "true";

@@ -550,6 +550,8 @@ Status run_node_agent(const AgentConfig& config, const BgpPortFactory& make_bgp)
   spdlog::info("tabby-node starting: node {}, backend {}, datastore {}", config.nodename,
                to_string(config.backend),
                config.datastore.type == api::DatastoreConfig::Type::Etcdv3 ? "etcdv3" : "sqlite");
+  if (!config.datastore.type_reason.empty())
+    spdlog::info("datastore etcdv3: {}", config.datastore.type_reason);
   auto datastore = api::open_datastore(config.datastore);
   if (!datastore) return Error{"opening the datastore: " + datastore.error().message};
 

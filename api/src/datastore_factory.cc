@@ -27,23 +27,32 @@ EnvLookup process_environment() {
   };
 }
 
-DatastoreResult<DatastoreConfig> datastore_config_from_env(const EnvLookup& lookup) {
+DatastoreResult<DatastoreConfig> datastore_config_from_env(const EnvLookup& lookup,
+                                                           const EnvLabel& label) {
   auto get = [&](std::string_view name) -> std::string {
     auto value = lookup(name);
     return value ? trim(*value) : std::string();
   };
+  auto named = [&](std::string_view name) { return label ? label(name) : std::string(name); };
   DatastoreConfig config;
   const std::string type = get("DATASTORE_TYPE");
-  if (type.empty() || type == "sqlite") {
+  const bool etcd_given = !get("ETCD_ENDPOINTS").empty() || !get("ETCD_DISCOVERY_SRV").empty();
+  if (type.empty() && etcd_given) {
+    // Calico's etcd manifests give the etcd settings and no DATASTORE_TYPE.
+    config.type = DatastoreConfig::Type::Etcdv3;
+    config.type_reason =
+        "DATASTORE_TYPE is not set and " +
+        named(get("ETCD_ENDPOINTS").empty() ? "ETCD_DISCOVERY_SRV" : "ETCD_ENDPOINTS") + " is";
+  } else if (type.empty() || type == "sqlite") {
     config.type = DatastoreConfig::Type::Sqlite;
   } else if (type == "etcdv3") {
     config.type = DatastoreConfig::Type::Etcdv3;
   } else if (type == "kubernetes") {
-    return invalid(
-        "DATASTORE_TYPE \"kubernetes\" is not supported by tabby: use sqlite (the default) or "
-        "etcdv3");
+    return invalid(named("DATASTORE_TYPE") +
+                   " \"kubernetes\" is not supported by tabby: use sqlite (the default) or "
+                   "etcdv3");
   } else {
-    return invalid("DATASTORE_TYPE \"" + type + "\" is not one of sqlite, etcdv3");
+    return invalid(named("DATASTORE_TYPE") + " \"" + type + "\" is not one of sqlite, etcdv3");
   }
 
   if (auto path = get("TABBY_DATASTORE_PATH"); !path.empty()) config.sqlite.path = path;
@@ -55,14 +64,14 @@ DatastoreResult<DatastoreConfig> datastore_config_from_env(const EnvLookup& look
     const auto item = trim(std::string_view(endpoints).substr(
         start, comma == std::string::npos ? std::string::npos : comma - start));
     if (item.empty()) {
-      return invalid("ETCD_ENDPOINTS \"" + endpoints + "\" has an empty entry");
+      return invalid(named("ETCD_ENDPOINTS") + " \"" + endpoints + "\" has an empty entry");
     }
     const bool http = item.rfind("http://", 0) == 0;
     const bool https = item.rfind("https://", 0) == 0;
     std::string rest = item.substr(http ? 7 : https ? 8 : 0);
     if (!rest.empty() && rest.back() == '/') rest.pop_back();  // "http://h:2379/" is common
     if ((!http && !https) || rest.empty() || rest.find('/') != std::string::npos) {
-      return invalid("ETCD_ENDPOINTS entry \"" + item +
+      return invalid(named("ETCD_ENDPOINTS") + " entry \"" + item +
                      "\" is not of the form http://HOST:PORT or https://HOST:PORT");
     }
     config.etcd.endpoints.push_back((http ? "http://" : "https://") + rest);
@@ -70,7 +79,12 @@ DatastoreResult<DatastoreConfig> datastore_config_from_env(const EnvLookup& look
     start = comma + 1;
   }
   if (config.type == DatastoreConfig::Type::Etcdv3 && config.etcd.endpoints.empty()) {
-    return invalid("DATASTORE_TYPE is etcdv3 but ETCD_ENDPOINTS is not set");
+    // tabby does not look etcd up by DNS SRV records; the members must be listed.
+    if (const std::string srv = get("ETCD_DISCOVERY_SRV"); !srv.empty()) {
+      return invalid(named("ETCD_DISCOVERY_SRV") + " \"" + srv +
+                     "\" is not supported by tabby: list the etcd members in ETCD_ENDPOINTS");
+    }
+    return invalid(named("DATASTORE_TYPE") + " is etcdv3 but ETCD_ENDPOINTS is not set");
   }
   config.etcd.ca_cert_file = get("ETCD_CA_CERT_FILE");
   config.etcd.cert_file = get("ETCD_CERT_FILE");

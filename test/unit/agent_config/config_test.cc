@@ -335,6 +335,36 @@ TEST(AgentConfigDatastore, CalicoPrefixedNamesWin) {
   EXPECT_EQ(config.datastore.sqlite.path, "/prefixed.db");
 }
 
+// Calico's etcd manifests set ETCD_ENDPOINTS and no DATASTORE_TYPE: that means etcd.
+TEST(AgentConfigDatastore, EtcdEndpointsWithoutATypeMeanEtcdv3) {
+  const auto config = load_with("ETCD_ENDPOINTS", "http://10.0.0.1:2379");
+  EXPECT_EQ(config.datastore.type, api::DatastoreConfig::Type::Etcdv3);
+  EXPECT_EQ(config.datastore.type_reason, "DATASTORE_TYPE is not set and ETCD_ENDPOINTS is");
+  EXPECT_EQ(load_with("CALICO_ETCD_ENDPOINTS", "http://10.0.0.1:2379").datastore.type_reason,
+            "DATASTORE_TYPE is not set and CALICO_ETCD_ENDPOINTS is");
+  auto sqlite = base();
+  sqlite["DATASTORE_TYPE"] = "sqlite";
+  sqlite["ETCD_ENDPOINTS"] = "http://10.0.0.1:2379";
+  EXPECT_EQ(load(sqlite).datastore.type, api::DatastoreConfig::Type::Sqlite);  // as asked
+  EXPECT_EQ(error_with("ETCD_DISCOVERY_SRV", "example.com"),
+            "datastore configuration: ETCD_DISCOVERY_SRV \"example.com\" is not supported by "
+            "tabby: list the etcd members in ETCD_ENDPOINTS");
+}
+
+// An error names what the user set: the flag, or the CALICO_-prefixed variable.
+TEST(AgentConfigDatastore, ErrorsNameTheFlagOrVariableGiven) {
+  EXPECT_EQ(error_for(base(), {"--datastore-type", "consul"}),
+            "datastore configuration: --datastore-type \"consul\" is not one of sqlite, etcdv3");
+  EXPECT_EQ(error_with("CALICO_DATASTORE_TYPE", "consul"),
+            "datastore configuration: CALICO_DATASTORE_TYPE \"consul\" is not one of sqlite, "
+            "etcdv3");
+  EXPECT_EQ(error_for(base(), {"--datastore-type", "etcdv3"}),
+            "datastore configuration: --datastore-type is etcdv3 but ETCD_ENDPOINTS is not set");
+  EXPECT_EQ(error_with("CALICO_ETCD_ENDPOINTS", "10.0.0.1:2379"),
+            "datastore configuration: CALICO_ETCD_ENDPOINTS entry \"10.0.0.1:2379\" is not of "
+            "the form http://HOST:PORT or https://HOST:PORT");
+}
+
 TEST(AgentConfigFelix, Values) {
   auto environment = base();
   environment["FELIX_IPINIPMTU"] = "1440";
@@ -482,8 +512,8 @@ TEST(AgentConfigFlags, EqualsFormAndErrorsNameTheFlag) {
   EXPECT_EQ(error_for(base(), {"--health-port", "0"}),
             "--health-port=\"0\" is not valid: use a whole number from 1 to 65535");
   EXPECT_EQ(error_for(base(), {"--datastore-type", "kubernetes"}),
-            "datastore configuration: DATASTORE_TYPE \"kubernetes\" is not supported by tabby: use "
-            "sqlite (the default) or etcdv3");
+            "datastore configuration: --datastore-type \"kubernetes\" is not supported by tabby: "
+            "use sqlite (the default) or etcdv3");
   EXPECT_EQ(error_for(base(), {"--no-such-flag"}),
             "The following argument was not expected: --no-such-flag (see --help)");
 }

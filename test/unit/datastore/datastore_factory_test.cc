@@ -80,6 +80,30 @@ TEST(DatastoreFactoryTest, BadValuesAreNamedInTheError) {
   }
 }
 
+TEST(DatastoreFactoryTest, EtcdSettingsWithoutATypeMeanEtcdv3) {
+  auto config = datastore_config_from_env(env({{"ETCD_ENDPOINTS", "http://10.0.0.1:2379"}}));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->type, DatastoreConfig::Type::Etcdv3);
+  EXPECT_EQ(config->type_reason, "DATASTORE_TYPE is not set and ETCD_ENDPOINTS is");
+  EXPECT_THAT(config->etcd.endpoints, ElementsAre("http://10.0.0.1:2379"));
+  auto srv = datastore_config_from_env(env({{"ETCD_DISCOVERY_SRV", "example.com"}}));
+  ASSERT_FALSE(srv);
+  EXPECT_THAT(srv.error().message,
+              HasSubstr("ETCD_DISCOVERY_SRV \"example.com\" is not supported by tabby"));
+  auto given = datastore_config_from_env(
+      env({{"DATASTORE_TYPE", "etcdv3"}, {"ETCD_ENDPOINTS", "http://10.0.0.1:2379"}}));
+  ASSERT_TRUE(given);
+  EXPECT_EQ(given->type_reason, "");
+}
+
+TEST(DatastoreFactoryTest, ErrorsNameVariablesAsTheLabelSays) {
+  auto config =
+      datastore_config_from_env(env({{"DATASTORE_TYPE", "etcd"}}),
+                                [](std::string_view name) { return "--" + std::string(name); });
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message, HasSubstr("--DATASTORE_TYPE \"etcd\" is not one of"));
+}
+
 TEST(DatastoreFactoryTest, EtcdOptionsAreCheckedWhenOpening) {
   EtcdDatastoreOptions options;
   options.endpoints = {"http://127.0.0.1:1"};
