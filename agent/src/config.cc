@@ -7,11 +7,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <fstream>
 #include <iterator>
-#include <sstream>
 
 #include "tabby/agent/config_values.h"
+#include "tabby/agent/nodename_file.h"
 #include "tabby/agent/text_lists.h"
 #include "tabby/api/selector.h"
 #include "tabby/common/log.h"
@@ -509,6 +508,8 @@ Result<LoadedConfig> load_config(const Environment& environment,
   if (!config) return config.error();
   loaded.config = *config;
   loaded.config.cleanup_on_exit = cleanup_on_exit;
+  // The same path load_config_from_process read the name from.
+  loaded.config.nodename_file = nodename_file_path(environment);
   return loaded;
 }
 
@@ -521,16 +522,7 @@ Result<LoadedConfig> load_config_from_process(int argc, const char* const* argv)
     environment.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
   }
   HostFacts host;
-  std::string nodename_path = "/var/lib/calico/nodename";
-  if (auto it = environment.find("CALICO_NODENAME_FILE");
-      it != environment.end() && !it->second.empty()) {
-    nodename_path = it->second;
-  }
-  if (std::ifstream file(nodename_path); file) {
-    std::ostringstream contents;
-    contents << file.rdbuf();
-    host.nodename_file = contents.str();
-  }
+  host.nodename_file = read_nodename_file(nodename_file_path(environment));
   char name[HOST_NAME_MAX + 1] = {};
   if (gethostname(name, sizeof(name) - 1) == 0) host.host_name = name;
   return load_config(environment, std::vector<std::string>(argv, argv + argc), host);

@@ -30,6 +30,7 @@
 #include "tabby/agent/local_workloads.h"
 #include "tabby/agent/metrics_catalog.h"
 #include "tabby/agent/metrics_server.h"
+#include "tabby/agent/nodename_file.h"
 #include "tabby/agent/startup.h"
 #include "tabby/agent/status_server.h"
 #include "tabby/api/datastore_factory.h"
@@ -559,6 +560,10 @@ Status run_node_agent(const AgentConfig& config, const BgpPortFactory& make_bgp)
   auto outcome = run_startup(**datastore, StartupSettings::from(config), host);
   if (!outcome) return outcome.error();
   spdlog::info("Node \"{}\" stored: {}", config.nodename, outcome->node.spec.dump());
+  // calico-node's last start-up step: the CNI plugin reads the name from here when its
+  // conflist gives none; as in Calico, an agent that cannot write it stops.
+  if (Status written = write_nodename_file(config.nodename_file, config.nodename); !written)
+    return written.error();
 
   auto netlink = dataplane::LibnlNetlink::open();
   if (!netlink) return Error{"netlink: " + netlink.error().message};

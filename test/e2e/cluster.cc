@@ -161,6 +161,8 @@ std::vector<std::string> Cluster::agent_environment(int node) const {
       "FELIX_HEALTHENABLED=true",
       "FELIX_PROMETHEUSMETRICSENABLED=true",
       "TABBY_SECRETS_DIR=" + secrets_dir(),
+      // Each agent writes its name here, not into the host's /var/lib/calico.
+      "CALICO_NODENAME_FILE=" + (lab_.dir() / (node_name(node) + "-nodename")).string(),
       std::string("FELIX_IPV6SUPPORT=") + (dual_stack() ? "true" : "false"),
       "FELIX_LOGSEVERITYSCREEN=Info",
   };

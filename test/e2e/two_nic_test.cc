@@ -58,6 +58,7 @@ class TwoNicRoutesTest : public lab::LabTest, public ::testing::WithParamInterfa
          "CALICO_IPV4POOL_CIDR=10.244.0.0/16", std::string("CALICO_IPV4POOL_IPIP=") + kIpipMode,
          "DATASTORE_TYPE=sqlite", "TABBY_DATASTORE_PATH=" + database_,
          "TABBY_STATUS_SOCKET=" + (lab().dir() / (name + ".sock")).string(),
+         "CALICO_NODENAME_FILE=" + (lab().dir() / (name + "-nodename")).string(),
          "FELIX_HEALTHENABLED=true", "FELIX_IPV6SUPPORT=false"});
     return agent;
   }

@@ -78,10 +78,12 @@ struct AgentConfig {
   // Node identity and addresses.
   std::string nodename;                // NODENAME, then HOSTNAME, then the host name (lower-cased)
   bool nodename_autodetected = false;  // from HOSTNAME or the host name: worth a warning
-  AddressSetting ipv4;                 // IP
-  AddressSetting ipv6;                 // IP6
-  AutodetectionMethod ipv4_method;     // IP_AUTODETECTION_METHOD (first-found)
-  AutodetectionMethod ipv6_method;     // IP6_AUTODETECTION_METHOD (first-found)
+  // CALICO_NODENAME_FILE: read for the name when NODENAME is unset, written after start-up.
+  std::string nodename_file = "/var/lib/calico/nodename";
+  AddressSetting ipv4;              // IP
+  AddressSetting ipv6;              // IP6
+  AutodetectionMethod ipv4_method;  // IP_AUTODETECTION_METHOD (first-found)
+  AutodetectionMethod ipv6_method;  // IP6_AUTODETECTION_METHOD (first-found)
   std::chrono::milliseconds autodetect_poll_interval{60'000};  // AUTODETECT_POLL_INTERVAL
   bool disable_node_ip_check = false;                          // DISABLE_NODE_IP_CHECK
   std::optional<std::uint32_t> as_number;                      // AS (64512 or 1.10)
