@@ -156,6 +156,9 @@ class NodeAgent {
     return {};
   }
 
+  // Why the agent stopped by itself (the run loop ended without a signal), if it did.
+  const std::optional<Error>& fatal() const { return fatal_; }
+
   void stop() {
     syncer_.stop();
     tick_.cancel();
@@ -499,9 +502,16 @@ class NodeAgent {
       if (error) return;
       const StartupSettings settings = StartupSettings::from(config_);
       const StartupHost host = startup_host(config_);
-      if (auto node = configure_node(datastore_, settings, host); !node) {
-        spdlog::warn("address re-detection: {}", node.error().message);
+      const AddressRedetection round = redetect_node_address(datastore_, settings, host);
+      if (round.stop) {
+        // Our Node no longer has the address: running on would leave it live and ready with
+        // nothing to peer from. calico-node exits here and is restarted.
+        fatal_ = Error{round.message};
+        stop();
+        io_.stop();
+        return;
       }
+      if (!round.message.empty()) spdlog::warn("{}", round.message);
       schedule_redetection();
     });
   }
@@ -539,6 +549,7 @@ class NodeAgent {
   std::string parent_interface_;
   bool ipip_enabled_ = false;
   bool converged_ = false;
+  std::optional<Error> fatal_;
 
   mutable std::mutex status_mutex_;
   api::NodeStatus status_;
@@ -581,6 +592,7 @@ Status run_node_agent(const AgentConfig& config, const BgpPortFactory& make_bgp)
   });
   spdlog::info("tabby-node running");
   io.run();
+  if (agent.fatal()) return *agent.fatal();
   return {};
 }
 

@@ -32,7 +32,10 @@ std::string stored_address(const Resource& node, IpFamily family) {
 
 void set_stored_address(Resource& node, IpFamily family, const std::string& value) {
   if (value.empty()) {
-    if (node.spec.contains("bgp")) node.spec["bgp"].erase(address_field(family));
+    if (!node.spec.contains("bgp")) return;
+    node.spec["bgp"].erase(address_field(family));
+    // Calico's validation wants a non-empty bgp section or none at all.
+    if (node.spec["bgp"].empty()) node.spec.erase("bgp");
   } else {
     node.spec["bgp"][address_field(family)] = value;
   }
@@ -82,7 +85,8 @@ std::string host_part(const std::string& stored) {
 }
 
 // §1.3.2: another node with the same host address is a configuration error.
-Status check_address_conflicts(api::ResourceStore& store, const Resource& node) {
+Result<std::optional<AddressConflict>> find_address_conflict(api::ResourceStore& store,
+                                                             const Resource& node) {
   auto nodes = store.list(Kind::kNode);
   if (!nodes)
     return Error{"listing Nodes for the address conflict check: " + nodes.error().message};
@@ -91,12 +95,17 @@ Status check_address_conflicts(api::ResourceStore& store, const Resource& node) 
     for (IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
       const std::string mine = host_part(stored_address(node, family));
       if (!mine.empty() && mine == host_part(stored_address(other, family))) {
-        return Error{std::string(family_name(family)) + " address conflict: node \"" +
-                     other.metadata.name + "\" already uses " + mine};
+        return std::optional<AddressConflict>(
+            AddressConflict{.family = family, .address = mine, .other_node = other.metadata.name});
       }
     }
   }
-  return {};
+  return std::optional<AddressConflict>();
+}
+
+Error conflict_error(const AddressConflict& conflict) {
+  return Error{std::string(family_name(conflict.family)) + " address conflict: node \"" +
+               conflict.other_node + "\" already uses " + conflict.address};
 }
 
 Json interfaces_json(const StartupHost& host, bool want_v4, bool want_v6) {
@@ -157,7 +166,8 @@ Status wait_for_datastore(api::Datastore& datastore, const std::string& node_nam
 }
 
 Result<Resource> configure_node(api::Datastore& datastore, const StartupSettings& settings,
-                                const StartupHost& host) {
+                                const StartupHost& host,
+                                std::optional<AddressConflict>* conflict_found) {
   api::ResourceStore store(datastore);
   Resource node{.kind = Kind::kNode};
   node.metadata.name = settings.node_name;
@@ -196,7 +206,9 @@ Result<Resource> configure_node(api::Datastore& datastore, const StartupSettings
         *v4 != old_v4 || *v6 != old_v6 ||
         original_spec.value("interfaces", Json()) != node.spec.value("interfaces", Json());
     if (addresses_changed && !settings.disable_node_ip_check) {
-      if (Status conflict = check_address_conflicts(store, node); !conflict) {
+      auto conflict = find_address_conflict(store, node);
+      if (!conflict) return conflict.error();
+      if (*conflict) {
         // As in Calico, an autodetected address that clashes is first cleared from our own
         // Node, so nothing keeps advertising it, and then the agent stops.
         Resource stale = node;
@@ -206,7 +218,8 @@ Result<Resource> configure_node(api::Datastore& datastore, const StartupSettings
         if (settings.ipv6.mode == AddressSetting::Mode::kAutodetect)
           set_stored_address(stale, IpFamily::kV6, "");
         if (exists && stale.spec != original_spec) (void)store_node(store, stale, true);
-        return conflict.error();
+        if (conflict_found) *conflict_found = **conflict;
+        return conflict_error(**conflict);
       }
     }
   }
@@ -217,6 +230,20 @@ Result<Resource> configure_node(api::Datastore& datastore, const StartupSettings
 
   if (exists && node.spec == original_spec) return node;
   return store_node(store, node, exists);
+}
+
+AddressRedetection redetect_node_address(api::Datastore& datastore, const StartupSettings& settings,
+                                         const StartupHost& host) {
+  std::optional<AddressConflict> conflict;
+  auto node = configure_node(datastore, settings, host, &conflict);
+  if (node) return {};
+  if (!conflict) return {.stop = false, .message = "address re-detection: " + node.error().message};
+  return {.stop = true,
+          .message = "address re-detection: this node's new " +
+                     std::string(family_name(conflict->family)) + " address " + conflict->address +
+                     " is already used by node \"" + conflict->other_node +
+                     "\": stopping, as calico-node does (set an autodetection method that finds "
+                     "this node's own address, or DISABLE_NODE_IP_CHECK=true)"};
 }
 
 }  // namespace tabby::agent

@@ -211,6 +211,31 @@ TEST_F(StartupTest, AutodetectionIsGivenTheStoredNodesAddresses) {
   EXPECT_EQ(node_addresses_seen_[0].type, "InternalIP");
 }
 
+// monitor-addresses: a re-detected address another node has clears ours and stops the agent
+// (calico-node exits); a failed detection only warns and keeps the address.
+TEST_F(StartupTest, ReDetectingAnotherNodesAddressStopsTheAgent) {
+  settings_.ipv4.mode = Mode::kAutodetect;
+  ASSERT_TRUE(run_startup(*datastore_, settings_, host_).ok());
+  EXPECT_EQ(redetect_node_address(*datastore_, settings_, host_).message, "");
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node-b}\n"
+      "spec: {bgp: {ipv4Address: 10.0.0.7/24}}\n");
+
+  detected_v4_.reset();
+  const AddressRedetection failed = redetect_node_address(*datastore_, settings_, host_);
+  EXPECT_FALSE(failed.stop);
+  EXPECT_EQ(failed.message, "");  // logged as a warning by configure_node
+  EXPECT_EQ(node().spec["bgp"]["ipv4Address"], "10.0.0.5/24");
+
+  detected_v4_ = detected("eth0", "10.0.0.7", 24);
+  const AddressRedetection clash = redetect_node_address(*datastore_, settings_, host_);
+  EXPECT_TRUE(clash.stop);
+  EXPECT_THAT(clash.message,
+              HasSubstr("this node's new IPv4 address 10.0.0.7 is already used by node "
+                        "\"node-b\": stopping"));
+  EXPECT_FALSE(node().spec.contains("bgp") && node().spec["bgp"].contains("ipv4Address"));
+}
+
 TEST_F(StartupTest, AFailedAutodetectionKeepsTheStoredAddressOrStopsWithoutOne) {
   detected_v4_.reset();
   auto first = run_startup(*datastore_, settings_, host_);

@@ -72,11 +72,32 @@ struct StartupOutcome {
 Status wait_for_datastore(api::Datastore& datastore, const std::string& node_name,
                           const StartupHost& host, int attempts = 0);
 
+// §1.3.2's finding: another node already has the address this node would store.
+struct AddressConflict {
+  IpFamily family = IpFamily::kV4;
+  std::string address;     // the host part, "10.0.0.7"
+  std::string other_node;  // the Node that has it
+};
+
 // Steps 6-11: the Node as it should be stored, written when it changed. Fails (the agent
 // stops) on an autodetection failure with no previous address, on an address another node
-// uses, and when no address of either family is left (backend other than none).
+// uses (then `conflict`, when given, says which), and when no address of either family is
+// left (backend other than none).
 Result<api::Resource> configure_node(api::Datastore& datastore, const StartupSettings& settings,
-                                     const StartupHost& host);
+                                     const StartupHost& host,
+                                     std::optional<AddressConflict>* conflict = nullptr);
+
+// One round of calico-node's monitor-addresses while the agent runs: configure_node again.
+// A failed detection or write is a warning (the agent keeps its stored address and tries at
+// the next round); an address another node uses has been cleared from this node's Node, so,
+// as calico-node exits then (and is restarted), the agent must stop: `stop` with the line to
+// log, naming the address and the other node.
+struct AddressRedetection {
+  bool stop = false;
+  std::string message;  // empty when the round went well
+};
+AddressRedetection redetect_node_address(api::Datastore& datastore, const StartupSettings& settings,
+                                         const StartupHost& host);
 
 // §1.6: the default pools for families that have no pool at all. Returns the names created.
 Result<std::vector<std::string>> ensure_default_pools(api::Datastore& datastore,
