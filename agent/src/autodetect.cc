@@ -206,20 +206,4 @@ Result<DetectedAddress> detect_address(const AutodetectionMethod& method, IpFami
   }
 }
 
-Redetection compare_detection(const std::optional<DetectedAddress>& previous,
-                              const Result<DetectedAddress>& fresh) {
-  Redetection result;
-  if (!fresh) {
-    result.outcome = Redetection::Outcome::kFailed;
-    result.address = previous;
-    result.error = fresh.error().message;
-    return result;
-  }
-  result.address = *fresh;
-  const bool same = previous && previous->address == fresh->address &&
-                    previous->prefix_length == fresh->prefix_length;
-  result.outcome = same ? Redetection::Outcome::kUnchanged : Redetection::Outcome::kChanged;
-  return result;
-}
-
 }  // namespace tabby::agent

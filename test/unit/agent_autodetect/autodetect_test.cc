@@ -268,31 +268,5 @@ TEST(FindLocalAddress, LooksEverywhereAndKeepsThePrefix) {
   EXPECT_FALSE(find_local_address(*IpAddress::parse("10.0.2.11"), typical_host()));
 }
 
-TEST(CompareDetection, ReportsWhatChanged) {
-  const DetectedAddress old{"eth0", *IpAddress::parse("10.0.1.10"), 24};
-  auto same = compare_detection(old, DetectedAddress{"eth0", old.address, 24});
-  EXPECT_EQ(same.outcome, Redetection::Outcome::kUnchanged);
-  EXPECT_EQ(same.address, old);
-  // Renamed interface, same address: nothing to write to the Node.
-  auto renamed = compare_detection(old, DetectedAddress{"ens3", old.address, 24});
-  EXPECT_EQ(renamed.outcome, Redetection::Outcome::kUnchanged);
-  auto new_prefix = compare_detection(old, DetectedAddress{"eth0", old.address, 16});
-  EXPECT_EQ(new_prefix.outcome, Redetection::Outcome::kChanged);
-  EXPECT_EQ(new_prefix.address->to_string(), "10.0.1.10/16");
-  auto moved = compare_detection(old, DetectedAddress{"eth1", *IpAddress::parse("10.0.2.10"), 24});
-  EXPECT_EQ(moved.outcome, Redetection::Outcome::kChanged);
-  EXPECT_EQ(moved.address->interface, "eth1");
-  auto first = compare_detection(std::nullopt, DetectedAddress{"eth0", old.address, 24});
-  EXPECT_EQ(first.outcome, Redetection::Outcome::kChanged);
-  auto failed = compare_detection(old, Result<DetectedAddress>(Error{"no valid host interfaces"}));
-  EXPECT_EQ(failed.outcome, Redetection::Outcome::kFailed);
-  EXPECT_EQ(failed.address, old);  // keep running on it
-  EXPECT_EQ(failed.error, "no valid host interfaces");
-  auto failed_first =
-      compare_detection(std::nullopt, Result<DetectedAddress>(Error{"no valid host interfaces"}));
-  EXPECT_EQ(failed_first.outcome, Redetection::Outcome::kFailed);
-  EXPECT_FALSE(failed_first.address);
-}
-
 }  // namespace
 }  // namespace tabby::agent

@@ -1,4 +1,4 @@
-// decide_node_address (calico-node's IP / IP6 rules) and the default pool CIDRs.
+// The Node resource's addresses for kubernetes-internal-ip, and the default pool CIDRs.
 #include "tabby/agent/node_address.h"
 
 #include <gmock/gmock.h>
@@ -8,146 +8,16 @@ namespace tabby::agent {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using Mode = AddressSetting::Mode;
 
 HostAddress addr(std::string_view text) {
-  auto value = NodeAddressValue::parse(text);
-  EXPECT_TRUE(value) << text;
-  return HostAddress{value->address, value->prefix_length, 0};
+  auto prefix = IpPrefix::parse_interface(text);
+  EXPECT_TRUE(prefix) << text;
+  return HostAddress{*IpAddress::parse(text.substr(0, text.find('/'))), prefix->length(), 0};
 }
 
 std::vector<HostInterface> host() {
   return {HostInterface{1, "lo", true, true, {addr("127.0.0.1/8")}},
           HostInterface{2, "eth0", true, false, {addr("10.0.1.10/24"), addr("fd00:1::10/64")}}};
-}
-
-NodeAddressValue value(std::string_view text) {
-  return *NodeAddressValue::parse(text);
-}
-
-AddressSetting setting(Mode mode, std::string_view address = "", std::optional<int> length = {}) {
-  AddressSetting result;
-  result.mode = mode;
-  if (!address.empty()) result.address = *IpAddress::parse(address);
-  result.prefix_length = length;
-  return result;
-}
-
-// A detector that records whether it was asked.
-struct FakeDetector {
-  Result<DetectedAddress> answer = DetectedAddress{"eth0", *IpAddress::parse("10.0.1.10"), 24};
-  int calls = 0;
-  Detector get() {
-    return [this] {
-      ++calls;
-      return answer;
-    };
-  }
-};
-
-TEST(DecideNodeAddress, Ipv4AutodetectDetects) {
-  FakeDetector detector;
-  auto decision = decide_node_address(setting(Mode::kAutodetect), IpFamily::kV4,
-                                      value("10.0.9.9/24"), host(), detector.get());
-  ASSERT_TRUE(decision);
-  EXPECT_EQ(decision->address->to_string(), "10.0.1.10/24");
-  EXPECT_TRUE(decision->autodetected);
-  EXPECT_EQ(detector.calls, 1);
-}
-
-TEST(DecideNodeAddress, Ipv4UnsetDetectsOnlyWhenTheNodeHasNone) {
-  FakeDetector detector;
-  auto fresh = decide_node_address(setting(Mode::kUnset), IpFamily::kV4, std::nullopt, host(),
-                                   detector.get());
-  EXPECT_EQ(fresh->address->to_string(), "10.0.1.10/24");
-  EXPECT_EQ(detector.calls, 1);
-  auto kept = decide_node_address(setting(Mode::kUnset), IpFamily::kV4, value("10.0.1.10/16"),
-                                  host(), detector.get());
-  EXPECT_EQ(kept->address->to_string(), "10.0.1.10/16");
-  EXPECT_FALSE(kept->autodetected);
-  EXPECT_TRUE(kept->warnings.empty());
-  EXPECT_EQ(detector.calls, 1);
-}
-
-TEST(DecideNodeAddress, FailedDetectionKeepsTheOldValueOrFails) {
-  FakeDetector detector;
-  detector.answer = Error{"no valid host interfaces found"};
-  auto kept = decide_node_address(setting(Mode::kAutodetect), IpFamily::kV4, value("10.0.1.10/24"),
-                                  host(), detector.get());
-  ASSERT_TRUE(kept);
-  EXPECT_EQ(kept->address->to_string(), "10.0.1.10/24");
-  EXPECT_THAT(kept->warnings,
-              ElementsAre("Unable to auto-detect an IPv4 address (no valid host interfaces "
-                          "found); keeping 10.0.1.10/24"));
-  auto failed = decide_node_address(setting(Mode::kAutodetect), IpFamily::kV4, std::nullopt, host(),
-                                    detector.get());
-  ASSERT_FALSE(failed);
-  EXPECT_EQ(failed.error().message,
-            "Couldn't autodetect an IPv4 address (no valid host interfaces found). If "
-            "auto-detecting, choose a different autodetection method. Otherwise provide an "
-            "explicit address.");
-}
-
-TEST(DecideNodeAddress, NoneKeepsTheNodesValue) {
-  FakeDetector detector;
-  auto kept = decide_node_address(setting(Mode::kNone), IpFamily::kV4, value("10.0.1.10/24"),
-                                  host(), detector.get());
-  EXPECT_EQ(kept->address->to_string(), "10.0.1.10/24");
-  auto nothing = decide_node_address(setting(Mode::kNone), IpFamily::kV4, std::nullopt, host(),
-                                     detector.get());
-  EXPECT_FALSE(nothing->address);
-  EXPECT_EQ(detector.calls, 0);
-}
-
-TEST(DecideNodeAddress, ExplicitIpv4TakesThePrefixFromTheInterface) {
-  FakeDetector detector;
-  auto looked_up = decide_node_address(setting(Mode::kExplicit, "10.0.1.10"), IpFamily::kV4,
-                                       std::nullopt, host(), detector.get());
-  EXPECT_EQ(looked_up->address->to_string(), "10.0.1.10/24");
-  EXPECT_TRUE(looked_up->warnings.empty());
-  auto given = decide_node_address(setting(Mode::kExplicit, "10.0.1.10", 16), IpFamily::kV4,
-                                   std::nullopt, host(), detector.get());
-  EXPECT_EQ(given->address->to_string(), "10.0.1.10/16");
-  auto absent = decide_node_address(setting(Mode::kExplicit, "10.0.7.7"), IpFamily::kV4,
-                                    value("10.0.1.10/24"), host(), detector.get());
-  EXPECT_EQ(absent->address->to_string(), "10.0.7.7/32");
-  EXPECT_THAT(absent->warnings,
-              ElementsAre("10.0.7.7 is not on any local interface, so its prefix length is "
-                          "unknown: using /32"));
-  auto absent_with_prefix =
-      decide_node_address(setting(Mode::kExplicit, "10.0.7.7", 24), IpFamily::kV4, std::nullopt,
-                          host(), detector.get());
-  EXPECT_THAT(absent_with_prefix->warnings,
-              ElementsAre("the node's address 10.0.7.7/24 is not on any local interface"));
-  EXPECT_EQ(detector.calls, 0);
-}
-
-TEST(DecideNodeAddress, Ipv6IsDetectedOnlyWhenAsked) {
-  FakeDetector detector;
-  detector.answer = DetectedAddress{"eth0", *IpAddress::parse("fd00:1::10"), 64};
-  auto unset = decide_node_address(setting(Mode::kUnset), IpFamily::kV6, std::nullopt, host(),
-                                   detector.get());
-  EXPECT_FALSE(unset->address);
-  EXPECT_EQ(detector.calls, 0);
-  auto kept = decide_node_address(setting(Mode::kUnset), IpFamily::kV6, value("fd00:1::10/64"),
-                                  host(), detector.get());
-  EXPECT_EQ(kept->address->to_string(), "fd00:1::10/64");
-  auto detected = decide_node_address(setting(Mode::kAutodetect), IpFamily::kV6, std::nullopt,
-                                      host(), detector.get());
-  EXPECT_EQ(detected->address->to_string(), "fd00:1::10/64");
-  EXPECT_EQ(detector.calls, 1);
-  auto explicit_v6 = decide_node_address(setting(Mode::kExplicit, "fd00:1::10", 128), IpFamily::kV6,
-                                         std::nullopt, host(), detector.get());
-  EXPECT_EQ(explicit_v6->address->to_string(), "fd00:1::10/128");
-}
-
-TEST(NodeAddressValue, ParsesNodeForms) {
-  EXPECT_EQ(value("10.0.0.5/24").to_string(), "10.0.0.5/24");
-  EXPECT_EQ(value("10.0.0.5").to_string(), "10.0.0.5/32");
-  EXPECT_EQ(value("fd00::5").to_string(), "fd00::5/128");
-  EXPECT_FALSE(NodeAddressValue::parse("10.0.0.5/40"));
-  EXPECT_FALSE(NodeAddressValue::parse("node-a"));
 }
 
 TEST(NodeResourceAddresses, FeedKubernetesInternalIp) {

@@ -74,19 +74,4 @@ Result<DetectedAddress> detect_address(const AutodetectionMethod& method, IpFami
 std::optional<DetectedAddress> find_local_address(const IpAddress& address,
                                                   std::span<const HostInterface> interfaces);
 
-// Re-detection while running (calico-node's monitor-addresses): what a fresh detection means
-// for the address the node has now.
-struct Redetection {
-  enum class Outcome {
-    kUnchanged,  // same address and prefix length (the interface may have been renamed)
-    kChanged,    // a different address or prefix length: update the Node
-    kFailed,     // detection failed: keep running on `address`, report `error`
-  };
-  Outcome outcome = Outcome::kUnchanged;
-  std::optional<DetectedAddress> address;  // what the node should use from now on
-  std::string error;                       // kFailed only
-};
-Redetection compare_detection(const std::optional<DetectedAddress>& previous,
-                              const Result<DetectedAddress>& fresh);
-
 }  // namespace tabby::agent
