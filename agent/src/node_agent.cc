@@ -236,6 +236,13 @@ class NodeAgent {
     for (const std::string& warning : desired->warnings) {
       if (warnings_seen_.insert(warning).second) spdlog::warn("BGP: {}", warning);
     }
+    // BGPConfiguration logSeverityScreen sets the speaker's level, as confd turns it into
+    // BIRD's debug setting (Debug: everything; Info: state changes; higher: no debug).
+    if (auto level = parse_log_level(desired->log_severity)) {
+      set_bgp_log_level(*level);
+    } else if (warnings_seen_.insert(level.error().message).second) {
+      spdlog::warn("BGPConfiguration logSeverityScreen: {}", level.error().message);
+    }
     desired_bgp_ = *desired;
     exports_ = bgp_export(calc_, *desired_bgp_);
     route_context_ = bgp_route_context(calc_, *desired_bgp_, exports_);

@@ -10,6 +10,7 @@
 #include "tabby/bgp/framer.h"
 #include "tabby/bgp/fsm_collision.h"
 #include "tabby/bgp/socket_options.h"
+#include "tabby/common/log.h"
 
 namespace tabby::bgp {
 
@@ -189,9 +190,9 @@ void Session::perform(Attempt& attempt, const Action& action) {
           }
           ++counters_.established_transitions;
           established_ = info;
-          spdlog::info("bgp peer {}: established (AS {}, hold {} s)",
-                       config_.peer_address.to_string(), a.peer_open.peer_as,
-                       std::chrono::duration_cast<std::chrono::seconds>(a.hold_time).count());
+          bgp_logger().info("bgp peer {}: established (AS {}, hold {} s)",
+                            config_.peer_address.to_string(), a.peer_open.peer_as,
+                            std::chrono::duration_cast<std::chrono::seconds>(a.hold_time).count());
           handler_.on_established(*this, info);
         } else if constexpr (std::is_same_v<A, SessionDown>) {
           DownInfo info;
@@ -205,8 +206,8 @@ void Session::perform(Attempt& attempt, const Action& action) {
           if (info.notification_received)
             info.description += ", received " + describe(*info.notification_received);
           established_.reset();
-          spdlog::info("bgp peer {}: down ({})", config_.peer_address.to_string(),
-                       info.description);
+          bgp_logger().info("bgp peer {}: down ({})", config_.peer_address.to_string(),
+                            info.description);
           handler_.on_down(*this, info);
         } else if constexpr (std::is_same_v<A, ReleaseResources>) {
           attempt.local_open.reset();
@@ -296,7 +297,7 @@ void Session::connect(Attempt& attempt) {
 
 void Session::connection_failed(Attempt& attempt, const std::string& description) {
   note_error(description);
-  spdlog::debug("bgp peer {}: {}", config_.peer_address.to_string(), description);
+  bgp_logger().debug("bgp peer {}: {}", config_.peer_address.to_string(), description);
   // Posted: the failure may be noticed while actions of another Fsm call are being performed.
   asio::post(io_, [weak = weak_from_this(), id = attempt.id, conn = attempt.conn]() {
     auto self = weak.lock();
@@ -350,7 +351,8 @@ void Session::drop(Attempt& attempt) {
 bool Session::accept(tcp::socket socket) {
   error_code ec;
   auto refuse = [&](const char* why) {
-    spdlog::debug("bgp peer {}: refused a connection ({})", config_.peer_address.to_string(), why);
+    bgp_logger().debug("bgp peer {}: refused a connection ({})", config_.peer_address.to_string(),
+                       why);
     socket.close(ec);
     return false;
   };
@@ -446,7 +448,7 @@ void Session::on_message(Attempt& attempt, std::span<const std::uint8_t> bytes) 
     return;
   }
   for (const auto& problem : decoded->problems)
-    spdlog::warn("bgp peer {}: {}", config_.peer_address.to_string(), problem);
+    bgp_logger().warn("bgp peer {}: {}", config_.peer_address.to_string(), problem);
   std::visit(
       [&](const auto& m) {
         using M = std::decay_t<decltype(m)>;

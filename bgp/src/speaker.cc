@@ -8,6 +8,7 @@
 
 #include "tabby/bgp/asio_address.h"
 #include "tabby/bgp/session_match.h"
+#include "tabby/common/log.h"
 
 namespace tabby::bgp {
 
@@ -223,8 +224,8 @@ void Speaker::incoming(asio::ip::tcp::socket socket) {
       peer->session->accept(std::move(socket));
       return;
     }
-  spdlog::info("bgp: refused a connection from {} to port {}: no such peer",
-               connection.remote.to_string(), connection.local_port);
+  bgp_logger().info("bgp: refused a connection from {} to port {}: no such peer",
+                    connection.remote.to_string(), connection.local_port);
   socket.close(ec);
 }
 
@@ -241,13 +242,13 @@ void Speaker::on_established(Session& session, const EstablishedInfo& info) {
   if (!(local == peer->local)) {
     peer->local = local;
     if (auto updated = rib_.update_peer(rib_config(*peer)); !updated)
-      spdlog::error("bgp peer {}: {}", peer->config.name, updated.error().message);
+      bgp_logger().error("bgp peer {}: {}", peer->config.name, updated.error().message);
   }
   const auto* gr = info.peer_open.find<GracefulRestartCapability>();
   peer->peer_graceful_restart = gr ? std::optional<GracefulRestartCapability>(*gr) : std::nullopt;
   if (auto up = rib_.peer_up(peer->id, PeerSession::from_opens(info.local_open, info.peer_open));
       !up)
-    spdlog::error("bgp peer {}: {}", peer->config.name, up.error().message);
+    bgp_logger().error("bgp peer {}: {}", peer->config.name, up.error().message);
   flush();
 }
 
@@ -255,14 +256,14 @@ void Speaker::on_update(Session& session, const UpdateMessage& update, UpdateVer
   Peer* peer = find(session);
   if (!peer) return;
   if (auto received = rib_.receive_update(peer->id, update, verdict); !received)
-    spdlog::warn("bgp peer {}: {}", peer->config.name, received.error().message);
+    bgp_logger().warn("bgp peer {}: {}", peer->config.name, received.error().message);
   flush();
 }
 
 void Speaker::on_route_refresh(Session& session, const RouteRefreshMessage& refresh) {
   if (Peer* peer = find(session))
-    spdlog::info("bgp peer {}: ROUTE-REFRESH for {} ignored (not implemented)", peer->config.name,
-                 refresh.family.to_string());
+    bgp_logger().info("bgp peer {}: ROUTE-REFRESH for {} ignored (not implemented)",
+                      peer->config.name, refresh.family.to_string());
 }
 
 void Speaker::on_down(Session& session, const DownInfo& info) {
@@ -301,12 +302,12 @@ void Speaker::flush() {
       if (!peer->session || !peer->session->established() || !rib_.is_up(peer->id)) continue;
       auto updates = rib_.take_updates(peer->id);
       if (!updates) {
-        spdlog::error("bgp peer {}: {}", name, updates.error().message);
+        bgp_logger().error("bgp peer {}: {}", name, updates.error().message);
         continue;
       }
       for (const EncodedUpdate& update : *updates)
         if (auto sent = peer->session->send_update(*update); !sent) {
-          spdlog::warn("bgp peer {}: {}", name, sent.error().message);
+          bgp_logger().warn("bgp peer {}: {}", name, sent.error().message);
           break;
         }
     }

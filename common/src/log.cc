@@ -5,9 +5,13 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace tabby {
 
@@ -36,11 +40,41 @@ Result<spdlog::level::level_enum> parse_log_level(std::string_view name) {
       name)};
 }
 
+namespace {
+
+constexpr const char* kPattern = "%Y-%m-%d %H:%M:%S.%e [%^%l%$] %n: %v";
+
+// The speaker logs from its own thread while the agent may set up logging again (tests):
+// a logger once published is kept alive for the life of the process.
+std::atomic<spdlog::logger*> bgp_published{nullptr};
+
+}  // namespace
+
 void setup_logging(std::string_view program, spdlog::level::level_enum level) {
   auto logger = spdlog::stderr_color_mt(std::string(program));
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [%^%l%$] %n: %v");
+  logger->set_pattern(kPattern);
   logger->set_level(level);
+  auto bgp =
+      std::make_shared<spdlog::logger>("bgp", logger->sinks().begin(), logger->sinks().end());
+  bgp->set_pattern(kPattern);
+  bgp->set_level(level);
+  static std::mutex keep_mutex;
+  static std::vector<std::shared_ptr<spdlog::logger>> kept;
+  {
+    std::lock_guard lock(keep_mutex);
+    kept.push_back(bgp);
+  }
+  bgp_published.store(bgp.get());
   spdlog::set_default_logger(std::move(logger));
+}
+
+spdlog::logger& bgp_logger() {
+  if (spdlog::logger* bgp = bgp_published.load()) return *bgp;
+  return *spdlog::default_logger_raw();
+}
+
+void set_bgp_log_level(spdlog::level::level_enum level) {
+  if (spdlog::logger* bgp = bgp_published.load()) bgp->set_level(level);
 }
 
 }  // namespace tabby
