@@ -5,9 +5,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <iterator>
+#include <regex>
 
 #include "tabby/agent/config_values.h"
 #include "tabby/agent/nodename_file.h"
@@ -73,7 +75,9 @@ const std::vector<std::string> kAgentVariables = {
     "FELIX_PROMETHEUSMETRICSHOST",
     "FELIX_PROMETHEUSMETRICSPORT",
     "FELIX_LOGSEVERITYSCREEN",
+    "FELIX_MTUIFACEPATTERN",
     "TABBY_STATUS_SOCKET",
+    "TABBY_SECRETS_DIR",
 };
 
 // A flag that overrides an environment variable.
@@ -152,6 +156,13 @@ class Settings {
   const Environment& environment_;
   std::map<std::string, Setting> flags_;
 };
+
+std::string to_upper(std::string_view text) {
+  std::string upper(text);
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return upper;
+}
 
 Error invalid(const Setting& setting, std::string_view allowed) {
   return Error{fmt::format("{}=\"{}\" is not valid: {}", setting.label, setting.value, allowed)};
@@ -361,6 +372,15 @@ Status felix_settings(const Settings& settings, AgentConfig& config) {
        }) {
     if (!status) return status;
   }
+  if (auto pattern = settings.get("FELIX_MTUIFACEPATTERN")) {
+    try {
+      (void)std::regex(pattern->value, std::regex::ECMAScript);
+    } catch (const std::regex_error& error) {
+      return invalid(*pattern, fmt::format("use a regular expression over interface names ({})",
+                                           error.what()));
+    }
+    config.mtu_iface_pattern = pattern->value;
+  }
   config.health_host = settings.value_or("FELIX_HEALTHHOST", config.health_host);
   config.prometheus_metrics_host =
       settings.value_or("FELIX_PROMETHEUSMETRICSHOST", config.prometheus_metrics_host);
@@ -427,6 +447,7 @@ Result<AgentConfig> build_config(const Settings& settings, const HostFacts& host
 
   if (auto status = felix_settings(settings, config); !status) return status.error();
   config.status_socket = settings.value_or("TABBY_STATUS_SOCKET", config.status_socket);
+  config.secrets_dir = settings.value_or("TABBY_SECRETS_DIR", config.secrets_dir);
   return config;
 }
 
@@ -510,6 +531,7 @@ Result<LoadedConfig> load_config(const Environment& environment,
   loaded.config.cleanup_on_exit = cleanup_on_exit;
   // The same path load_config_from_process read the name from.
   loaded.config.nodename_file = nodename_file_path(environment);
+  loaded.config.warnings = unknown_felix_variable_warnings(environment);
   return loaded;
 }
 
@@ -526,6 +548,27 @@ Result<LoadedConfig> load_config_from_process(int argc, const char* const* argv)
   char name[HOST_NAME_MAX + 1] = {};
   if (gethostname(name, sizeof(name) - 1) == 0) host.host_name = name;
   return load_config(environment, std::vector<std::string>(argv, argv + argc), host);
+}
+
+std::vector<std::string> unknown_felix_variable_warnings(const Environment& environment) {
+  const std::vector<std::string>& known = known_environment_variables();
+  std::vector<std::string> warnings;
+  for (const auto& [name, value] : environment) {
+    const std::string upper = to_upper(name);
+    // Felix takes FELIX_ in any case; so does this check.
+    if (!upper.starts_with("FELIX_")) continue;
+    if (std::binary_search(known.begin(), known.end(), name)) continue;
+    if (std::binary_search(known.begin(), known.end(), upper)) {
+      warnings.push_back(
+          fmt::format("{} is ignored: tabby reads it as {} (upper case)", name, upper));
+    } else {
+      warnings.push_back(fmt::format(
+          "{} is ignored: tabby does not read this Felix setting (docs/agent-config.md lists the "
+          "ones it does)",
+          name));
+    }
+  }
+  return warnings;
 }
 
 const std::vector<std::string>& known_environment_variables() {

@@ -13,7 +13,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <random>
@@ -56,9 +55,6 @@ constexpr const char* kDatastoreReporter = "datastore";
 constexpr const char* kDataplaneReporter = "dataplane";
 constexpr const char* kBgpReporter = "bgp";
 constexpr auto kLivenessTimeout = std::chrono::seconds(30);
-// Where BGP passwords' secrets are read from (a mounted Secret volume), see docs/agent.md.
-constexpr const char* kSecretsDirVariable = "TABBY_SECRETS_DIR";
-constexpr const char* kDefaultSecretsDir = "/etc/tabby/secrets";
 
 StartupHost startup_host(const AgentConfig& config) {
   StartupHost host;
@@ -105,8 +101,7 @@ class NodeAgent {
         status_server_([this] { return status_copy(); }),
         tick_(io),
         redetect_(io) {
-    const char* secrets = std::getenv(kSecretsDirVariable);
-    secrets_dir_ = secrets && *secrets ? secrets : kDefaultSecretsDir;
+    secrets_dir_ = config.secrets_dir;
   }
 
   Status start(const BgpPortFactory& make_bgp, const StartupOutcome& outcome) {
@@ -275,9 +270,14 @@ class NodeAgent {
       auto links = netlink_.dump_links();
       std::optional<std::uint32_t> detected;
       if (links) {
-        if (auto mtu = dataplane::detect_host_mtu(*links); mtu) detected = *mtu;
+        if (auto mtu = dataplane::detect_host_mtu(*links, config_.mtu_iface_pattern); mtu)
+          detected = *mtu;
       }
-      host_mtu_ = detected.value_or(1500);
+      if (!detected) {
+        spdlog::warn("no up interface matches FELIX_MTUIFACEPATTERN \"{}\": assuming MTU {}",
+                     config_.mtu_iface_pattern, dataplane::kFallbackHostMtu);
+      }
+      host_mtu_ = detected.value_or(dataplane::kFallbackHostMtu);
     }
     return *host_mtu_;
   }
@@ -566,6 +566,8 @@ class NodeAgent {
 
 Status run_node_agent(const AgentConfig& config, const BgpPortFactory& make_bgp) {
   setup_logging("tabby-node", config.log_severity);
+  for (const std::string& warning : config.warnings)
+    spdlog::warn("{}", warning);
   spdlog::info("tabby-node starting: node {}, backend {}, datastore {}", config.nodename,
                to_string(config.backend),
                config.datastore.type == api::DatastoreConfig::Type::Etcdv3 ? "etcdv3" : "sqlite");

@@ -431,6 +431,40 @@ TEST(AgentConfigFelix, Errors) {
             "FELIX_IPV6SUPPORT=\"perhaps\" is not valid: use true or false");
 }
 
+TEST(AgentConfigFelix, MtuIfacePatternIsARegex) {
+  EXPECT_EQ(load(base()).mtu_iface_pattern, "^((en|wl|ww|sl|ib)[Pcopsvx].*|(eth|wlan|wwan).*)");
+  EXPECT_EQ(load_with("FELIX_MTUIFACEPATTERN", "^bond0$").mtu_iface_pattern, "^bond0$");
+  EXPECT_THAT(error_with("FELIX_MTUIFACEPATTERN", "^(eth"),
+              HasSubstr("FELIX_MTUIFACEPATTERN=\"^(eth\" is not valid: use a regular expression "
+                        "over interface names"));
+}
+
+TEST(AgentConfigTabby, SecretsDir) {
+  EXPECT_EQ(load(base()).secrets_dir, "/etc/tabby/secrets");
+  EXPECT_EQ(load_with("TABBY_SECRETS_DIR", "/run/secrets").secrets_dir, "/run/secrets");
+}
+
+// Felix logs the settings it ignores; tabby warns once per FELIX_ variable it does not read.
+TEST(UnknownFelixVariables, GetOneWarningEach) {
+  const Environment environment = {{"NODENAME", "a"},
+                                   {"FELIX_IPV6SUPPORT", "false"},
+                                   {"FELIX_DEFAULTENDPOINTTOHOSTACTION", "ACCEPT"},
+                                   {"FELIX_BPFENABLED", "true"},
+                                   {"felix_vxlanvni", "4097"},
+                                   {"CALICO_DISABLE_FILE_LOGGING", "true"}};
+  EXPECT_EQ(unknown_felix_variable_warnings(environment),
+            (std::vector<std::string>{
+                "FELIX_BPFENABLED is ignored: tabby does not read this Felix setting "
+                "(docs/agent-config.md lists the ones it does)",
+                "FELIX_DEFAULTENDPOINTTOHOSTACTION is ignored: tabby does not read this Felix "
+                "setting (docs/agent-config.md lists the ones it does)",
+                "felix_vxlanvni is ignored: tabby reads it as FELIX_VXLANVNI (upper case)"}));
+  auto loaded = load_config(environment, {"tabby-node"});
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->config.warnings.size(), 3U);
+  EXPECT_TRUE(load(base()).warnings.empty());
+}
+
 TEST(AgentConfigEnvironment, EmptyValuesCountAsUnsetAndBlanksAreTrimmed) {
   auto environment = base();
   environment["CALICO_IPV4POOL_IPIP"] = "";
@@ -572,7 +606,10 @@ TEST(KnownEnvironmentVariables, ListsEveryNameTheAgentReads) {
                            "FELIX_PROMETHEUSMETRICSPORT",
                            "FELIX_LOGSEVERITYSCREEN",
                            "FELIX_ROUTEREFRESHINTERVAL",
-                           "TABBY_STATUS_SOCKET"}) {
+                           "FELIX_MTUIFACEPATTERN",
+                           "TABBY_STATUS_SOCKET",
+                           "TABBY_SECRETS_DIR",
+                           "ETCD_DISCOVERY_SRV"}) {
     EXPECT_TRUE(std::binary_search(names.begin(), names.end(), name)) << name;
   }
   // A variable the agent does not read is not claimed.
@@ -601,6 +638,8 @@ TEST(KnownEnvironmentVariables, EveryListedVariableIsActuallyRead) {
                                               "FELIX_HEALTHHOST",
                                               "FELIX_PROMETHEUSMETRICSHOST",
                                               "TABBY_STATUS_SOCKET",
+                                              "TABBY_SECRETS_DIR",
+                                              "FELIX_MTUIFACEPATTERN",  // "%bogus%" is a regex
                                               "WAIT_FOR_DATASTORE",
                                               "DISABLE_NODE_IP_CHECK",
                                               "NO_DEFAULT_POOLS",

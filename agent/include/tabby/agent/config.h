@@ -21,6 +21,7 @@
 #include "tabby/api/datastore_factory.h"
 #include "tabby/common/ip.h"
 #include "tabby/common/result.h"
+#include "tabby/dataplane/mtu.h"
 
 namespace tabby::agent {
 
@@ -115,9 +116,14 @@ struct AgentConfig {
   std::string prometheus_metrics_host;  // empty: every address
   std::uint16_t prometheus_metrics_port = 9091;
   spdlog::level::level_enum log_severity = spdlog::level::info;  // FELIX_LOGSEVERITYSCREEN
+  // FELIX_MTUIFACEPATTERN: the NICs whose smallest MTU is the host's (a regex, checked at load).
+  std::string mtu_iface_pattern = dataplane::kDefaultMtuInterfacePattern;
 
   // tabby's own.
   std::string status_socket = "/var/run/tabby/status.sock";  // TABBY_STATUS_SOCKET
+  std::string secrets_dir = "/etc/tabby/secrets";  // TABBY_SECRETS_DIR: BGP passwords' Secrets
+  // To log once logging is set up: one line per FELIX_ variable tabby does not read.
+  std::vector<std::string> warnings;
   bool cleanup_on_exit = false;  // --cleanup-on-exit: remove routes and tunnels on SIGTERM
 };
 
@@ -150,5 +156,9 @@ Result<LoadedConfig> load_config_from_process(int argc, const char* const* argv)
 
 // Every environment variable the agent reads, sorted (for the DaemonSet manifest test).
 const std::vector<std::string>& known_environment_variables();
+
+// One warning per FELIX_ variable (any case, as Felix matches the prefix) that tabby does not
+// read, as Felix logs the config it ignores: a setting that does nothing should not look set.
+std::vector<std::string> unknown_felix_variable_warnings(const Environment& environment);
 
 }  // namespace tabby::agent
