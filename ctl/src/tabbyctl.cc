@@ -337,11 +337,22 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
     return node_status(status_socket, out, err);
   }
 
-  const api::EnvLookup lookup = with_flags(env, {{"DATASTORE_TYPE", datastore_type},
-                                                 {"TABBY_DATASTORE_PATH", datastore_path},
-                                                 {"ETCD_ENDPOINTS", etcd_endpoints}});
+  const std::map<std::string, std::string> flag_values = {{"DATASTORE_TYPE", datastore_type},
+                                                          {"TABBY_DATASTORE_PATH", datastore_path},
+                                                          {"ETCD_ENDPOINTS", etcd_endpoints}};
+  const api::EnvLookup lookup = with_flags(env, flag_values);
+  // An error names the flag when the flag gave the value.
+  const api::EnvLabel label = [&](std::string_view name) -> std::string {
+    static const std::map<std::string, std::string, std::less<>> kFlags = {
+        {"DATASTORE_TYPE", "--datastore-type"},
+        {"TABBY_DATASTORE_PATH", "--datastore-path"},
+        {"ETCD_ENDPOINTS", "--etcd-endpoints"}};
+    auto value = flag_values.find(std::string(name));
+    if (value != flag_values.end() && !value->second.empty()) return kFlags.find(name)->second;
+    return std::string(name);
+  };
   try {
-    auto config = api::datastore_config_from_env(lookup);
+    auto config = api::datastore_config_from_env(lookup, label);
     if (!config) throw Failure{config.error().message};
     auto datastore = api::open_datastore(*config);
     if (!datastore) throw Failure{datastore.error().message};

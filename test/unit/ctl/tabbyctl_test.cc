@@ -205,8 +205,10 @@ TEST_F(TabbyctlTest, BadInputGetsOneClearLineAndExitStatusOne) {
   EXPECT_EQ(bad_store.status, 1);
   EXPECT_THAT(bad_store.err, HasSubstr("DATASTORE_TYPE"));
   EXPECT_THAT(bad_store.err, HasSubstr("mongodb"));
-  // A flag overrides the environment.
+  // A flag overrides the environment, and an error then names the flag.
   EXPECT_EQ(run({"--datastore-type", "sqlite", "get", "ippool"}).status, 0);
+  EXPECT_THAT(run({"--datastore-type", "consul", "get", "ippool"}).err,
+              HasSubstr("--datastore-type \"consul\" is not one of sqlite, etcdv3"));
 }
 
 TEST_F(TabbyctlTest, NothingWasWrittenWhenADocumentIsInvalid) {
