@@ -307,6 +307,7 @@ std::vector<TargetKind> parse_only(const std::string& only) {
       throw CLI::ValidationError("--only", "'" + name + "' is not one of tabby, bird, frr, gobgp");
     kinds.push_back(*kind);
   }
+  if (kinds.empty()) throw CLI::ValidationError("--only", "names no target");
   return kinds;
 }
 
