@@ -211,10 +211,18 @@ void Rib::State::sweep_stale(PeerState& peer, Family family) {
       peer.stale_families.end()) {
     return;
   }
+  std::erase(peer.stale_families, family);
+  // A refresh of the family under way (RFC 7313 BoRR) has marked the peer's other routes
+  // stale too: they wait for its EoRR.
+  if (std::find(peer.refreshing.begin(), peer.refreshing.end(), family) != peer.refreshing.end())
+    return;
+  remove_stale(peer, family);
+}
+
+void Rib::State::remove_stale(PeerState& peer, Family family) {
   remove_paths_of(peer, [&](const IpPrefix& prefix, const Candidate& c) {
     return c.stale && detail::family_of(prefix) == family;
   });
-  std::erase(peer.stale_families, family);
 }
 
 RoutePath Rib::State::route_path(const Candidate& c) const {
@@ -343,6 +351,7 @@ Status Rib::peer_up(PeerId id, PeerSession session) {
   peer->session = std::move(session);
   peer->up = true;
   peer->end_of_ribs.clear();
+  peer->refreshing.clear();
   // RFC 4724 section 4.2: stale routes of a family the peer no longer preserves go now.
   const auto& gr = peer->session.graceful_restart;
   for (Family family : std::vector<Family>(peer->stale_families)) {
@@ -363,6 +372,7 @@ void Rib::peer_down(PeerId id, PeerDown mode) {
   if (!peer || !peer->up) return;
   state_->leave(*peer);
   peer->up = false;
+  peer->refreshing.clear();
   std::vector<Family> keep;
   if (mode == PeerDown::kGraceful && peer->session.graceful_restart) {
     for (const auto& f : peer->session.graceful_restart->families)
