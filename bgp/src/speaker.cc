@@ -262,6 +262,10 @@ void Speaker::on_established(Session& session, const EstablishedInfo& info) {
   }
   const auto* gr = info.peer_open.find<GracefulRestartCapability>();
   peer->peer_graceful_restart = gr ? std::optional<GracefulRestartCapability>(*gr) : std::nullopt;
+  if (gr)
+    spdlog::debug("bgp peer {}: graceful restart: restart time {} s{}, {} families",
+                  peer->config.name, gr->restart_time, gr->restart_state() ? ", restarting" : "",
+                  gr->families.size());
   if (auto up = rib_.peer_up(peer->id, PeerSession::from_opens(info.local_open, info.peer_open));
       !up)
     spdlog::error("bgp peer {}: {}", peer->config.name, up.error().message);
