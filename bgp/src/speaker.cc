@@ -31,6 +31,10 @@ Result<std::unique_ptr<Speaker>> Speaker::create(asio::io_context& io, SpeakerCo
   if (config.graceful_restart_time > GracefulRestartCapability::kMaxRestartTime)
     return Error{"BGP speaker: graceful restart time " +
                  std::to_string(config.graceful_restart_time) + " s is over 4095"};
+  // The Restart State bit travels in the graceful restart capability: without it the peers
+  // would neither keep our routes nor know to send us their End-of-RIBs.
+  if (config.restarting && config.graceful_restart_time == 0)
+    return Error{"BGP speaker: restarting, but graceful restart is off (graceful restart time 0)"};
   if (config.selection_deferral_time.count() < 0)
     return Error{"BGP speaker: selection deferral time is negative"};
   std::unique_ptr<Speaker> speaker(new Speaker(io, std::move(config)));
@@ -99,7 +103,11 @@ SessionConfig Speaker::session_config(const PeerConfig& peer) const {
   c.families = peer.families;
   if (config_.graceful_restart_time > 0) {
     GracefulRestartCapability gr;
-    gr.flags = config_.restarting ? GracefulRestartCapability::kRestartStateFlag : 0;
+    // The Restart State bit only while we still wait for the peers' End-of-RIBs: a peer added
+    // later is not told we restart.
+    gr.flags = config_.restarting && rib_.advertisement_deferred()
+                   ? GracefulRestartCapability::kRestartStateFlag
+                   : 0;
     gr.restart_time = config_.graceful_restart_time;
     for (const Family& family : peer.families)
       gr.families.push_back({family, static_cast<std::uint8_t>(

@@ -152,6 +152,10 @@ TEST_F(SpeakerAgainstBareSession, RestartingSpeakerWaitsForThePeersEndOfRib) {
   config.selection_deferral_time = 60s;
   start(config);
   EXPECT_TRUE(tabby_->advertisement_deferred());
+  const auto* gr = bare_->established_info()->peer_open.find<GracefulRestartCapability>();
+  ASSERT_NE(gr, nullptr);
+  EXPECT_TRUE(gr->restart_state());
+  EXPECT_TRUE(gr->families.at(0).forwarding_state_preserved());
   run_for(io_, 500ms);
   EXPECT_TRUE(recorder_.received.empty()) << "sent before the peer's End-of-RIB";
   EXPECT_FALSE(tabby_->peer("p")->initial_table_received);
@@ -186,6 +190,17 @@ TEST_F(SpeakerAgainstBareSession, RestartingSpeakerStopsWaitingAfterTheDeferralT
   EXPECT_TRUE(recorder_.got("update 10.1.0.0/24"));
   EXPECT_FALSE(tabby_->advertisement_deferred());
   EXPECT_FALSE(tabby_->initial_tables_received());  // the peer never sent its End-of-RIB
+}
+
+TEST(SpeakerConfigTest, RestartingNeedsGracefulRestart) {
+  asio::io_context io;
+  SpeakerConfig config{.local_as = 65001, .router_id = address("10.0.0.1")};
+  config.restarting = true;
+  auto refused = Speaker::create(io, config);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().message, ::testing::HasSubstr("graceful restart time 0"));
+  config.graceful_restart_time = 120;
+  EXPECT_TRUE(Speaker::create(io, config).ok());
 }
 
 }  // namespace

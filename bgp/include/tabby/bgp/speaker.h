@@ -97,7 +97,8 @@ class Speaker : private SessionHandler {
  public:
   using BestPathCallback = std::function<void(const std::vector<BestPathChange>&)>;
 
-  // Opens the listeners; fails naming the config field or the listen address.
+  // Opens the listeners; fails naming the config field or the listen address (`restarting`
+  // needs a graceful restart time).
   static Result<std::unique_ptr<Speaker>> create(boost::asio::io_context& io, SpeakerConfig config);
   ~Speaker() override;
   Speaker(const Speaker&) = delete;
