@@ -568,13 +568,12 @@ Status Session::send_update(const UpdateMessage& update) {
   return send_update(*bytes);
 }
 
-Status Session::send_route_refresh(Family family) {
+Status Session::send_route_refresh(Family family, RouteRefreshSubtype subtype) {
   auto primary = attempts_[0];
   if (primary->fsm.state() != State::kEstablished)
     return Error{"peer " + config_.peer_address.to_string() +
                  ": ROUTE-REFRESH not sent, session is " + to_string(primary->fsm.state())};
-  auto bytes = encode_message(RouteRefreshMessage{family, RouteRefreshSubtype::kRequest},
-                              primary->contexts.send);
+  auto bytes = encode_message(RouteRefreshMessage{family, subtype}, primary->contexts.send);
   if (!bytes) return Error{bytes.error().message};
   send(*primary, std::move(*bytes), MessageType::kRouteRefresh);
   return {};

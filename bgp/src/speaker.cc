@@ -20,6 +20,8 @@ struct Speaker::Peer {
   LocalAddresses local;  // next-hop-self addresses; the session's own one learned when it is up
   std::optional<GracefulRestartCapability> peer_graceful_restart;  // from its last OPEN
   std::unique_ptr<asio::steady_timer> restart_timer;               // RFC 4724 restart time
+  // RFC 7313: per family, from the peer's BoRR until its EoRR (refresh_stale_time).
+  std::map<Family, std::unique_ptr<asio::steady_timer>> refresh_timers;
 };
 
 Result<std::unique_ptr<Speaker>> Speaker::create(asio::io_context& io, SpeakerConfig config) {
@@ -37,6 +39,8 @@ Result<std::unique_ptr<Speaker>> Speaker::create(asio::io_context& io, SpeakerCo
     return Error{"BGP speaker: restarting, but graceful restart is off (graceful restart time 0)"};
   if (config.selection_deferral_time.count() < 0)
     return Error{"BGP speaker: selection deferral time is negative"};
+  if (config.refresh_stale_time.count() < 0)
+    return Error{"BGP speaker: route refresh stale time is negative"};
   std::unique_ptr<Speaker> speaker(new Speaker(io, std::move(config)));
   for (const ListenEndpoint& endpoint : speaker->config_.listen) {
     auto listener = Listener::open(
@@ -323,8 +327,27 @@ void Speaker::on_route_refresh(Session& session, const RouteRefreshMessage& refr
       return;
     }
     spdlog::debug("bgp peer {}: {} for {}", name, begin ? "BoRR" : "EoRR", family);
-    done = begin ? rib_.begin_route_refresh(peer->id, refresh.family)
-                 : rib_.end_route_refresh(peer->id, refresh.family);
+    auto& timer = peer->refresh_timers[refresh.family];
+    if (timer) timer->cancel();
+    timer.reset();
+    if (begin) {
+      done = rib_.begin_route_refresh(peer->id, refresh.family);
+      // An EoRR that never comes must not keep the stale routes for ever.
+      timer = std::make_unique<asio::steady_timer>(io_, config_.refresh_stale_time);
+      timer->async_wait([this, id = peer->id, f = refresh.family](boost::system::error_code ec) {
+        if (ec) return;
+        for (auto& [peer_name, p] : peers_)
+          if (p->id == id) {
+            spdlog::info("bgp peer {}: no EoRR for {} in time; its stale routes go", peer_name,
+                         f.to_string());
+            if (auto ended = rib_.end_route_refresh(id, f); !ended)
+              spdlog::warn("bgp peer {}: {}", peer_name, ended.error().message);
+            flush();
+          }
+      });
+    } else {
+      done = rib_.end_route_refresh(peer->id, refresh.family);
+    }
   }
   if (!done) spdlog::warn("bgp peer {}: {}", name, done.error().message);
   flush();
@@ -345,6 +368,7 @@ void Speaker::on_down(Session& session, const DownInfo& info) {
   // session ends without a Cease (TCP failure, hold timer expiry).
   const bool graceful = peer->peer_graceful_restart.has_value() && !cease(info.notification_sent) &&
                         !cease(info.notification_received);
+  peer->refresh_timers.clear();  // the RIB forgets a refresh under way with the session
   rib_.peer_down(peer->id, graceful ? PeerDown::kGraceful : PeerDown::kHard);
   check_deferral();
   if (graceful) {

@@ -144,6 +144,40 @@ TEST_F(SpeakerAgainstBareSession, RefreshIsAnsweredWithTheTableBetweenBorrAndEor
   EXPECT_EQ(tabby_->peer("p")->state, State::kEstablished);
 }
 
+TEST_F(SpeakerAgainstBareSession, ThePeersEnhancedRefreshSweepsAtEorrOrWhenItNeverComes) {
+  SpeakerConfig config;
+  config.refresh_stale_time = 500ms;
+  start(config);
+  auto has = [&](const char* p) { return tabby_->rib().best_path(prefix(p)).has_value(); };
+  ASSERT_TRUE(bare_->send_update(announcement("10.2.0.0/24")).ok());
+  ASSERT_TRUE(bare_->send_update(announcement("10.3.0.0/24")).ok());
+  ASSERT_TRUE(run_until(io_, [&] { return has("10.2.0.0/24") && has("10.3.0.0/24"); }));
+
+  // The peer refreshes and announces 10.2.0.0/24 only: 10.3.0.0/24 goes at its EoRR.
+  ASSERT_TRUE(
+      bare_->send_route_refresh(kIpv4Unicast, RouteRefreshSubtype::kBeginningOfRouteRefresh).ok());
+  ASSERT_TRUE(bare_->send_update(announcement("10.2.0.0/24")).ok());
+  ASSERT_TRUE(run_until(io_, [&] {
+    return !tabby_->rib().best_path(prefix("10.3.0.0/24")) ||
+           tabby_->rib().best_path(prefix("10.3.0.0/24"))->stale;
+  }));
+  EXPECT_TRUE(has("10.3.0.0/24"));  // stale, still used until the EoRR
+  ASSERT_TRUE(
+      bare_->send_route_refresh(kIpv4Unicast, RouteRefreshSubtype::kEndOfRouteRefresh).ok());
+  ASSERT_TRUE(run_until(io_, [&] { return !has("10.3.0.0/24"); }));
+  EXPECT_TRUE(has("10.2.0.0/24"));
+  EXPECT_FALSE(tabby_->rib().best_path(prefix("10.2.0.0/24"))->stale);
+
+  // A BoRR whose EoRR never comes: after refresh_stale_time what was not announced again goes.
+  ASSERT_TRUE(
+      bare_->send_route_refresh(kIpv4Unicast, RouteRefreshSubtype::kBeginningOfRouteRefresh).ok());
+  run_for(io_, 300ms);
+  EXPECT_TRUE(has("10.2.0.0/24"));
+  ASSERT_TRUE(run_until(
+      io_, [&] { return !has("10.2.0.0/24"); }, 2s));
+  EXPECT_EQ(tabby_->peer("p")->state, State::kEstablished);
+}
+
 TEST_F(SpeakerAgainstBareSession, RestartingSpeakerWaitsForThePeersEndOfRib) {
   SpeakerConfig config;
   config.graceful_restart_time = 120;

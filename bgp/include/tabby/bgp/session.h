@@ -91,8 +91,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // the RIB's stream of UPDATEs with the BoRR/EoRR ROUTE-REFRESH messages around a refreshed
   // table. Fails unless Established, or when it is shorter than a header.
   Status send_message(std::span<const std::uint8_t> message);
-  // Sends a ROUTE-REFRESH request for the family (RFC 2918). Fails unless Established.
-  Status send_route_refresh(Family family);
+  // Sends a ROUTE-REFRESH for the family: a request (RFC 2918) or an RFC 7313 demarcation.
+  // Fails unless Established.
+  Status send_route_refresh(Family family,
+                            RouteRefreshSubtype subtype = RouteRefreshSubtype::kRequest);
 
   const SessionConfig& config() const { return config_; }
   State state() const;

@@ -46,6 +46,9 @@ struct SpeakerConfig {
   // must end well before; and what tabby announces (its own blocks) does not depend on what
   // it learns, so waiting longer for a silent peer buys little.
   std::chrono::milliseconds selection_deferral_time = std::chrono::seconds(120);
+  // RFC 7313: how long a peer's routes marked stale by its BoRR wait for its EoRR before they
+  // go anyway. FRR's stale-path time, which it uses for the same.
+  std::chrono::milliseconds refresh_stale_time = std::chrono::seconds(360);
 };
 
 struct PeerConfig {
