@@ -41,6 +41,7 @@ Result<std::unique_ptr<Speaker>> Speaker::create(asio::io_context& io, SpeakerCo
     return Error{"BGP speaker: selection deferral time is negative"};
   if (config.refresh_stale_time.count() < 0)
     return Error{"BGP speaker: route refresh stale time is negative"};
+  if (config.stale_path_time.count() < 0) return Error{"BGP speaker: stale path time is negative"};
   std::unique_ptr<Speaker> speaker(new Speaker(io, std::move(config)));
   for (const ListenEndpoint& endpoint : speaker->config_.listen) {
     auto listener = Listener::open(
@@ -272,6 +273,10 @@ void Speaker::on_established(Session& session, const EstablishedInfo& info) {
     if (auto updated = rib_.update_peer(rib_config(*peer)); !updated)
       spdlog::error("bgp peer {}: {}", peer->config.name, updated.error().message);
   }
+  // RFC 4724 section 4.2: back within its restart time, the peer's stale routes now wait for
+  // its End-of-RIB (Rib::peer_up drops those of families it no longer preserves), for at
+  // most stale_path_time rather than what is left of the restart time.
+  if (peer->restart_timer) sweep_stale_after(*peer, config_.stale_path_time);
   const auto* gr = info.peer_open.find<GracefulRestartCapability>();
   peer->peer_graceful_restart = gr ? std::optional<GracefulRestartCapability>(*gr) : std::nullopt;
   if (gr)
@@ -371,19 +376,21 @@ void Speaker::on_down(Session& session, const DownInfo& info) {
   peer->refresh_timers.clear();  // the RIB forgets a refresh under way with the session
   rib_.peer_down(peer->id, graceful ? PeerDown::kGraceful : PeerDown::kHard);
   check_deferral();
-  if (graceful) {
-    const auto restart_time = std::chrono::seconds(peer->peer_graceful_restart->restart_time);
-    peer->restart_timer = std::make_unique<asio::steady_timer>(io_, restart_time);
-    peer->restart_timer->async_wait([this, id = peer->id](boost::system::error_code ec) {
-      if (ec) return;
-      for (auto& [name, p] : peers_)
-        if (p->id == id) {
-          rib_.end_graceful_restart(id);
-          flush();
-        }
-    });
-  }
+  if (graceful)
+    sweep_stale_after(*peer, std::chrono::seconds(peer->peer_graceful_restart->restart_time));
   flush();
+}
+
+void Speaker::sweep_stale_after(Peer& peer, std::chrono::milliseconds time) {
+  peer.restart_timer = std::make_unique<asio::steady_timer>(io_, time);
+  peer.restart_timer->async_wait([this, id = peer.id](boost::system::error_code ec) {
+    if (ec) return;
+    for (auto& [name, p] : peers_)
+      if (p->id == id) {
+        rib_.end_graceful_restart(id);
+        flush();
+      }
+  });
 }
 
 void Speaker::flush() {

@@ -49,6 +49,9 @@ struct SpeakerConfig {
   // RFC 7313: how long a peer's routes marked stale by its BoRR wait for its EoRR before they
   // go anyway. FRR's stale-path time, which it uses for the same.
   std::chrono::milliseconds refresh_stale_time = std::chrono::seconds(360);
+  // RFC 4724 section 4.2, the helper: how long a restarted peer's stale routes wait for its
+  // End-of-RIB once its session is back. FRR's stale-path time.
+  std::chrono::milliseconds stale_path_time = std::chrono::seconds(360);
 };
 
 struct PeerConfig {
@@ -169,6 +172,8 @@ class Speaker : private SessionHandler {
   PeerStatus status_of(const Peer& peer) const;
   // Ends the deferred advertisement of a restart when its peers' tables are in.
   void check_deferral();
+  // Arms the peer's graceful restart timer: its stale routes go when it runs out.
+  void sweep_stale_after(Peer& peer, std::chrono::milliseconds time);
   void end_deferral(const std::string& why);
 
   boost::asio::io_context& io_;
