@@ -1,5 +1,6 @@
 #include "tabby/agent/speaker_bgp_port.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -323,6 +324,9 @@ class SpeakerBgpPort final : public BgpPort {
                                                             : bgp::NextHopMode::kAuto;
     config.allow_own_as = static_cast<std::uint8_t>(peer.allowed_local_as.value_or(0));
     config.families = {peer.family() == IpFamily::kV4 ? bgp::kIpv4Unicast : bgp::kIpv6Unicast};
+    // maxRestartTime / nodeMeshMaxRestartTime, as confd writes `graceful restart time`.
+    config.graceful_restart_time = static_cast<std::uint16_t>(std::min<std::int64_t>(
+        peer.restart_time.count(), bgp::GracefulRestartCapability::kMaxRestartTime));
     if (peer.keepalive_time) {
       config.keepalive_time_seconds = static_cast<std::uint16_t>(peer.keepalive_time->count());
       config.hold_time_seconds = static_cast<std::uint16_t>(3 * peer.keepalive_time->count());

@@ -106,14 +106,16 @@ SessionConfig Speaker::session_config(const PeerConfig& peer) const {
   c.connect_retry_time = peer.connect_retry_time;
   c.idle_hold = peer.idle_hold;
   c.families = peer.families;
-  if (config_.graceful_restart_time > 0) {
+  const std::uint16_t restart_time =
+      peer.graceful_restart_time.value_or(config_.graceful_restart_time);
+  if (restart_time > 0) {
     GracefulRestartCapability gr;
     // The Restart State bit only while we still wait for the peers' End-of-RIBs: a peer added
     // later is not told we restart.
     gr.flags = config_.restarting && rib_.advertisement_deferred()
                    ? GracefulRestartCapability::kRestartStateFlag
                    : 0;
-    gr.restart_time = config_.graceful_restart_time;
+    gr.restart_time = restart_time;
     for (const Family& family : peer.families)
       gr.families.push_back({family, static_cast<std::uint8_t>(
                                          config_.forwarding_state_preserved
@@ -141,6 +143,9 @@ RibPeerConfig Speaker::rib_config(const Peer& peer) const {
 Status Speaker::set_peer(PeerConfig config) {
   if (config.name.empty()) config.name = config.address.to_string();
   if (config.remote_as == 0) return Error{"BGP peer " + config.name + ": remote AS is 0"};
+  if (config.graceful_restart_time > GracefulRestartCapability::kMaxRestartTime)
+    return Error{"BGP peer " + config.name + ": graceful restart time " +
+                 std::to_string(*config.graceful_restart_time) + " s is over 4095"};
   if (auto valid = validate(session_config(config)); !valid) return valid;
   auto it = peers_.find(config.name);
   if (it == peers_.end()) {

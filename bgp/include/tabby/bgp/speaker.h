@@ -72,6 +72,10 @@ struct PeerConfig {
   Policy import_policy;
   Policy export_policy;
   std::vector<Family> families = {kIpv4Unicast};
+  // The restart time advertised to this peer (BIRD's per-protocol `graceful restart time`,
+  // Calico's maxRestartTime); unset: SpeakerConfig::graceful_restart_time. 0 turns graceful
+  // restart off for this peer.
+  std::optional<std::uint16_t> graceful_restart_time;
   std::uint16_t hold_time_seconds = 240;
   std::uint16_t keepalive_time_seconds = 0;
   Duration connect_retry_time = std::chrono::seconds(5);
