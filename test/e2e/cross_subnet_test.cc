@@ -105,7 +105,9 @@ TEST_F(CrossSubnetTest, SameSubnetBlocksGoOverTheNicOthersThroughVxlan) {
   start_agents();
   for (auto& node : nodes_)
     add_pod(node);
-  const auto& [node1, node2, node3] = std::tie(nodes_[0], nodes_[1], nodes_[2]);
+  const CrossSubnetNode& node1 = nodes_[0];
+  const CrossSubnetNode& node2 = nodes_[1];
+  const CrossSubnetNode& node3 = nodes_[2];
   const auto route_has = [](const CrossSubnetNode& from, const CrossSubnetNode& to,
                             const std::string& text) {
     return route_to_block_of(*from.netns, to.pod_address).find(text) != std::string::npos;
@@ -116,8 +118,10 @@ TEST_F(CrossSubnetTest, SameSubnetBlocksGoOverTheNicOthersThroughVxlan) {
   EXPECT_TRUE(eventually([&] { return route_has(node2, node1, "via 10.0.1.11 dev eth0"); }, 20s))
       << node2.netns->routes();
   // Across the router: through the VXLAN device.
-  for (const auto& [from, to] : {std::pair{&node1, &node3}, std::pair{&node2, &node3},
-                                 std::pair{&node3, &node1}, std::pair{&node3, &node2}}) {
+  for (const auto& pair : {std::pair{&node1, &node3}, std::pair{&node2, &node3},
+                           std::pair{&node3, &node1}, std::pair{&node3, &node2}}) {
+    const CrossSubnetNode* from = pair.first;
+    const CrossSubnetNode* to = pair.second;
     EXPECT_TRUE(eventually([&] { return route_has(*from, *to, "dev vxlan.calico"); }, 20s))
         << from->name << " to " << to->name << "'s block:\n"
         << from->netns->routes();
