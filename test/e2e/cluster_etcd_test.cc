@@ -96,5 +96,32 @@ TEST_F(ClusterEtcdTest, AgentsStartedBeforeEtcdWaitForItThenComeUp) {
   EXPECT_THAT(status.output, ::testing::HasSubstr("Established"));
 }
 
+// Something that is not etcd answers on ETCD_ENDPOINTS (a proxy, a firewall) with an empty
+// error: the message still says who answered what, not just the key.
+TEST_F(ClusterEtcdTest, AnEmptyAnswerFromTheEndpointIsNamedInTheError) {
+  auto& rack = lab().add_segment("rack");
+  auto& impostor = lab().add_node("impostor");
+  auto& node = lab().add_node("node1");
+  lab().attach(impostor, "eth0", rack, {.address = "10.0.0.2/24"});
+  lab().attach(node, "eth0", rack, {.address = "10.0.0.11/24"});
+  auto& server =
+      lab().start_process(impostor, "empty-404",
+                          {"python3", "-c",
+                           "import http.server as h\n"
+                           "class E(h.BaseHTTPRequestHandler):\n"
+                           "  def do_POST(self):\n"
+                           "    self.send_response(404); self.send_header('Content-Length', '0'); "
+                           "self.end_headers()\n"
+                           "h.HTTPServer(('10.0.0.2', 2379), E).serve_forever()\n"});
+  server.wait_until([&] { return impostor.sh("ss -ltn | grep -q 10.0.0.2:2379").ok(); },
+                    "listening on 10.0.0.2:2379");
+  const auto listed =
+      node.exec({"env", "DATASTORE_TYPE=etcdv3", "ETCD_ENDPOINTS=http://10.0.0.2:2379",
+                 TABBYCTL_BINARY, "get", "nodes"});
+  EXPECT_FALSE(listed.ok());
+  EXPECT_THAT(listed.output, ::testing::HasSubstr("http://10.0.0.2:2379: HTTP 404"))
+      << listed.output;
+}
+
 }  // namespace
 }  // namespace tabby::e2e
