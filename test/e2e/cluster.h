@@ -1,9 +1,9 @@
 #pragma once
 // A tabby cluster in network namespaces: the main job of the README and the end-to-end lab
 // tests. Nodes on one rack segment behind an FRR top-of-rack router, one tabby-node agent
-// per node on a shared embedded (SQLite) datastore, pods wired through the tabby CNI plugin
-// exactly as a container runtime invokes it, and the checks a user would make: every pod
-// pings every other, `tabbyctl node status` shows the peers Established.
+// per node on a shared embedded (SQLite) datastore or a real etcd server, pods wired through
+// the tabby CNI plugin exactly as a container runtime invokes it, and the checks a user would
+// make: every pod pings every other, `tabbyctl node status` shows the peers Established.
 
 #include <functional>
 #include <ostream>
