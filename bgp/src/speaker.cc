@@ -81,6 +81,7 @@ SessionConfig Speaker::session_config(const PeerConfig& peer) const {
   c.connect_retry_time = peer.connect_retry_time;
   c.idle_hold = peer.idle_hold;
   c.families = peer.families;
+  c.add_path = peer.add_path;
   if (config_.graceful_restart_time > 0) {
     GracefulRestartCapability gr;
     gr.flags = config_.restarting ? GracefulRestartCapability::kRestartStateFlag : 0;

@@ -58,6 +58,7 @@ struct PeerConfig {
   Policy import_policy;
   Policy export_policy;
   std::vector<Family> families = {kIpv4Unicast};
+  AddPathMode add_path = AddPathMode::kOff;  // RFC 7911, for the unicast families above
   std::uint16_t hold_time_seconds = 240;
   std::uint16_t keepalive_time_seconds = 0;
   Duration connect_retry_time = std::chrono::seconds(5);
