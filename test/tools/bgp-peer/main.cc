@@ -62,7 +62,15 @@ class Runner {
     originated_ = now;
   }
 
-  std::string text() const { return bgp_peer::format_rib(speaker_.peers(), speaker_.loc_rib()); }
+  std::string text() const {
+    const auto loc_rib = speaker_.loc_rib();
+    std::vector<std::pair<IpPrefix, std::vector<bgp::RoutePath>>> several;
+    for (const auto& [prefix, best] : loc_rib) {
+      auto paths = speaker_.rib().paths(prefix);
+      if (paths.size() > 1) several.emplace_back(prefix, std::move(paths));
+    }
+    return bgp_peer::format_rib(speaker_.peers(), loc_rib, several);
+  }
 
   void write() {
     if (rib_file_.empty()) return;
