@@ -210,5 +210,29 @@ TEST_F(RibAddPathTest, ExportPolicyAppliesToEveryPath) {
   EXPECT_TRUE(add_path_.ids("198.18.0.0/24").empty());
 }
 
+// A changed export policy moves the peer to another group, which numbers paths on its own:
+// what the peer holds afterwards is exactly the new group's paths.
+TEST_F(RibAddPathTest, AMovedPeerEndsWithTheNewGroupsPaths) {
+  add_receivers();
+  announce_from_three("203.0.113.0/24");
+  announce_from_three("198.18.0.0/24");
+  learn_paths(add_path_, rib_, 4, add_path_session_.send);
+  ASSERT_EQ(add_path_.paths.size(), 6u);
+  const auto group = rib_.update_group_of(4);
+
+  Term drop;
+  drop.match.prefixes = {{pfx("198.18.0.0/24"), std::nullopt, std::nullopt}};
+  drop.verdict = Verdict::kReject;
+  auto c = peer_config(4, "10.0.0.5", 65004);
+  c.export_policy = Policy{{drop}, Verdict::kAccept};
+  ASSERT_TRUE(rib_.update_peer(c).ok());
+  EXPECT_NE(rib_.update_group_of(4), group);
+  learn_paths(add_path_, rib_, 4, add_path_session_.send);
+  EXPECT_EQ(add_path_.ids("203.0.113.0/24").size(), 3u);
+  EXPECT_TRUE(add_path_.ids("198.18.0.0/24").empty());
+  EXPECT_EQ(add_path_.paths.size(), 3u);
+  EXPECT_EQ(rib_.counters(4)->advertised, 3u);
+}
+
 }  // namespace
 }  // namespace tabby::bgp
