@@ -2,15 +2,17 @@
 // Calico's BIRD runs: several nodes announce one service prefix, and every path of it must
 // cross the session both ways, each under its own path identifier.
 //
-// One segment, node n at 10.0.0.n: tabby n1 (AS 65001, add_path both toward n2); BIRD n2
-// (AS 65002, add paths on) announces 10.60.0.0/24 twice (two static protocols, next hops
-// 10.0.0.3 and 10.0.0.4, sent with "next hop keep"); BIRDs n3 (AS 65003) and n4 (AS 65004)
-// each announce 10.50.0.0/24 to tabby, which passes both paths on to n2 with their next hops
-// kept.
+// One segment, node n at 10.0.0.n and fd00::n, sessions over IPv4 or over IPv6 with that
+// family only: tabby n1 (AS 65001, add_path both toward n2); BIRD n2 (AS 65002, add paths on)
+// announces 10.60.0.0/24 (2001:db8:60::/48) twice (two static protocols, next hops n3's and
+// n4's addresses, sent with "next hop keep"); BIRDs n3 (AS 65003) and n4 (AS 65004) each
+// announce 10.50.0.0/24 (2001:db8:50::/48) to tabby, which passes both paths on to n2 with
+// their next hops kept.
 
 #include <gmock/gmock.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "daemon_lab.h"
@@ -18,7 +20,6 @@
 namespace tabby::lab {
 namespace {
 
-using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -40,66 +41,56 @@ std::size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
-// BIRD n (3 or 4), AS 6500n, announcing 10.50.0.0/24 to tabby.
-std::string bird_announcer(int n) {
-  const std::string self = "10.0.0." + std::to_string(n);
-  return "log stderr all;\nrouter id " + self +
+// The addresses and prefixes of one run: IPv4 (sessions over 10.0.0.n) or IPv6 (over
+// fd00::n).
+struct Plan {
+  bool v6 = false;
+  std::string address(int n) const { return (v6 ? "fd00::" : "10.0.0.") + std::to_string(n); }
+  std::string channel() const { return v6 ? "ipv6" : "ipv4"; }
+  std::string announced() const { return v6 ? "2001:db8:50::/48" : "10.50.0.0/24"; }   // by n3, n4
+  std::string bird_paths() const { return v6 ? "2001:db8:60::/48" : "10.60.0.0/24"; }  // by n2
+};
+
+// BIRD n (3 or 4), AS 6500n, announcing the plan's prefix to tabby.
+std::string bird_announcer(const Plan& plan, int n) {
+  return "log stderr all;\nrouter id 10.0.0." + std::to_string(n) +
          ";\nprotocol device { scan time 2; }\n"
-         "protocol static s4 { ipv4; route 10.50.0.0/24 blackhole; }\n"
+         "protocol static announce { " +
+         plan.channel() + "; route " + plan.announced() +
+         " blackhole; }\n"
          "protocol bgp tabby {\n  local " +
-         self + " as 6500" + std::to_string(n) +
-         ";\n  neighbor 10.0.0.1 as 65001;\n  hold time 9;\n  passive on;\n"
-         "  ipv4 { import all; export where proto = \"s4\"; };\n}\n";
+         plan.address(n) + " as 6500" + std::to_string(n) + ";\n  neighbor " + plan.address(1) +
+         " as 65001;\n  hold time 9;\n  passive on;\n  " + plan.channel() +
+         " { import all; export where proto = \"announce\"; };\n}\n";
 }
 
-// BIRD n2 with ADD-PATH both ways, its two paths to 10.60.0.0/24 sent with their own next
-// hops.
-constexpr const char* kBirdAddPath = R"(
-log stderr all;
-router id 10.0.0.2;
-protocol device { scan time 2; }
-protocol direct { ipv4; interface "eth0"; }
-protocol static via3 { ipv4; route 10.60.0.0/24 via 10.0.0.3; }
-protocol static via4 { ipv4; route 10.60.0.0/24 via 10.0.0.4; }
-protocol bgp tabby {
-  local 10.0.0.2 as 65002;
-  neighbor 10.0.0.1 as 65001;
-  hold time 9;
-  passive on;
-  ipv4 {
-    add paths on;
-    next hop keep;
-    import all;
-    export where proto = "via3" || proto = "via4";
-  };
+// BIRD n2 with ADD-PATH both ways, its two paths to the plan's prefix sent with their own next
+// hops (n3's and n4's addresses).
+std::string bird_add_path(const Plan& plan) {
+  return "log stderr all;\nrouter id 10.0.0.2;\nprotocol device { scan time 2; }\n"
+         "protocol static via3 { " +
+         plan.channel() + "; route " + plan.bird_paths() + " via " + plan.address(3) +
+         "; }\nprotocol static via4 { " + plan.channel() + "; route " + plan.bird_paths() +
+         " via " + plan.address(4) + "; }\nprotocol bgp tabby {\n  local " + plan.address(2) +
+         " as 65002;\n  neighbor " + plan.address(1) +
+         " as 65001;\n  hold time 9;\n  passive on;\n  " + plan.channel() +
+         " {\n    add paths on;\n    next hop keep;\n    import all;\n"
+         "    export where proto = \"via3\" || proto = \"via4\";\n  };\n}\n";
 }
-)";
 
-constexpr const char* kTabby = R"(local_as: 65001
-router_id: 10.0.0.1
-max_paths: 4
-peers:
-  - name: ap
-    address: 10.0.0.2
-    remote_as: 65002
-    add_path: both
-    next_hop: keep
-    hold_time: 9
-    connect_retry: 1
-    idle_hold: 1
-  - name: b3
-    address: 10.0.0.3
-    remote_as: 65003
-    hold_time: 9
-    connect_retry: 1
-    idle_hold: 1
-  - name: b4
-    address: 10.0.0.4
-    remote_as: 65004
-    hold_time: 9
-    connect_retry: 1
-    idle_hold: 1
-)";
+// tabby: ADD-PATH both ways with n2 (next hops kept, so the paths stay told apart), plain
+// sessions with n3 and n4.
+std::string tabby_yaml(const Plan& plan) {
+  std::string yaml = "local_as: 65001\nrouter_id: 10.0.0.1\nmax_paths: 4\npeers:\n";
+  for (int n : {2, 3, 4}) {
+    yaml += "  - name: " + std::string(n == 2 ? "ap" : "b" + std::to_string(n)) +
+            "\n    address: " + plan.address(n) + "\n    remote_as: 6500" + std::to_string(n) +
+            "\n    families: [" + plan.channel() +
+            "]\n    hold_time: 9\n    connect_retry: 1\n    idle_hold: 1\n";
+    if (n == 2) yaml += "    add_path: both\n    next_hop: keep\n";
+  }
+  return yaml;
+}
 
 class AddPathInterop : public LabTest {
  protected:
@@ -112,6 +103,7 @@ class AddPathInterop : public LabTest {
   Netns& node(int n) {
     auto& ns = lab().add_node("n" + std::to_string(n));
     lab().attach(ns, "eth0", *segment_, {.address = "10.0.0." + std::to_string(n) + "/24"});
+    ns.must("ip -6 addr add fd00::" + std::to_string(n) + "/64 dev eth0 nodad");
     return ns;
   }
 
@@ -129,28 +121,33 @@ class AddPathInterop : public LabTest {
     return "bgp-peer rib:\n" + rib() + "\nbgp-peer log (tail):\n" + tail(tabby_->log());
   }
 
+  // The whole scenario over sessions of the plan's family.
+  void run(const Plan& plan);
+
   Segment* segment_ = nullptr;
   Process* tabby_ = nullptr;
   std::filesystem::path rib_path_;
 };
 
-TEST_F(AddPathInterop, EveryPathCrossesTheSessionBothWays) {
+void AddPathInterop::run(const Plan& plan) {
   auto& n1 = node(1);
   auto& n2 = node(2);
   auto& n3 = node(3);
   auto& n4 = node(4);
-  auto& ap = lab().start_bird(n2, "bird2", kBirdAddPath);
-  auto& b3 = lab().start_bird(n3, "bird3", bird_announcer(3));
-  lab().start_bird(n4, "bird4", bird_announcer(4));
-  start_tabby(n1, kTabby);
+  auto& ap = lab().start_bird(n2, "bird2", bird_add_path(plan));
+  auto& b3 = lab().start_bird(n3, "bird3", bird_announcer(plan, 3));
+  lab().start_bird(n4, "bird4", bird_announcer(plan, 4));
+  start_tabby(n1, tabby_yaml(plan));
+  const std::string via3 = "BGP.next_hop: " + plan.address(3);
+  const std::string via4 = "BGP.next_hop: " + plan.address(4);
+  const std::string from_ap = " peer " + plan.address(2);
 
-  // tabby -> BIRD: both paths of 10.50.0.0/24, each with the next hop it came with.
-  auto at_bird = [&] { return ap.birdc("show route 10.50.0.0/24 all").output; };
+  // tabby -> BIRD: both paths of the announced prefix, each with the next hop it came with.
+  auto at_bird = [&] { return ap.birdc("show route " + plan.announced() + " all").output; };
   ASSERT_TRUE(eventually(
       [&] {
         const std::string r = at_bird();
-        return r.find("BGP.next_hop: 10.0.0.3") != std::string::npos &&
-               r.find("BGP.next_hop: 10.0.0.4") != std::string::npos;
+        return r.find(via3) != std::string::npos && r.find(via4) != std::string::npos;
       },
       40s))
       << at_bird() << ap.birdc("show protocols all tabby").output << log();
@@ -158,32 +155,35 @@ TEST_F(AddPathInterop, EveryPathCrossesTheSessionBothWays) {
   EXPECT_EQ(count(both, "BGP.as_path:"), 2u) << both;
   EXPECT_THAT(both, HasSubstr("BGP.as_path: 65001 65003\n"));
   EXPECT_THAT(both, HasSubstr("BGP.as_path: 65001 65004\n"));
-  EXPECT_TRUE(tabby_has("peer ap 10.0.0.2 Established"));
+  EXPECT_TRUE(tabby_has("peer ap " + plan.address(2) + " Established"));
 
-  // BIRD -> tabby: both of BIRD's paths to 10.60.0.0/24, with distinct path identifiers.
+  // BIRD -> tabby: both of BIRD's paths, with distinct path identifiers.
   ASSERT_TRUE(eventually(
       [&] {
         const std::string r = rib();
-        return r.find("via 10.0.0.3 peer 10.0.0.2 as-path 65002") != std::string::npos &&
-               r.find("via 10.0.0.4 peer 10.0.0.2 as-path 65002") != std::string::npos;
+        return r.find("via " + plan.address(3) + from_ap + " as-path 65002") != std::string::npos &&
+               r.find("via " + plan.address(4) + from_ap + " as-path 65002") != std::string::npos;
       },
       30s))
       << log();
   const std::string text = rib();
-  EXPECT_THAT(text, ContainsRegex("path 10.60.0.0/24 path-id [1-9][0-9]* via 10.0.0.3 peer "
-                                  "10.0.0.2"));
-  EXPECT_THAT(text, ContainsRegex("path 10.60.0.0/24 path-id [1-9][0-9]* via 10.0.0.4 peer "
-                                  "10.0.0.2"));
-  EXPECT_EQ(count(text, "path 10.60.0.0/24 "), 2u) << text;
+  const std::string path_line = "path " + plan.bird_paths() + " path-id ";
+  std::set<std::string> ids;
+  for (auto at = text.find(path_line); at != std::string::npos; at = text.find(path_line, at + 1)) {
+    const auto id_at = at + path_line.size();
+    ids.insert(text.substr(id_at, text.find(' ', id_at) - id_at));
+  }
+  EXPECT_EQ(count(text, path_line), 2u) << text;
+  EXPECT_EQ(ids.size(), 2u) << text;
+  EXPECT_FALSE(ids.count("0")) << text;
 
   // One announcer goes: BIRD loses exactly that path (withdrawn by its identifier).
   ASSERT_TRUE(b3.birdc("disable tabby").ok());
   EXPECT_TRUE(eventually(
       [&] {
         const std::string r = at_bird();
-        return answered(ap.birdc("show status")) &&
-               r.find("BGP.next_hop: 10.0.0.3") == std::string::npos &&
-               r.find("BGP.next_hop: 10.0.0.4") != std::string::npos;
+        return answered(ap.birdc("show status")) && r.find(via3) == std::string::npos &&
+               r.find(via4) != std::string::npos;
       },
       20s))
       << at_bird() << log();
@@ -194,12 +194,21 @@ TEST_F(AddPathInterop, EveryPathCrossesTheSessionBothWays) {
   EXPECT_TRUE(eventually(
       [&] {
         const std::string r = rib();
-        return r.find("via 10.0.0.3 peer 10.0.0.2") == std::string::npos &&
-               r.find("route 10.60.0.0/24 via 10.0.0.4 peer 10.0.0.2") != std::string::npos;
+        return r.find("via " + plan.address(3) + from_ap) == std::string::npos &&
+               r.find("route " + plan.bird_paths() + " via " + plan.address(4) + from_ap) !=
+                   std::string::npos;
       },
       20s))
       << log();
-  EXPECT_THAT(rib(), Not(HasSubstr("path 10.60.0.0/24 ")));  // one path left
+  EXPECT_THAT(rib(), Not(HasSubstr(path_line)));  // one path left
+}
+
+TEST_F(AddPathInterop, Ipv4PathsCrossTheSessionBothWays) {
+  run(Plan{false});
+}
+
+TEST_F(AddPathInterop, Ipv6PathsCrossTheSessionBothWays) {
+  run(Plan{true});
 }
 
 }  // namespace
