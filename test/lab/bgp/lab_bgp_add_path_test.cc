@@ -7,7 +7,7 @@
 // announces 10.60.0.0/24 (2001:db8:60::/48) twice (two static protocols, next hops n3's and
 // n4's addresses, sent with "next hop keep"); BIRDs n3 (AS 65003) and n4 (AS 65004) each
 // announce 10.50.0.0/24 (2001:db8:50::/48) to tabby, which passes both paths on to n2 with
-// their next hops kept.
+// their next hops kept. Then FRR (addpath-tx-all-paths) in n2's place receives both paths.
 
 #include <gmock/gmock.h>
 
@@ -209,6 +209,50 @@ TEST_F(AddPathInterop, Ipv4PathsCrossTheSessionBothWays) {
 
 TEST_F(AddPathInterop, Ipv6PathsCrossTheSessionBothWays) {
   run(Plan{true});
+}
+
+// FRR as the ADD-PATH peer (it always announces receive; addpath-tx-all-paths for send):
+// tabby's two paths of 10.50.0.0/24 arrive as two paths, and one withdrawn leaves one.
+TEST_F(AddPathInterop, FrrReceivesEveryPath) {
+  const Plan plan{false};
+  auto& n1 = node(1);
+  auto& n2 = node(2);
+  auto& n3 = node(3);
+  auto& n4 = node(4);
+  auto& frr = lab().start_frr(n2, "frr", R"(
+frr defaults traditional
+hostname frr
+log stdout
+!
+router bgp 65002
+ bgp router-id 10.0.0.2
+ no bgp ebgp-requires-policy
+ neighbor 10.0.0.1 remote-as 65001
+ neighbor 10.0.0.1 timers connect 2
+ neighbor 10.0.0.1 passive
+ address-family ipv4 unicast
+  neighbor 10.0.0.1 addpath-tx-all-paths
+ exit-address-family
+!
+)");
+  auto& b3 = lab().start_bird(n3, "bird3", bird_announcer(plan, 3));
+  lab().start_bird(n4, "bird4", bird_announcer(plan, 4));
+  start_tabby(n1, tabby_yaml(plan));
+  auto at_frr = [&] { return frr.vtysh("show bgp ipv4 unicast 10.50.0.0/24").output; };
+  ASSERT_TRUE(
+      eventually([&] { return at_frr().find("Paths: (2 available") != std::string::npos; }, 40s))
+      << at_frr() << frr.vtysh("show bgp neighbors 10.0.0.1").output << log();
+  const std::string both = at_frr();
+  EXPECT_THAT(both, HasSubstr("65001 65003"));
+  EXPECT_THAT(both, HasSubstr("65001 65004"));
+  EXPECT_THAT(both, HasSubstr("10.0.0.3 from 10.0.0.1"));
+  EXPECT_THAT(both, HasSubstr("10.0.0.4 from 10.0.0.1"));
+
+  ASSERT_TRUE(b3.birdc("disable tabby").ok());
+  EXPECT_TRUE(
+      eventually([&] { return at_frr().find("Paths: (1 available") != std::string::npos; }, 20s))
+      << at_frr() << log();
+  EXPECT_THAT(at_frr(), Not(HasSubstr("65001 65003")));
 }
 
 }  // namespace
