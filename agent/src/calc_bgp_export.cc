@@ -140,8 +140,13 @@ BgpExport bgp_export(const ClusterSnapshot& snapshot, const DesiredBgp& bgp) {
     // Only families this node speaks BGP in.
     if (!bgp.address(prefix.family())) continue;
     auto decision = decide_export(policy, {.prefix = prefix});
-    if (decision.accept)
-      out.advertised.push_back({prefix, origin, std::move(decision.communities)});
+    if (!decision.accept) continue;
+    auto device = snapshot.workload_interfaces.find(prefix);
+    out.advertised.push_back(
+        {prefix, origin, std::move(decision.communities),
+         origin == ExportOrigin::kBorrowedAddress && device != snapshot.workload_interfaces.end()
+             ? device->second
+             : std::string()});
   }
   std::sort(
       out.advertised.begin(), out.advertised.end(),

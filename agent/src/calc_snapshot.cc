@@ -4,6 +4,8 @@
 #include <set>
 #include <sstream>
 
+#include "tabby/agent/local_workloads.h"
+
 namespace tabby::agent {
 namespace {
 
@@ -58,6 +60,10 @@ ClusterSnapshot calc_snapshot(const DatastoreSnapshot& store, const std::string&
       if (!prefix) continue;
       snapshot.affinities.push_back({.node = node, .cidr = *prefix, .state = affinity.state});
     }
+  }
+  for (const auto& route : local_workload_routes(store, node_name)) {
+    if (!route.next_hops.empty())
+      snapshot.workload_interfaces[route.destination] = route.next_hops.front().device;
   }
   snapshot.secrets = read_secrets(snapshot, secrets_dir);
   return snapshot;

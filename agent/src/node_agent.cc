@@ -10,6 +10,7 @@
 
 #include "tabby/agent/node_agent.h"
 
+#include <algorithm>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -25,6 +26,7 @@
 #include "tabby/agent/calc_vxlan.h"
 #include "tabby/agent/datastore_syncer.h"
 #include "tabby/agent/health_aggregator.h"
+#include "tabby/agent/health_bgp.h"
 #include "tabby/agent/health_server.h"
 #include "tabby/agent/local_workloads.h"
 #include "tabby/agent/metrics_catalog.h"
@@ -107,6 +109,7 @@ class NodeAgent {
 
   Status start(const BgpPortFactory& make_bgp, const StartupOutcome& outcome) {
     node_ = outcome.node;
+    started_ = HealthClock::now();
     // The loop reports every second; a loop stuck for kLivenessTimeout is not live, and the
     // kubelet restarts the agent (as Felix's health timeouts do).
     health_.register_reporter(kDatastoreReporter, {.timeout = kLivenessTimeout});
@@ -135,6 +138,7 @@ class NodeAgent {
     }
     if (bird()) {
       bgp_ = make_bgp(io_);
+      bgp_->set_restarting(restarted_with_routes());
       bgp_->on_change = [this] {
         program_routes();
         refresh_status();
@@ -175,6 +179,25 @@ class NodeAgent {
 
  private:
   bool bird() const { return config_.backend == NetworkingBackend::kBird; }
+
+  // Routes of tabby's (or of the Felix and BIRD it replaces) already in the kernel at start:
+  // the agent restarted while the dataplane kept forwarding, which makes the BGP speaker's
+  // start a graceful restart (RFC 4724). A failed dump counts as a fresh start: the peers then
+  // drop our old routes at once rather than keep ones that may no longer be forwarded.
+  bool restarted_with_routes() {
+    auto routes = netlink_.dump_routes();
+    if (!routes) {
+      spdlog::warn("routes: {}; starting BGP afresh", routes.error().message);
+      return false;
+    }
+    const dataplane::OwnershipPolicy& ours = reconciler_.policy();
+    const auto kept =
+        std::count_if(routes->begin(), routes->end(),
+                      [&](const dataplane::Route& route) { return ours.owns(route); });
+    if (kept > 0)
+      spdlog::info("routes: {} of ours in the kernel from before; BGP restarts gracefully", kept);
+    return kept > 0;
+  }
   bool ipv6() const { return config_.ipv6_support; }
 
   void on_snapshot(const DatastoreSnapshot& snapshot) {
@@ -408,16 +431,24 @@ class NodeAgent {
     api::NodeStatus status;
     status.node_name = config_.nodename;
     status.bgp_running = bgp_ != nullptr;
-    bool all_established = true;
     if (bgp_) {
       for (const BgpPeerReport& peer : bgp_->peers()) {
-        all_established = all_established && peer.established;
         (peer.family == IpFamily::kV4 ? status.ipv4_peers : status.ipv6_peers)
             .push_back(peer.status);
         const LabelValues labels{peer.status.address,
                                  std::string(api::peer_type_text(peer.status.type)),
                                  peer.family == IpFamily::kV4 ? "4" : "6"};
         metrics_.bgp_peer_up.set(labels, peer.established ? 1 : 0);
+        // The info column starts with the RFC 4271 state name ("Active Socket: ...").
+        const std::string& info = peer.status.info;
+        metrics_.bgp_peer_state.set(labels, bgp_peer_state_value(info.substr(0, info.find(' '))));
+        // The port counts per peer, across resets; the counter takes what is new.
+        std::uint64_t& counted = transitions_counted_[peer.key];
+        if (peer.established_transitions > counted) {
+          metrics_.bgp_session_flaps.inc(
+              labels, static_cast<double>(peer.established_transitions - counted));
+          counted = peer.established_transitions;
+        }
         metrics_.bgp_prefixes_received.set(labels,
                                            static_cast<double>(peer.status.prefixes_received));
         metrics_.bgp_prefixes_advertised.set(labels,
@@ -431,7 +462,13 @@ class NodeAgent {
     health_.report(kDatastoreReporter, {.live = true, .ready = syncer_.in_sync()});
     health_.report(kDataplaneReporter, {.live = true, .ready = reconciler_.in_sync()});
     if (bgp_) {
-      health_.report(kBgpReporter, {.live = true, .ready = all_established});
+      // calico-node's -bird-ready rule: every peer Established (and the restart recovery
+      // over) while starting, afterwards one Established peer is enough.
+      std::vector<api::BgpPeerStatus> peers = status.ipv4_peers;
+      peers.insert(peers.end(), status.ipv6_peers.begin(), status.ipv6_peers.end());
+      health_.report(kBgpReporter,
+                     bgp_readiness(peers, /*graceful_restart_in_progress=*/
+                                   !bgp_->converged(), HealthClock::now() - started_));
     }
   }
 
@@ -451,6 +488,7 @@ class NodeAgent {
           spdlog::warn("routes: {}", resynced.error().message);
       }
       refresh_status();
+      reread_secrets();
       // A convergence that just happened lets routes from before a restart go.
       if (bgp_ && bgp_->converged() != converged_) {
         converged_ = bgp_->converged();
@@ -458,6 +496,17 @@ class NodeAgent {
       }
       schedule_tick();
     });
+  }
+
+  // A BGP password is a Secret (a file here); calico-node watches Secrets, so a rotated
+  // password takes effect without a datastore change: the sessions it protects renew, no other.
+  void reread_secrets() {
+    if (!bird() || !snapshot_) return;
+    SecretValues secrets = read_secrets(calc_, secrets_dir_);
+    if (secrets == calc_.secrets) return;
+    spdlog::info("BGP: a password in {} changed", secrets_dir_);
+    calc_.secrets = std::move(secrets);
+    compute_bgp();
   }
 
   // calico-node's monitor-addresses: detect again every AUTODETECT_POLL_INTERVAL and update
@@ -493,6 +542,7 @@ class NodeAgent {
   std::unique_ptr<BgpPort> bgp_;
   std::string secrets_dir_;
 
+  HealthClock::time_point started_;  // calico-node's readiness threshold counts from here
   const DatastoreSnapshot* snapshot_ = nullptr;
   api::Resource node_;
   ClusterSnapshot calc_;
@@ -502,6 +552,7 @@ class NodeAgent {
   VxlanDevice vxlan_devices_[2] = {{.family = IpFamily::kV4}, {.family = IpFamily::kV6}};
   std::map<std::string, std::string> last_pools_;
   std::set<std::string> warnings_seen_;
+  std::map<std::string, std::uint64_t> transitions_counted_;  // by peer key
   std::optional<std::uint32_t> host_mtu_;
   std::string parent_interface_;
   bool ipip_enabled_ = false;

@@ -1,9 +1,11 @@
 #include "tabby/agent/speaker_bgp_port.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
-#include "tabby/bgp/policy_filter.h"
+#include "tabby/agent/calc_bgp_convergence.h"
+#include "tabby/agent/speaker_bgp_filters.h"
 #include "tabby/bgp/speaker.h"
 #include "tabby/common/log.h"
 
@@ -13,10 +15,6 @@ namespace {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-// How long, after the last peer came up, the speaker waits for the initial tables before it
-// lets routes from before a restart go; and the longest it waits at all.
-constexpr auto kSettleTime = std::chrono::seconds(3);
-constexpr auto kMaxConvergenceWait = std::chrono::seconds(120);
 constexpr std::uint16_t kGracefulRestartTime = 120;  // BIRD's default, which Calico keeps
 
 int max_length(IpFamily family) {
@@ -51,50 +49,6 @@ std::vector<bgp::Term> calico_export_terms(const ExportPolicy& policy) {
   return terms;
 }
 
-bgp::FilterMatchOperator to_bgp(MatchOperator match) {
-  switch (match) {
-    case MatchOperator::kEqual:
-      return bgp::FilterMatchOperator::kEqual;
-    case MatchOperator::kNotEqual:
-      return bgp::FilterMatchOperator::kNotEqual;
-    case MatchOperator::kIn:
-      return bgp::FilterMatchOperator::kIn;
-    case MatchOperator::kNotIn:
-      return bgp::FilterMatchOperator::kNotIn;
-  }
-  return bgp::FilterMatchOperator::kIn;
-}
-
-// The BGPFilter rules of a peer, in order, as terms; a rule with conditions the speaker does
-// not evaluate yet (interface, peerType, communities, asPathPrefix, priority) is skipped
-// with a warning rather than matching more than the user asked.
-std::vector<bgp::Term> filter_terms(const std::vector<FilterRule>& rules, IpFamily family,
-                                    const std::string& filter, std::vector<std::string>& warnings) {
-  std::vector<bgp::FilterRule> converted;
-  for (const FilterRule& rule : rules) {
-    if (!rule.interface.empty() || rule.ibgp || rule.community || !rule.as_path_prefix.empty() ||
-        rule.priority || !rule.operations.empty()) {
-      warnings.push_back("BGPFilter \"" + filter +
-                         "\": a rule matching on interface, peerType, communities, asPathPrefix "
-                         "or priority, or with operations, is not supported yet and is skipped");
-      continue;
-    }
-    converted.push_back({.family = family,
-                         .cidr = rule.cidr,
-                         .match_operator = to_bgp(rule.match),
-                         .min_length = rule.min_length,
-                         .max_length = rule.max_length,
-                         .only_from_remote_peers = rule.only_from_remote_peers,
-                         .accept = rule.accept});
-  }
-  auto policy = bgp::policy_from_filter_rules(converted, bgp::Verdict::kContinue);
-  if (!policy) {
-    warnings.push_back("BGPFilter \"" + filter + "\": " + policy.error().message);
-    return {};
-  }
-  return policy->terms;
-}
-
 std::string peer_address_text(const DesiredPeer& peer) {
   return peer.port == 179 ? peer.address.to_string()
                           : peer.address.to_string() + ":" + std::to_string(peer.port);
@@ -122,7 +76,8 @@ class SpeakerBgpPort final : public BgpPort {
                               .router_id = *desired.router_id,
                               .cluster_id = desired.route_reflector_cluster_id,
                               .graceful_restart_time = kGracefulRestartTime,
-                              .forwarding_state_preserved = true};
+                              .restarting = restarting_,
+                              .forwarding_state_preserved = restarting_};
     for (IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
       const auto own = desired.address(family);
       if (family == IpFamily::kV6 && !own) continue;  // IPv6 listener only with an address
@@ -133,12 +88,17 @@ class SpeakerBgpPort final : public BgpPort {
     }
     if (!speaker_ || !same_speaker(config)) {
       if (speaker_) spdlog::info("BGP: node-wide settings changed, restarting the speaker");
+      for (const auto& [key, peer] : peers_)
+        retire_session_count(key);
       speaker_.reset();
       peers_.clear();
       auto made = bgp::Speaker::create(io_, config);
       if (!made) return Error{made.error().message};
       speaker_ = std::move(*made);
       speaker_config_ = config;
+      // Only the first speaker restarts with the agent; one replaced later (new node-wide
+      // settings) starts afresh, its routes already reconciled.
+      restarting_ = false;
       speaker_->on_best_path_change([this](const std::vector<bgp::BestPathChange>& changes) {
         for (const auto& change : changes) {
           if (change.best) {
@@ -165,6 +125,7 @@ class SpeakerBgpPort final : public BgpPort {
         continue;
       }
       spdlog::info("BGP: removing peer {}", it->first);
+      retire_session_count(it->first);
       (void)speaker_->remove_peer(it->first);
       it = peers_.erase(it);
     }
@@ -182,10 +143,15 @@ class SpeakerBgpPort final : public BgpPort {
       spdlog::info("BGP: {} peer {} ({} AS {}{})", known == peers_.end() ? "adding" : "updating",
                    peer.key, peer_address_text(peer), peer.remote_as,
                    peer.passive ? ", passive" : "");
+      const auto before = speaker_->peer(peer.key);
       if (Status set = speaker_->set_peer(wanted_config); !set) {
         warnings.push_back("peer " + peer.key + ": " + set.error().message);
         continue;
       }
+      // A reset replaces the session, whose count starts again from 0.
+      if (const auto after = speaker_->peer(peer.key);
+          before && after && after->established_transitions < before->established_transitions)
+        earlier_sessions_[peer.key] += before->established_transitions;
       peers_[peer.key] = {.config = wanted_config, .desired = peer};
     }
     for (const std::string& warning : warnings) {
@@ -195,12 +161,20 @@ class SpeakerBgpPort final : public BgpPort {
     return {};
   }
 
+  // Our routes carry what Calico's BIRD export sees of them: LOCAL_PREF from the route's
+  // priority (the normal route priority: 2147483647 - 1024 by default, as Calico v3.32+) and
+  // the device (OriginatedPrefix::interface), for BGPFilter priority and interface rules.
   void advertise(const std::vector<OriginatedPrefix>& prefixes) {
     std::map<IpPrefix, bgp::LocalRoute> wanted;
     for (const OriginatedPrefix& prefix : prefixes) {
       bgp::LocalRoute route;
       for (const std::string& community : prefix.communities)
         add_community(community, route);
+      const std::uint32_t priority = prefix.prefix.family() == IpFamily::kV4
+                                         ? export_policy_.normal_route_priority_v4
+                                         : export_policy_.normal_route_priority_v6;
+      route.local_pref = bgp::kMaxPriority - priority;
+      route.interface = prefix.interface;
       wanted[prefix.prefix] = route;
     }
     for (const auto& [prefix, route] : originated_) {
@@ -243,25 +217,45 @@ class SpeakerBgpPort final : public BgpPort {
       report.status.info = api::bird_info(state, established ? "" : status->last_error);
       report.status.prefixes_received = status->prefixes_accepted;
       report.status.prefixes_advertised = status->prefixes_advertised;
+      auto earlier = earlier_sessions_.find(key);
+      report.established_transitions = status->established_transitions +
+                                       (earlier == earlier_sessions_.end() ? 0 : earlier->second);
       reports.push_back(report);
     }
     return reports;
   }
 
+  // End-of-RIB based, with bounds for silent or absent peers (calc_bgp_convergence.h).
   bool converged() const override {
     if (converged_) return true;
-    const auto now = Clock::now();
-    if (now - started_ > kMaxConvergenceWait) return converged_ = true;
-    if (!speaker_) return false;
-    Clock::time_point last_up = started_;
-    for (const auto& [key, peer] : peers_) {
-      auto status = speaker_->peer(key);
-      if (!status || status->state != bgp::State::kEstablished) return false;
-      last_up =
-          std::max(last_up, Clock::now() - (std::chrono::system_clock::now() - status->since));
+    const auto since_start = Clock::now() - started_;
+    std::vector<PeerConvergence> peers;
+    if (speaker_) {
+      for (const auto& [key, peer] : peers_) {
+        if (auto status = speaker_->peer(key))
+          peers.push_back({.established = status->state == bgp::State::kEstablished,
+                           .initial_table_received = status->initial_table_received});
+      }
+    } else {
+      // No speaker yet (no desired BGP state): its peers are unknown, so wait as for a peer
+      // that owes its table, up to the maximum.
+      peers.push_back({.established = true, .initial_table_received = false});
     }
-    return converged_ = now - last_up >= kSettleTime;
+    switch (bgp_convergence(peers, since_start)) {
+      case Convergence::kWaiting:
+        return false;
+      case Convergence::kTablesIn:
+        spdlog::info("BGP: converged: every established peer's End-of-RIB is in");
+        break;
+      case Convergence::kGaveUp:
+        spdlog::info("BGP: converged without every peer's End-of-RIB (waited {} s)",
+                     std::chrono::duration_cast<std::chrono::seconds>(since_start).count());
+        break;
+    }
+    return converged_ = true;
   }
+
+  void set_restarting(bool restarting) override { restarting_ = restarting; }
 
   void shutdown(bool graceful) override {
     // A graceful stop sends no NOTIFICATION: the peers' graceful-restart helpers then keep
@@ -274,6 +268,14 @@ class SpeakerBgpPort final : public BgpPort {
     bgp::PeerConfig config;
     DesiredPeer desired;
   };
+
+  // Keeps the Established count of a peer's session that is about to go, so the peer's count
+  // runs on across resets and removals (the speaker counts per session).
+  void retire_session_count(const std::string& key) {
+    if (!speaker_) return;
+    if (auto status = speaker_->peer(key))
+      earlier_sessions_[key] += status->established_transitions;
+  }
 
   bool same_speaker(const bgp::SpeakerConfig& config) const {
     const auto& old = speaker_config_;
@@ -322,6 +324,9 @@ class SpeakerBgpPort final : public BgpPort {
                                                             : bgp::NextHopMode::kAuto;
     config.allow_own_as = static_cast<std::uint8_t>(peer.allowed_local_as.value_or(0));
     config.families = {peer.family() == IpFamily::kV4 ? bgp::kIpv4Unicast : bgp::kIpv6Unicast};
+    // maxRestartTime / nodeMeshMaxRestartTime, as confd writes `graceful restart time`.
+    config.graceful_restart_time = static_cast<std::uint16_t>(std::min<std::int64_t>(
+        peer.restart_time.count(), bgp::GracefulRestartCapability::kMaxRestartTime));
     if (peer.keepalive_time) {
       config.keepalive_time_seconds = static_cast<std::uint16_t>(peer.keepalive_time->count());
       config.hold_time_seconds = static_cast<std::uint16_t>(3 * peer.keepalive_time->count());
@@ -352,7 +357,9 @@ class SpeakerBgpPort final : public BgpPort {
   std::map<IpPrefix, bgp::LocalRoute> originated_;
   std::map<IpPrefix, std::vector<bgp::RoutePath>> best_;
   std::set<std::string> warned_;
+  std::map<std::string, std::uint64_t> earlier_sessions_;  // Established counts of past sessions
   mutable bool converged_ = false;
+  bool restarting_ = false;  // for the next speaker created (set_restarting)
   ExportPolicy export_policy_;
 };
 

@@ -490,11 +490,22 @@ void bgpfilter_check(const Json& spec, const ObjectMeta&, Errors& errors) {
         if (rule.value("action", "") != "Accept") {
           errors.add(path + ".operations", "may only be used with action Accept");
         }
-        if (operations.size() > 10) errors.add(path + ".operations", "more than 10 operations");
+        if (operations.size() > 10) {
+          errors.add(path + ".operations",
+                     fmt::format("must hold at most 10 operations, not {}", operations.size()));
+        }
         for (std::size_t j = 0; j < operations.size(); ++j) {
+          const std::string at = fmt::format("{}.operations[{}]", path, j);
           if (operations[j].size() != 1) {
-            errors.add(fmt::format("{}.operations[{}]", path, j),
-                       "exactly one of addCommunity, prependASPath, setPriority must be set");
+            errors.add(at, "exactly one of addCommunity, prependASPath, setPriority must be set");
+          }
+          if (operations[j].contains("prependASPath")) {
+            const std::size_t count =
+                operations[j]["prependASPath"].value("prefix", Json::array()).size();
+            if (count > 10) {  // an empty one is refused as missing
+              errors.add(at + ".prependASPath.prefix",
+                         fmt::format("must hold at most 10 AS numbers, not {}", count));
+            }
           }
         }
       }

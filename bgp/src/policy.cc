@@ -39,6 +39,7 @@ void apply_actions(const Actions& actions, const RouteContext& route, PathAttrib
             actions.add_communities);
   edit_list(attributes.large_communities, actions.set_large_communities,
             actions.remove_large_communities, actions.add_large_communities);
+  prepend_path(attributes, actions.prepend_path);
   prepend_as(attributes, actions.prepend_as != 0 ? actions.prepend_as : route.local_as,
              actions.prepend_count);
   if (actions.set_local_pref) attributes.local_pref = actions.set_local_pref;
@@ -56,6 +57,50 @@ void prepend_as(PathAttributes& attributes, std::uint32_t as, std::size_t count)
   }
   auto& asns = path.segments.front().asns;
   asns.insert(asns.begin(), count, as);
+}
+
+void prepend_path(PathAttributes& attributes, const std::vector<std::uint32_t>& asns) {
+  for (auto it = asns.rbegin(); it != asns.rend(); ++it)
+    prepend_as(attributes, *it);
+}
+
+bool glob_matches(std::string_view glob, std::string_view text) {
+  // Iterative matching with one backtrack point (the latest '*'): linear in practice.
+  std::size_t g = 0, t = 0;
+  std::size_t star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (g < glob.size() && (glob[g] == '?' || glob[g] == text[t])) {
+      ++g;
+      ++t;
+    } else if (g < glob.size() && glob[g] == '*') {
+      star = g++;
+      resume = t;
+    } else if (star != std::string_view::npos) {
+      g = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (g < glob.size() && glob[g] == '*')
+    ++g;
+  return g == glob.size();
+}
+
+bool as_path_starts_with(const std::optional<AsPath>& path,
+                         const std::vector<std::uint32_t>& asns) {
+  std::size_t next = 0;
+  if (path) {
+    for (const AsSegment& segment : path->segments) {
+      if (next == asns.size() || segment.type != AsSegmentType::kSequence) break;
+      for (std::uint32_t as : segment.asns) {
+        if (next == asns.size()) break;
+        if (as != asns[next]) return false;
+        ++next;
+      }
+    }
+  }
+  return next == asns.size();
 }
 
 bool PrefixMatch::matches(const IpPrefix& route) const {
@@ -88,9 +133,16 @@ bool matches(const Match& match, const RouteContext& route, const PathAttributes
   if (match.as_path_contains && !path_contains(attributes.as_path, *match.as_path_contains)) {
     return false;
   }
+  if (!match.as_path_prefix.empty() &&
+      !as_path_starts_with(attributes.as_path, match.as_path_prefix)) {
+    return false;
+  }
   if (!match.from_peers.empty() && !contains(match.from_peers, route.from_peer)) return false;
   if (!match.sources.empty() && !contains(match.sources, route.source)) return false;
   if (match.origin && attributes.origin != match.origin) return false;
+  if (match.local_pref && attributes.local_pref != match.local_pref) return false;
+  if (match.ebgp_session && *match.ebgp_session != route.ebgp_session) return false;
+  if (match.interface_glob && !glob_matches(*match.interface_glob, route.interface)) return false;
   return true;
 }
 

@@ -226,10 +226,18 @@ void Rib::State::sweep_stale(PeerState& peer, Family family) {
       peer.stale_families.end()) {
     return;
   }
+  std::erase(peer.stale_families, family);
+  // A refresh of the family under way (RFC 7313 BoRR) has marked the peer's other routes
+  // stale too: they wait for its EoRR.
+  if (std::find(peer.refreshing.begin(), peer.refreshing.end(), family) != peer.refreshing.end())
+    return;
+  remove_stale(peer, family);
+}
+
+void Rib::State::remove_stale(PeerState& peer, Family family) {
   remove_paths_of(peer, [&](const IpPrefix& prefix, const Candidate& c) {
     return c.stale && detail::family_of(prefix) == family;
   });
-  std::erase(peer.stale_families, family);
 }
 
 RoutePath Rib::State::route_path(const Candidate& c) const {
@@ -368,6 +376,7 @@ Status Rib::peer_up(PeerId id, PeerSession session) {
   peer->session = std::move(session);
   peer->up = true;
   peer->end_of_ribs.clear();
+  peer->refreshing.clear();
   // RFC 4724 section 4.2: stale routes of a family the peer no longer preserves go now.
   const auto& gr = peer->session.graceful_restart;
   for (Family family : std::vector<Family>(peer->stale_families)) {
@@ -388,6 +397,7 @@ void Rib::peer_down(PeerId id, PeerDown mode) {
   if (!peer || !peer->up) return;
   state_->leave(*peer);
   peer->up = false;
+  peer->refreshing.clear();
   std::vector<Family> keep;
   if (mode == PeerDown::kGraceful && peer->session.graceful_restart) {
     for (const auto& f : peer->session.graceful_restart->families)
@@ -436,10 +446,25 @@ void Rib::originate(const IpPrefix& prefix, const LocalRoute& route) {
   a.communities = route.communities;
   a.large_communities = route.large_communities;
   AttributeSet set = state_->interner.intern(std::move(a));
+  auto& interfaces = state_->local_interfaces;
+  auto known = interfaces.find(prefix);
+  const bool interface_changed =
+      known == interfaces.end() ? !route.interface.empty() : known->second != route.interface;
+  if (route.interface.empty()) {
+    if (known != interfaces.end()) interfaces.erase(known);
+  } else {
+    interfaces[prefix] = route.interface;
+  }
   state_->set_path(prefix, nullptr, 0, set, set);
+  // Same attributes, other interface: export policy may now decide otherwise.
+  if (interface_changed) {
+    for (auto& group : state_->groups)
+      group->dirty.push_back(prefix);
+  }
 }
 
 void Rib::withdraw_local(const IpPrefix& prefix) {
+  state_->local_interfaces.erase(prefix);
   state_->remove_path(prefix, nullptr, 0);
 }
 

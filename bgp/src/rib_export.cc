@@ -68,15 +68,16 @@ std::optional<PathAttributes> export_route(const IpPrefix& prefix, const PathAtt
   out.mp_unreach.reset();
   if (!out.origin) out.origin = Origin::kIgp;
   if (!out.as_path) out.as_path.emplace();
+  // Policy sees the route's LOCAL_PREF (its priority) also toward eBGP, where it is dropped
+  // after policy.
+  if (!out.local_pref) out.local_pref = rules.default_local_pref;
   if (target.ebgp) {
-    // LOCAL_PREF, ORIGINATOR_ID and CLUSTER_LIST stay inside the AS; a MED learned from a
-    // neighbouring AS is not passed to another (RFC 4271 5.1.4); our own MED is.
-    out.local_pref.reset();
+    // ORIGINATOR_ID and CLUSTER_LIST stay inside the AS; a MED learned from a neighbouring
+    // AS is not passed to another (RFC 4271 5.1.4); our own MED is.
     out.originator_id.reset();
     out.cluster_list.clear();
     if (source.source != RouteSource::kLocal) out.med.reset();
   } else {
-    if (!out.local_pref) out.local_pref = rules.default_local_pref;
     if (reflecting) {
       if (!out.originator_id) out.originator_id = source.router_id;
       out.cluster_list.insert(out.cluster_list.begin(), rules.cluster_id);
@@ -85,13 +86,17 @@ std::optional<PathAttributes> export_route(const IpPrefix& prefix, const PathAtt
 
   bool policy_next_hop_self = false;
   if (target.policy) {
-    const RouteContext context{prefix, source.peer, source.source, target.local_as};
+    const RouteContext context{prefix,          source.peer, source.source,
+                               target.local_as, target.ebgp, source.interface};
     const PolicyOutcome outcome = apply_policy(*target.policy, context, out);
     if (!outcome.accepted) return std::nullopt;
     policy_next_hop_self = outcome.next_hop_self;
   }
 
-  if (target.ebgp) prepend_as(out, target.local_as);
+  if (target.ebgp) {
+    out.local_pref.reset();  // LOCAL_PREF stays inside the AS
+    prepend_as(out, target.local_as);
+  }
   const bool self = source.source == RouteSource::kLocal || policy_next_hop_self ||
                     target.next_hop == NextHopMode::kSelf ||
                     (target.next_hop == NextHopMode::kAuto && target.ebgp);

@@ -37,7 +37,8 @@ AttributeSet Rib::State::import(PeerState& peer, const IpPrefix& prefix,
   }
   PathAttributes a = *received;
   if (peer.ebgp) a.local_pref = config.default_local_pref;
-  const RouteContext context{prefix, peer.config.id, peer.source(), peer.config.local_as};
+  const RouteContext context{prefix, peer.config.id, peer.source(), peer.config.local_as,
+                             peer.ebgp};
   if (!apply_policy(policy, context, a).accepted) return nullptr;
   if (a == *received) return received;
   return interner.intern(std::move(a));

@@ -54,7 +54,7 @@ class ExportCache {
   explicit ExportCache(const Group& group) {
     const auto& terms = group.key.policy.terms;
     usable_ = std::all_of(terms.begin(), terms.end(), [](const Term& t) {
-      return t.match.prefixes.empty() && !t.match.family;
+      return t.match.prefixes.empty() && !t.match.family && !t.match.interface_glob;
     });
   }
 
@@ -127,6 +127,8 @@ AttributeSet Rib::State::export_path(const Group& group, const IpPrefix& prefix,
     source.source = best.peer->source();
     source.route_reflector_client = best.peer->config.route_reflector_client;
     source.router_id = best.peer->session.router_id;
+  } else if (auto it = local_interfaces.find(prefix); it != local_interfaces.end()) {
+    source.interface = it->second;
   }
   ExportTarget target;
   target.ebgp = group.key.ebgp;
@@ -265,6 +267,7 @@ Status Rib::State::flush(Group& group) {
   std::vector<IpPrefix>().swap(group.dirty);
   if (builder.empty()) return {};
   group.table.reset();
+  group.family_tables.clear();
   auto updates = pack_or_drop(group, builder.batch());
   if (!updates) return updates.error();
   group.log.insert(group.log.end(), updates->begin(), updates->end());
@@ -322,8 +325,31 @@ Result<std::vector<EncodedUpdate>> Rib::State::encode_table(Group& group) {
   return *group.table;
 }
 
+Result<std::vector<EncodedUpdate>> Rib::State::encode_family_table(Group& group, Family family) {
+  if (auto cached = group.family_tables.find(family); cached != group.family_tables.end())
+    return cached->second;
+  BatchBuilder builder;
+  for (const auto& [prefix, attributes] : group.adj_out)
+    if (detail::family_of(prefix) == family) builder.announce(prefix, attributes);
+  for (const auto& [prefix, paths] : group.adj_out_paths)
+    if (detail::family_of(prefix) == family)
+      for (const auto& path : paths)
+        builder.announce(Nlri{prefix, path.path_id}, path.attributes);
+  auto updates = pack_or_drop(group, builder.batch());
+  if (!updates) return updates.error();
+  group.family_tables[family] = *updates;
+  return updates;
+}
+
 Status Rib::State::join(PeerState& peer) {
   Group& group = group_for(peer);
+  peer.group = &group;
+  group.members.push_back(&peer);
+  return queue_initial_table(peer);
+}
+
+Status Rib::State::queue_initial_table(PeerState& peer) {
+  Group& group = *peer.group;
   if (auto s = flush(group); !s) return s;
   auto table = encode_table(group);
   if (!table) return table.error();
@@ -334,10 +360,17 @@ Status Rib::State::join(PeerState& peer) {
   }
   peer.queued = std::move(*table);
   peer.queued.insert(peer.queued.end(), group.end_of_ribs.begin(), group.end_of_ribs.end());
-  peer.group = &group;
   peer.cursor = group.log_base + group.log.size();
-  group.members.push_back(&peer);
+  trim(group);
   return {};
+}
+
+void Rib::State::catch_up(PeerState& peer) {
+  Group& group = *peer.group;
+  for (auto i = peer.cursor - group.log_base; i < group.log.size(); ++i)
+    peer.queued.push_back(group.log[i]);
+  peer.cursor = group.log_base + group.log.size();
+  trim(group);
 }
 
 void Rib::State::leave(PeerState& peer) {
@@ -385,18 +418,15 @@ Result<std::vector<EncodedUpdate>> Rib::take_updates(PeerId id) {
   PeerState* peer = state_->find_peer(id);
   if (!peer) return Error{"BGP peer " + std::to_string(id) + " is not configured"};
   std::vector<EncodedUpdate> out;
-  if (!peer->up || !peer->group) return out;
+  if (!peer->up || !peer->group || state_->deferred) return out;
   Group& group = *peer->group;
   if (auto s = state_->flush(group); !s) {
     return Error{"UPDATE for BGP peer " + std::to_string(id) + " (" +
                  peer->config.address.to_string() + "): " + s.error().message};
   }
+  state_->catch_up(*peer);
   out = std::move(peer->queued);
   peer->queued.clear();
-  for (auto i = peer->cursor - group.log_base; i < group.log.size(); ++i)
-    out.push_back(group.log[i]);
-  peer->cursor = group.log_base + group.log.size();
-  state_->trim(group);
   peer->counters.updates_sent += out.size();
   return out;
 }

@@ -86,7 +86,8 @@ struct Group {
   std::uint64_t log_base = 0;  // sequence number of log.front()
   std::vector<PeerState*> members;
   std::optional<std::vector<EncodedUpdate>> table;  // adj_out encoded whole, until it changes
-  std::vector<EncodedUpdate> end_of_ribs;           // one per family, encoded once
+  std::map<Family, std::vector<EncodedUpdate>> family_tables;  // the same, one family's routes
+  std::vector<EncodedUpdate> end_of_ribs;                      // one per family, encoded once
 
   bool exports(Family family) const;
   bool sends_paths(Family family) const;  // ADD-PATH send for the family
@@ -100,6 +101,7 @@ struct PeerState {
   PeerSession session;
   std::vector<Family> stale_families;  // families whose stale routes await End-of-RIB
   std::vector<Family> end_of_ribs;     // families whose End-of-RIB came in this session
+  std::vector<Family> refreshing;      // families between the peer's BoRR and EoRR (RFC 7313)
   PeerCounters counters;
   Group* group = nullptr;
   std::uint64_t cursor = 0;           // next sequence number of the group's log to send
@@ -130,6 +132,9 @@ struct Rib::State {
   std::size_t next_group_id = 1;
   std::vector<IpPrefix> best_dirty;
   std::vector<std::string> problems;
+  // LocalRoute::interface of the owner's routes that have one (for export policy).
+  std::unordered_map<IpPrefix, std::string, detail::PrefixHash> local_interfaces;
+  bool deferred = false;  // advertisement deferred (the restarting speaker, RFC 4724 4.1)
 
   // --- Loc-RIB (rib.cc) ---
   // Runs `change` on the prefix's destination (created if missing), then the decision
@@ -144,7 +149,10 @@ struct Rib::State {
   // Removes the peer's paths that `which` selects, across the Loc-RIB.
   template <typename Which>
   void remove_paths_of(PeerState& peer, Which which);
+  // End-of-RIB: the stale routes a graceful restart left of the family go.
   void sweep_stale(PeerState& peer, Family family);
+  // The peer's stale routes of the family go.
+  void remove_stale(PeerState& peer, Family family);
   RoutePath route_path(const Candidate& candidate) const;
   PeerState* find_peer(PeerId id) const;
 
@@ -169,7 +177,12 @@ struct Rib::State {
   // group's Adj-RIB-Out (and withdrawn) with a line in `problems`.
   Result<std::vector<EncodedUpdate>> pack_or_drop(Group& group, const detail::Batch& batch);
   Result<std::vector<EncodedUpdate>> encode_table(Group& group);
+  Result<std::vector<EncodedUpdate>> encode_family_table(Group& group, Family family);
   Status join(PeerState& peer);
+  // Replaces what the (joined) peer is owed with its group's whole table and End-of-RIBs.
+  Status queue_initial_table(PeerState& peer);
+  // Moves what the peer is still owed from its group's log to its own queue.
+  void catch_up(PeerState& peer);
   void leave(PeerState& peer);
   void trim(Group& group);
   void mark_all_dirty();

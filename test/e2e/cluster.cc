@@ -68,12 +68,29 @@ std::string Cluster::datastore_path() const {
   return (lab_.dir() / "datastore.db").string();
 }
 
+std::string Cluster::secrets_dir() const {
+  return (lab_.dir() / "secrets").string();
+}
+
+std::string Cluster::tor_address() const {
+  return kTorAddress;
+}
+
+int Cluster::cluster_as() const {
+  return kClusterAs;
+}
+
+int Cluster::tor_as() const {
+  return kTorAs;
+}
+
 std::string Cluster::status_socket(int node) const {
   return (lab_.dir() / (node_name(node) + "-status.sock")).string();
 }
 
 void Cluster::start() {
   auto& rack = lab_.add_segment("rack");
+  rack_ = &rack;
   tor_ = &lab_.add_router("tor");
   lab_.attach(*tor_, "eth0", rack, {.address = std::string(kTorAddress) + "/24"});
   for (int i = 1; i <= spec_.nodes; ++i) {
@@ -142,6 +159,8 @@ std::vector<std::string> Cluster::agent_environment(int node) const {
       "TABBY_DATASTORE_PATH=" + datastore_path(),
       "TABBY_STATUS_SOCKET=" + status_socket(node),
       "FELIX_HEALTHENABLED=true",
+      "FELIX_PROMETHEUSMETRICSENABLED=true",
+      "TABBY_SECRETS_DIR=" + secrets_dir(),
       std::string("FELIX_IPV6SUPPORT=") + (dual_stack() ? "true" : "false"),
       "FELIX_LOGSEVERITYSCREEN=Info",
   };

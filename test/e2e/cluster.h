@@ -46,7 +46,8 @@ struct Pod {
 };
 
 // calico-node's readiness probe, from inside `node`: /readiness on :9099 answers 200 once the
-// datastore and the dataplane are in sync and every configured BGP peer is Established.
+// datastore and the dataplane are in sync and (while the agent is starting) every configured
+// BGP peer is Established.
 bool agent_ready(const lab::Netns& node);
 
 class Cluster {
@@ -76,11 +77,18 @@ class Cluster {
   lab::Netns& node(int i) const { return *nodes_.at(i - 1); }
   lab::Netns& tor() const { return *tor_; }
   lab::Frr* tor_router() const { return tor_router_; }
+  // The rack's L2 segment, for a test that adds routers of its own next to the ToR.
+  const lab::Segment& rack() const { return *rack_; }
+  std::string tor_address() const;
+  int cluster_as() const;
+  int tor_as() const;
   std::string node_name(int i) const { return "node" + std::to_string(i); }
   std::string node_address(int i) const { return "10.0.0." + std::to_string(10 + i); }
   std::string node_address_v6(int i) const { return "fd00::" + std::to_string(10 + i); }
   std::string datastore_path() const;
   std::string status_socket(int node) const;
+  // The agents' TABBY_SECRETS_DIR: <secret name>/<key> files, as a mounted Secret volume.
+  std::string secrets_dir() const;
 
  private:
   bool dual_stack() const { return !spec_.pool_v6_cidr.empty(); }
@@ -96,6 +104,7 @@ class Cluster {
   std::vector<lab::Netns*> nodes_;
   std::vector<lab::Process*> agents_;
   lab::Netns* tor_ = nullptr;
+  const lab::Segment* rack_ = nullptr;
   lab::Frr* tor_router_ = nullptr;
   std::vector<Pod> pods_;
 };

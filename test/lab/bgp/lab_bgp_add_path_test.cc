@@ -113,7 +113,7 @@ class AddPathInterop : public LabTest {
     rib_path_ = lab().dir() / "tabby-rib.txt";
     tabby_ = &lab().start_process(ns, "tabby",
                                   {BGP_PEER, "--config", config.string(), "--rib-file",
-                                   rib_path_.string(), "--log-level", "debug"});
+                                   rib_path_.string(), "--all-paths", "--log-level", "debug"});
   }
   std::string rib() const { return file_text(rib_path_); }
   bool tabby_has(const std::string& text) const { return rib().find(text) != std::string::npos; }

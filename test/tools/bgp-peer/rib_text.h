@@ -8,7 +8,8 @@
 //   route 10.203.0.0/24 via 10.0.0.3 peer 10.0.0.2 as-path - local-pref 200 communities
 //       65000:42,no-export originator-id 10.0.0.3 cluster-list 10.255.0.2 stale  (one line)
 //   route 10.100.0.0/24 local
-// Then, for prefixes with more than one path (ADD-PATH peers, several peers), every path,
+// Then, when `paths` is given (bgp-peer --all-paths), for prefixes with more than one path
+// (ADD-PATH peers, several peers), every path,
 // best first, with the path identifier it came with (0 without ADD-PATH):
 //   path 10.50.0.0/24 path-id 2 via 10.0.0.3 peer 10.0.0.2 as-path 65002 65003 local-pref 100
 

@@ -164,6 +164,27 @@ TEST(ExportTest, ServiceRangesAreNeverProgrammedFromBgp) {
   EXPECT_THAT(exports.kernel_reject, ElementsAre(prefix("10.96.0.0/12")));
 }
 
+// The device a BGPFilter `interface` rule sees: a borrowed address's pod interface; blocks
+// and service ranges are blackholes, without one.
+TEST(ExportTest, BorrowedAddressesCarryTheirPodsInterface) {
+  ClusterSnapshot snapshot{
+      .node_name = "a",
+      .nodes = {node("a", "ipv4Address: 10.0.0.2/24"), node("b", "ipv4Address: 10.0.0.3/24")},
+      .ip_pools = {pool("p", "cidr: 192.168.0.0/16")},
+      .bgp_configurations = {bgp_config("default", "serviceClusterIPs: [{cidr: 10.96.0.0/12}]")},
+      .affinities = {kConfirmed},
+      .blocks = {block("192.168.1.0/26", "a", {{1, "a"}}),
+                 block("192.168.3.0/26", "b", {{5, "a"}})},
+      .workload_interfaces = {{prefix("192.168.1.1/32"), "cali1111111111a"},
+                              {prefix("192.168.3.5/32"), "cali3333333333b"}}};
+  auto exports = bgp_export(snapshot, desired_bgp(snapshot).value());
+  std::vector<std::string> tagged;
+  for (const auto& p : exports.advertised)
+    tagged.push_back(p.prefix.to_string() + " [" + p.interface + "]");
+  EXPECT_THAT(tagged, ElementsAre("10.96.0.0/12 []", "192.168.1.0/26 []",
+                                  "192.168.3.5/32 [cali3333333333b]"));
+}
+
 struct DecisionCase {
   std::string name;
   ExportCandidate candidate;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tabby/api/node_status.h"
+
 namespace tabby::agent {
 namespace {
 
@@ -42,6 +44,21 @@ TEST(BgpReadinessTest, AfterwardsOneEstablishedPeerIsEnough) {
   report = bgp_readiness({peers[1]}, false, seconds(300));
   EXPECT_FALSE(report.ready);
   EXPECT_EQ(report.detail, "BGP not established with 10.0.0.3");
+}
+
+// The agent judges the rows it shows in `tabbyctl node status`: INFO as the speaker port writes
+// it (BGP state, then the last error while the session is down).
+TEST(BgpReadinessTest, JudgesTheStatusRowsTheAgentShows) {
+  const std::vector<api::BgpPeerStatus> peers = {
+      peer("10.0.0.1", api::bird_info("Established", "")),
+      peer("10.0.0.12", api::bird_info("Active", "Socket: Connection refused"))};
+  EXPECT_FALSE(bgp_readiness(peers, false, seconds(5)).ready);
+  EXPECT_EQ(bgp_readiness(peers, false, seconds(5)).detail, "BGP not established with 10.0.0.12");
+  // A node whose top-of-rack session is down but whose mesh is up stays in service once
+  // started: calico-node's rule, not "every peer Established" (which would take every node
+  // out of service when one external router goes away).
+  EXPECT_TRUE(bgp_readiness(peers, false, seconds(31)).ready);
+  EXPECT_TRUE(bgp_readiness({peers[0]}, false, seconds(5)).ready);
 }
 
 }  // namespace

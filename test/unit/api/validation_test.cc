@@ -165,6 +165,33 @@ const Invalid kInvalid[] = {
      R"(BGPFilter "f": spec.exportV4[0].communities.values: must hold exactly one community)"},
     {"BGPFilter", "f", "{exportV4: [{action: Accept, interface: \"this-name-is-far-too-long\"}]}",
      R"(BGPFilter "f": spec.exportV4[0].interface: "this-name-is-far-too-long" is not a valid interface name or glob)"},
+    {"BGPFilter", "f", "{exportV4: [{action: Accept, interface: \"cali+\"}]}",
+     R"(BGPFilter "f": spec.exportV4[0].interface: "cali+" is not a valid interface name or glob)"},
+    {"BGPFilter", "f",
+     "{exportV4: [{action: Accept, operations: [{setPriority: {value: 1}}, {setPriority: {value: "
+     "2}}, {setPriority: {value: 3}}, {setPriority: {value: 4}}, {setPriority: {value: 5}}, "
+     "{setPriority: {value: 6}}, {setPriority: {value: 7}}, {setPriority: {value: 8}}, "
+     "{setPriority: {value: 9}}, {setPriority: {value: 10}}, {setPriority: {value: 11}}]}]}",
+     R"(BGPFilter "f": spec.exportV4[0].operations: must hold at most 10 operations, not 11)"},
+    {"BGPFilter", "f",
+     "{importV6: [{action: Accept, operations: [{prependASPath: {prefix: []}}]}]}",
+     R"(BGPFilter "f": spec.importV6[0].operations[0].prependASPath.prefix: is required)"},
+    {"BGPFilter", "f",
+     "{importV4: [{action: Accept, operations: [{prependASPath: {prefix: [1, 2, 3, 4, 5, 6, 7, 8, "
+     "9, 10, 11]}}]}]}",
+     R"(BGPFilter "f": spec.importV4[0].operations[0].prependASPath.prefix: must hold at most 10 AS numbers, not 11)"},
+    {"BGPFilter", "f",
+     "{importV4: [{action: Accept, operations: [{addCommunity: {value: \"65536:1\"}}]}]}",
+     R"(BGPFilter "f": spec.importV4[0].operations[0].addCommunity.value: "65536:1" is not a valid community (aa:nn with 16-bit parts or aa:nn:mm with 32-bit parts))"},
+    {"BGPFilter", "f", "{importV4: [{action: Reject, communities: {values: [\"1:2:3:4\"]}}]}",
+     R"(BGPFilter "f": spec.importV4[0].communities.values[0]: "1:2:3:4" is not a valid community (aa:nn with 16-bit parts or aa:nn:mm with 32-bit parts))"},
+    {"BGPFilter", "f", "{importV4: [{action: Reject, priority: 0}]}",
+     R"(BGPFilter "f": spec.importV4[0].priority: 0 must be between 1 and 2147483646)"},
+    {"BGPFilter", "f",
+     "{importV4: [{action: Accept, operations: [{setPriority: {value: 2147483647}}]}]}",
+     R"(BGPFilter "f": spec.importV4[0].operations[0].setPriority.value: 2147483647 must be between 1 and 2147483646)"},
+    {"BGPFilter", "f", "{importV4: [{action: Reject, peerType: ebgp}]}",
+     R"(BGPFilter "f": spec.importV4[0].peerType: "ebgp" is not one of eBGP, iBGP)"},
     // Node
     {"Node", "n", "{bgp: {}}", R"(Node "n": spec.bgp: must not be empty (leave it out instead))"},
     {"Node", "n", "{bgp: {ipv4Address: \"fd00::1/64\"}}",

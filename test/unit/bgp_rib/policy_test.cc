@@ -9,8 +9,16 @@
 namespace tabby::bgp {
 namespace {
 
+using testing::announce;
 using testing::attrs;
+using testing::flat;
+using testing::kLocalAs;
+using testing::Learned;
+using testing::peer_config;
 using testing::pfx;
+using testing::rib_config;
+using testing::session;
+using testing::take;
 
 struct PrefixCase {
   const char* entry;
@@ -214,12 +222,311 @@ TEST(PolicyFilterTest, BadRulesAreNamed) {
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.error().message.find("filter rule 2"), std::string::npos);
 
-  FilterRule bad_range;
+  FilterRule bad_range;  // max 8 is below the cidr's own length
   bad_range.cidr = pfx("10.0.0.0/16");
-  bad_range.min_length = 8;
+  bad_range.max_length = 8;
   p = policy_from_filter_rules({bad_range});
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.error().message.find("10.0.0.0/16"), std::string::npos);
+
+  FilterRule reject_with_operations;
+  reject_with_operations.accept = false;
+  reject_with_operations.operations = {SetPriority{512}};
+  p = policy_from_filter_rules({reject_with_operations});
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message, "filter rule 1: operations may only be used with action Accept");
+
+  FilterRule zero_priority;
+  zero_priority.priority = 0;
+  p = policy_from_filter_rules({zero_priority});
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message, "filter rule 1: priority 0 is not between 1 and 2147483646");
+
+  FilterRule top_priority;
+  top_priority.operations = {SetPriority{kMaxPriority}};
+  p = policy_from_filter_rules({FilterRule{}, top_priority});
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message,
+            "filter rule 2: setPriority 2147483647 is not between 1 and 2147483646");
+
+  FilterRule empty_prepend;
+  empty_prepend.operations = {PrependAsPath{}};
+  EXPECT_FALSE(policy_from_filter_rules({empty_prepend}).ok());
+}
+
+// Calico clamps prefixLength to the cidr: [max(cidr length, min), min(family bits, max)].
+TEST(PolicyFilterTest, PrefixLengthIsClampedToTheCidr) {
+  FilterRule rule;
+  rule.cidr = pfx("10.0.0.0/16");
+  rule.min_length = 8;
+  rule.max_length = 40;
+  auto policy = policy_from_filter_rules({rule});
+  ASSERT_TRUE(policy.ok()) << policy.error().message;
+  const PrefixMatch& entry = policy->terms.at(0).match.prefixes.at(0);
+  EXPECT_EQ(entry.ge, 16);
+  EXPECT_EQ(entry.le, 32);
+}
+
+struct GlobCase {
+  const char* glob;
+  const char* text;
+  bool matches;
+};
+
+TEST(PolicyTest, InterfaceGlobs) {
+  const GlobCase cases[] = {
+      {"cali*", "cali0123456789a", true},
+      {"cali*", "cali", true},
+      {"cali*", "tunl0", false},
+      {"*.calico", "vxlan.calico", true},
+      {"*.calico", "vxlan.calico2", false},
+      {"tunl0", "tunl0", true},
+      {"tunl0", "tunl01", false},
+      {"eth?", "eth0", true},
+      {"eth?", "eth10", false},
+      {"*a*b", "xaxxb", true},
+      {"*a*b", "xaxxbc", false},
+      {"**", "", true},
+      {"*", "", true},  // a route without an interface has the name "" (as BIRD's ifname)
+      {"eth*", "", false},
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(glob_matches(c.glob, c.text), c.matches) << c.glob << " ~ " << c.text;
+}
+
+struct PathPrefixCase {
+  std::vector<AsSegment> path;
+  std::vector<std::uint32_t> prefix;
+  bool matches;
+};
+
+TEST(PolicyTest, AsPathBeginsWith) {
+  using enum AsSegmentType;
+  const PathPrefixCase cases[] = {
+      {{{kSequence, {65001, 65002, 65003}}}, {65001}, true},
+      {{{kSequence, {65001, 65002, 65003}}}, {65001, 65002}, true},
+      {{{kSequence, {65001, 65002, 65003}}}, {65001, 65002, 65003}, true},
+      {{{kSequence, {65001, 65002, 65003}}}, {65002}, false},  // contained, not at the start
+      {{{kSequence, {65001, 65002, 65003}}}, {65001, 65003}, false},
+      {{{kSequence, {65001}}}, {65001, 65002}, false},  // longer than the path
+      {{}, {65001}, false},
+      {{{kSequence, {65001}}, {kSequence, {65002}}}, {65001, 65002}, true},  // across segments
+      {{{kSet, {65001, 65002}}}, {65001}, false},  // a set has no order to begin with
+      {{{kSequence, {65001}}, {kSet, {65002}}}, {65001, 65002}, false},
+  };
+  for (const auto& c : cases) {
+    PathAttributes a = attrs({});
+    a.as_path = AsPath{c.path};
+    Match m;
+    m.as_path_prefix = c.prefix;
+    const RouteContext route{pfx("203.0.113.0/24"), 1, RouteSource::kEbgp, 65000};
+    EXPECT_EQ(matches(m, route, a), c.matches)
+        << ::testing::PrintToString(c.prefix) << " on " << ::testing::PrintToString(flat(a));
+  }
+}
+
+TEST(PolicyTest, PrependPathPutsTheAsnsInFrontInOrder) {
+  PathAttributes a = attrs({65001});
+  prepend_path(a, {65010, 65020});
+  EXPECT_EQ(flat(a), (std::vector<std::uint32_t>{65010, 65020, 65001}));
+  PathAttributes set_first = attrs({});
+  set_first.as_path = AsPath{{{AsSegmentType::kSet, {7, 8}}}};
+  prepend_path(set_first, {1, 2});
+  ASSERT_EQ(set_first.as_path->segments.size(), 2u);
+  EXPECT_EQ(set_first.as_path->segments[0],
+            (AsSegment{AsSegmentType::kSequence, {1, 2}}));  // a new leading sequence
+  PathAttributes none;
+  prepend_path(none, {3});
+  EXPECT_EQ(flat(none), std::vector<std::uint32_t>{3});
+}
+
+// One route seen by one BGPFilter-style rule (accept in front of a default reject), varying one
+// condition at a time. Route: 10.0.1.0/24 from an eBGP peer, path 65001 65002, community
+// 65001:7, large community 65001:1:7, LOCAL_PREF 2147482623 (priority 1024), interface "".
+struct RuleCase {
+  const char* what;
+  FilterRule rule;
+  bool accepted;
+};
+
+TEST(PolicyFilterTest, EachConditionOfARule) {
+  const auto rule = [](auto change) {
+    FilterRule r;
+    change(r);
+    return r;
+  };
+  const RuleCase cases[] = {
+      {"no condition", rule([](FilterRule&) {}), true},
+      {"community held", rule([](FilterRule& r) { r.community = make_community(65001, 7); }), true},
+      {"community missing", rule([](FilterRule& r) { r.community = make_community(65001, 8); }),
+       false},
+      {"large community held", rule([](FilterRule& r) {
+         r.large_community = LargeCommunity{65001, 1, 7};
+       }),
+       true},
+      {"large community missing", rule([](FilterRule& r) {
+         r.large_community = LargeCommunity{65001, 7, 1};
+       }),
+       false},
+      {"path begins with", rule([](FilterRule& r) {
+         r.as_path_prefix = {65001, 65002};
+       }),
+       true},
+      {"path does not begin with", rule([](FilterRule& r) { r.as_path_prefix = {65002}; }), false},
+      {"priority 1024", rule([](FilterRule& r) { r.priority = 1024; }), true},
+      {"priority 512", rule([](FilterRule& r) { r.priority = 512; }), false},
+      {"eBGP rule on eBGP session", rule([](FilterRule& r) { r.ebgp_session = true; }), true},
+      {"iBGP rule on eBGP session", rule([](FilterRule& r) { r.ebgp_session = false; }), false},
+      {"interface * (no interface)", rule([](FilterRule& r) { r.interface_glob = "*"; }), true},
+      {"interface cali*", rule([](FilterRule& r) { r.interface_glob = "cali*"; }), false},
+      {"remote peers", rule([](FilterRule& r) { r.only_from_remote_peers = true; }), true},
+      {"all of them", rule([](FilterRule& r) {
+         r.cidr = pfx("10.0.0.0/16");
+         r.community = make_community(65001, 7);
+         r.as_path_prefix = {65001};
+         r.priority = 1024;
+         r.ebgp_session = true;
+       }),
+       true},
+      {"all but one", rule([](FilterRule& r) {
+         r.cidr = pfx("10.0.0.0/16");
+         r.community = make_community(65001, 7);
+         r.as_path_prefix = {65001};
+         r.priority = 1024;
+         r.ebgp_session = false;
+       }),
+       false},
+  };
+  for (const auto& c : cases) {
+    auto policy = policy_from_filter_rules({c.rule}, Verdict::kReject);
+    ASSERT_TRUE(policy.ok()) << c.what << ": " << policy.error().message;
+    PathAttributes a = attrs({65001, 65002});
+    a.communities = {make_community(65001, 7)};
+    a.large_communities = {{65001, 1, 7}};
+    a.local_pref = kMaxPriority - 1024;
+    RouteContext route{pfx("10.0.1.0/24"), 1, RouteSource::kEbgp, 65000};
+    route.ebgp_session = true;
+    EXPECT_EQ(apply_policy(*policy, route, a).accepted, c.accepted) << c.what;
+  }
+}
+
+TEST(PolicyFilterTest, OperationsRunInOrderBeforeAccept) {
+  FilterRule rule;
+  rule.community = make_community(65001, 7);
+  rule.operations = {PrependAsPath{{64512, 64513}},
+                     AddCommunity{make_community(65000, 1)},
+                     SetPriority{512},
+                     PrependAsPath{{64600}},
+                     AddLargeCommunity{{65000, 2, 3}},
+                     AddCommunity{make_community(65000, 1)},
+                     SetPriority{100}};
+  FilterRule reject_rest;
+  reject_rest.accept = false;
+  auto policy = policy_from_filter_rules({rule, reject_rest});
+  ASSERT_TRUE(policy.ok()) << policy.error().message;
+  const RouteContext route{pfx("10.0.1.0/24"), 1, RouteSource::kIbgp, 65000};
+
+  PathAttributes a = attrs({65001});
+  a.communities = {make_community(65001, 7)};
+  ASSERT_TRUE(apply_policy(*policy, route, a).accepted);
+  // The later prepend is in front of the earlier one; each keeps its own order.
+  EXPECT_EQ(flat(a), (std::vector<std::uint32_t>{64600, 64512, 64513, 65001}));
+  EXPECT_EQ(a.communities,
+            (std::vector<Community>{make_community(65001, 7), make_community(65000, 1)}));
+  EXPECT_EQ(a.large_communities, (std::vector<LargeCommunity>{{65000, 2, 3}}));
+  EXPECT_EQ(a.local_pref, kMaxPriority - 100);  // the last setPriority wins
+
+  PathAttributes other = attrs({65001});  // no community: the reject rule, untouched path
+  EXPECT_FALSE(apply_policy(*policy, route, other).accepted);
+  EXPECT_EQ(flat(other), std::vector<std::uint32_t>{65001});
+}
+
+// The RIB hands export policy what it cannot read from the attributes: the session kind, a
+// local route's interface tag, and the route's LOCAL_PREF even toward eBGP peers.
+class PolicyInRibTest : public ::testing::Test {
+ protected:
+  PolicyInRibTest() : rib_(rib_config()) {}
+
+  void add(RibPeerConfig c, const std::string& router_id) {
+    ASSERT_TRUE(rib_.add_peer(c).ok());
+    ASSERT_TRUE(rib_.peer_up(c.id, session(router_id)).ok());
+    take(rib_, c.id);
+  }
+  Rib rib_;
+};
+
+TEST_F(PolicyInRibTest, InterfacePeerTypeAndPriorityOnExport) {
+  // One filter for both peers: workload routes (cali*) only to eBGP, each with its priority
+  // matched and raised; everything else goes.
+  FilterRule workloads_to_ebgp;
+  workloads_to_ebgp.interface_glob = "cali*";
+  workloads_to_ebgp.ebgp_session = true;
+  workloads_to_ebgp.priority = 1024;
+  workloads_to_ebgp.operations = {AddCommunity{make_community(65000, 42)}, SetPriority{512}};
+  FilterRule no_workloads_elsewhere;
+  no_workloads_elsewhere.interface_glob = "cali*";
+  no_workloads_elsewhere.accept = false;
+  auto policy = policy_from_filter_rules({workloads_to_ebgp, no_workloads_elsewhere});
+  ASSERT_TRUE(policy.ok()) << policy.error().message;
+  auto ebgp = peer_config(1, "10.0.0.2", 65001);
+  auto ibgp = peer_config(2, "10.0.1.2", kLocalAs);
+  ebgp.export_policy = ibgp.export_policy = *policy;
+  add(ebgp, "10.0.0.2");
+  add(ibgp, "10.0.1.2");
+
+  LocalRoute workload;
+  workload.local_pref = kMaxPriority - 1024;
+  workload.interface = "cali0123456789a";
+  rib_.originate(pfx("10.244.9.7/32"), workload);
+  LocalRoute block;  // a blackhole: no interface
+  block.local_pref = kMaxPriority - 1024;
+  rib_.originate(pfx("10.244.1.0/26"), block);
+
+  Learned to_ebgp = take(rib_, 1);
+  Learned to_ibgp = take(rib_, 2);
+  ASSERT_TRUE(to_ebgp.has("10.244.9.7/32"));
+  EXPECT_EQ(to_ebgp.at("10.244.9.7/32").communities,
+            std::vector<Community>{make_community(65000, 42)});
+  EXPECT_EQ(to_ebgp.at("10.244.9.7/32").local_pref, std::nullopt);  // never sent to eBGP
+  EXPECT_FALSE(to_ibgp.has("10.244.9.7/32"));
+  EXPECT_TRUE(to_ebgp.has("10.244.1.0/26"));
+  ASSERT_TRUE(to_ibgp.has("10.244.1.0/26"));
+  EXPECT_EQ(to_ibgp.at("10.244.1.0/26").local_pref, kMaxPriority - 1024);
+
+  // The same route moved off a cali interface: re-exported although its attributes are equal.
+  workload.interface = "eth0";
+  rib_.originate(pfx("10.244.9.7/32"), workload);
+  to_ibgp = take(rib_, 2);
+  ASSERT_TRUE(to_ibgp.has("10.244.9.7/32"));
+  EXPECT_EQ(to_ibgp.at("10.244.9.7/32").local_pref, kMaxPriority - 1024);
+  to_ebgp = take(rib_, 1);
+  ASSERT_TRUE(to_ebgp.has("10.244.9.7/32"));  // now as any other route: no community added
+  EXPECT_TRUE(to_ebgp.at("10.244.9.7/32").communities.empty());
+}
+
+TEST_F(PolicyInRibTest, PeerTypeAndCommunityOnImport) {
+  FilterRule drop_tagged_from_ebgp;
+  drop_tagged_from_ebgp.ebgp_session = true;
+  drop_tagged_from_ebgp.community = make_community(65001, 666);
+  drop_tagged_from_ebgp.accept = false;
+  auto policy = policy_from_filter_rules({drop_tagged_from_ebgp});
+  ASSERT_TRUE(policy.ok());
+  auto ebgp = peer_config(1, "10.0.0.2", 65001);
+  auto ibgp = peer_config(2, "10.0.1.2", kLocalAs);
+  ebgp.import_policy = ibgp.import_policy = *policy;
+  add(ebgp, "10.0.0.2");
+  add(ibgp, "10.0.1.2");
+  PathAttributes tagged = attrs({65001});
+  tagged.communities = {make_community(65001, 666)};
+  auto from_ebgp = rib_.receive_update(1, announce({"203.0.113.0/24"}, tagged));
+  ASSERT_TRUE(from_ebgp.ok());
+  EXPECT_EQ(from_ebgp->rejected, 1u);
+  PathAttributes tagged_ibgp = attrs({});
+  tagged_ibgp.communities = tagged.communities;
+  tagged_ibgp.local_pref = 100;
+  auto from_ibgp = rib_.receive_update(2, announce({"198.51.100.0/24"}, tagged_ibgp));
+  ASSERT_TRUE(from_ibgp.ok());
+  EXPECT_EQ(from_ibgp->rejected, 0u);
 }
 
 }  // namespace

@@ -57,6 +57,10 @@ struct OriginatedPrefix {
   IpPrefix prefix;
   ExportOrigin origin = ExportOrigin::kAffineBlock;
   std::vector<std::string> communities;
+  // The route's device as Calico's BIRD would see it, for BGPFilter `interface`: a borrowed
+  // address is a local workload's /32 through its cali* interface; blocks and service
+  // ranges are blackholes, without one ("").
+  std::string interface = {};
 
   friend bool operator==(const OriginatedPrefix&, const OriginatedPrefix&) = default;
 };

@@ -41,6 +41,8 @@ struct ClusterSnapshot {
   SecretValues secrets;
   std::vector<AffinityRecord> affinities;
   std::vector<api::AllocationBlock> blocks;
+  // This node's workload addresses (/32, /128) and the cali* interface each is routed through.
+  std::map<IpPrefix, std::string> workload_interfaces;
 };
 
 // A Node resource as the calculation uses it.

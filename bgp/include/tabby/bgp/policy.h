@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tabby/bgp/path_attributes.h"
@@ -41,15 +42,24 @@ struct Match {
   std::vector<Community> any_community;             // the route has at least one of these
   std::vector<LargeCommunity> any_large_community;  // the route has at least one of these
   std::optional<std::uint32_t> as_path_contains;    // the AS appears anywhere in AS_PATH
-  std::vector<PeerId> from_peers;                   // learned from one of these peers
-  std::vector<RouteSource> sources;                 // learned from one of these kinds of source
-  std::optional<Origin> origin;                     // the ORIGIN attribute
+  // AS_PATH begins with these ASNs, in order (in its leading AS_SEQUENCE segments).
+  std::vector<std::uint32_t> as_path_prefix;
+  std::vector<PeerId> from_peers;           // learned from one of these peers
+  std::vector<RouteSource> sources;         // learned from one of these kinds of source
+  std::optional<Origin> origin;             // the ORIGIN attribute
+  std::optional<std::uint32_t> local_pref;  // LOCAL_PREF is present and equals this
+  // The session the route is imported from or exported to is eBGP (true) or iBGP (false).
+  std::optional<bool> ebgp_session;
+  // The route's outgoing interface (RouteContext::interface) matches this glob: '*' is any
+  // run of characters, '?' any one. A route without an interface has the name "".
+  std::optional<std::string> interface_glob;
 
   friend bool operator==(const Match&, const Match&) = default;
 };
 
 // Applied in this order: communities (set, then remove, then add), large communities (same),
-// prepend, LOCAL_PREF, MED, next-hop self.
+// prepend (prepend_path, then prepend_as prepend_count times in front of it), LOCAL_PREF, MED,
+// next-hop self.
 struct Actions {
   std::optional<std::vector<Community>> set_communities;
   std::vector<Community> remove_communities;
@@ -57,6 +67,7 @@ struct Actions {
   std::optional<std::vector<LargeCommunity>> set_large_communities;
   std::vector<LargeCommunity> remove_large_communities;
   std::vector<LargeCommunity> add_large_communities;
+  std::vector<std::uint32_t> prepend_path;  // AS_PATH then starts with these, in this order
   std::uint8_t prepend_count = 0;
   std::uint32_t prepend_as = 0;  // 0: the local AS
   std::optional<std::uint32_t> set_local_pref;
@@ -90,7 +101,9 @@ struct RouteContext {
   IpPrefix prefix;
   PeerId from_peer = kLocalPeer;
   RouteSource source = RouteSource::kLocal;
-  std::uint32_t local_as = 0;  // for prepend_as == 0
+  std::uint32_t local_as = 0;       // for prepend_as == 0
+  bool ebgp_session = false;        // import: the session it came on; export: the one it goes to
+  std::string_view interface = {};  // the owner's tag on a local route (LocalRoute::interface)
 };
 
 struct PolicyOutcome {
@@ -99,6 +112,12 @@ struct PolicyOutcome {
 };
 
 bool matches(const Match& match, const RouteContext& route, const PathAttributes& attributes);
+// Shell-style glob: '*' matches any run of characters (also none), '?' any one character.
+bool glob_matches(std::string_view glob, std::string_view text);
+// Whether AS_PATH begins with `asns` in order, read through its leading AS_SEQUENCE segments.
+bool as_path_starts_with(const std::optional<AsPath>& path, const std::vector<std::uint32_t>& asns);
+// Puts `asns` in front of AS_PATH, so that it then starts with them in this order.
+void prepend_path(PathAttributes& attributes, const std::vector<std::uint32_t>& asns);
 // Puts `as` `count` times in front of AS_PATH (in its leading AS_SEQUENCE, or a new one).
 void prepend_as(PathAttributes& attributes, std::uint32_t as, std::size_t count = 1);
 // Runs the policy; `attributes` carries the changes of every term applied (also when the

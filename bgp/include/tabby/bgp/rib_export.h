@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "tabby/bgp/path_attributes.h"
 #include "tabby/bgp/policy.h"
@@ -18,6 +19,7 @@ struct ExportSource {
   RouteSource source = RouteSource::kLocal;
   bool route_reflector_client = false;  // the source peer is our client
   IpAddress router_id;                  // the source peer's BGP identifier
+  std::string_view interface = {};      // a local route's LocalRoute::interface
 };
 
 // The peers it goes to (an update group): everything here must be equal for them.

@@ -1,0 +1,123 @@
+// Two SpeakerBgpPorts over the loopback interface in one io_context (127.0.0.1 and
+// 127.0.0.2, each listening on its own address): a change of export policy or of the
+// originated prefixes keeps the session; a changed keepaliveTime renews it, and the peer's
+// Established count (tabby_bgp_peer_established_transitions_total) runs on across the reset
+// instead of starting again with the new session. Real sockets, no root.
+
+#include "tabby/agent/speaker_bgp_port.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+
+namespace tabby::agent {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+IpAddress address(const char* text) {
+  return IpAddress::parse(text).value();
+}
+
+template <typename Predicate>
+bool run_until(asio::io_context& io, Predicate done, std::chrono::milliseconds timeout = 15s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    io.restart();
+    io.run_for(10ms);
+  }
+  return true;
+}
+
+// A port nobody listens on at the moment, for both speakers (each on its own address).
+std::uint16_t free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  return acceptor.local_endpoint().port();
+}
+
+// One node of a two-node mesh: this node at `own`, the other at `other`; the lower address
+// connects, as the mesh's string rule has it.
+DesiredBgp node(const char* own, const char* other, std::uint16_t port) {
+  DesiredBgp desired;
+  desired.node_name = own;
+  desired.router_id = address(own);
+  desired.address_v4 = address(own);
+  desired.listen_port = port;
+  desired.bind_node_ip = true;
+  DesiredPeer peer;
+  peer.key = peer_key(PeerType::kNodeMesh, address(other), std::nullopt);
+  peer.address = address(other);
+  peer.port = port;
+  peer.passive = std::string(other) < std::string(own);
+  peer.source_address = address(own);
+  desired.peers.push_back(peer);
+  return desired;
+}
+
+std::optional<BgpPeerReport> report(const BgpPort& port) {
+  const auto peers = port.peers();
+  if (peers.size() != 1) return std::nullopt;
+  return peers.front();
+}
+
+bool established(const BgpPort& port) {
+  const auto peer = report(port);
+  return peer && peer->established;
+}
+
+class SpeakerBgpPortTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::uint16_t port = free_port();
+    a_desired_ = node("127.0.0.1", "127.0.0.2", port);
+    b_desired_ = node("127.0.0.2", "127.0.0.1", port);
+    ASSERT_TRUE(a_->apply(a_desired_, {}).ok());
+    ASSERT_TRUE(b_->apply(b_desired_, {}).ok());
+    ASSERT_TRUE(run_until(io_, [&] { return established(*a_) && established(*b_); }))
+        << (report(*a_) ? report(*a_)->status.info : "no peer");
+    ASSERT_EQ(report(*a_)->established_transitions, 1u);
+  }
+
+  asio::io_context io_;
+  std::unique_ptr<BgpPort> a_ = make_speaker_bgp_port(io_);
+  std::unique_ptr<BgpPort> b_ = make_speaker_bgp_port(io_);
+  DesiredBgp a_desired_, b_desired_;
+};
+
+TEST_F(SpeakerBgpPortTest, ExportChangesKeepTheSession) {
+  BgpExport exports;
+  exports.policy.pools = {IpPrefix::parse("10.244.0.0/16").value()};
+  exports.policy.aggregated_blocks = {IpPrefix::parse("10.244.1.0/26").value()};
+  exports.advertised = {
+      {.prefix = IpPrefix::parse("10.244.1.0/26").value(), .communities = {"64512:100"}}};
+  ASSERT_TRUE(a_->apply(a_desired_, exports).ok());
+  ASSERT_TRUE(run_until(io_, [&] {
+    return !b_->best_paths().empty() && report(*b_)->status.prefixes_received == 1;
+  }));
+  exports.policy.export_disabled_pools = exports.policy.pools;
+  ASSERT_TRUE(a_->apply(a_desired_, exports).ok());
+  ASSERT_TRUE(run_until(io_, [&] { return b_->best_paths().empty(); }));
+  EXPECT_TRUE(established(*a_));
+  EXPECT_EQ(report(*a_)->established_transitions, 1u);
+  EXPECT_EQ(report(*b_)->established_transitions, 1u);
+}
+
+TEST_F(SpeakerBgpPortTest, TheEstablishedCountRunsOnAcrossAReset) {
+  a_desired_.peers[0].keepalive_time = 5s;  // the hold time is in OPEN: a new session
+  ASSERT_TRUE(a_->apply(a_desired_, {}).ok());
+  EXPECT_FALSE(established(*a_));
+  ASSERT_TRUE(run_until(io_, [&] { return established(*a_) && established(*b_); }));
+  EXPECT_EQ(report(*a_)->established_transitions, 2u);
+  // Nothing changed: no new session, the count stays.
+  ASSERT_TRUE(a_->apply(a_desired_, {}).ok());
+  io_.restart();
+  io_.run_for(200ms);
+  EXPECT_TRUE(established(*a_));
+  EXPECT_EQ(report(*a_)->established_transitions, 2u);
+}
+
+}  // namespace
+}  // namespace tabby::agent
