@@ -234,5 +234,18 @@ TEST_F(RibAddPathTest, AMovedPeerEndsWithTheNewGroupsPaths) {
   EXPECT_EQ(rib_.counters(4)->advertised, 3u);
 }
 
+// A ROUTE-REFRESH re-sends every path of the family under the identifiers already in use.
+TEST_F(RibAddPathTest, ARefreshResendsEveryPath) {
+  add_receivers();
+  announce_from_three("203.0.113.0/24");
+  learn_paths(add_path_, rib_, 4, add_path_session_.send);
+  const auto before = add_path_.paths;
+  ASSERT_TRUE(rib_.refresh_peer(4, kIpv4Unicast).ok());
+  learn_paths(add_path_, rib_, 4, add_path_session_.send);
+  EXPECT_EQ(add_path_.announced.size(), 3u);
+  EXPECT_TRUE(add_path_.withdrawn.empty());
+  EXPECT_EQ(add_path_.paths, before);
+}
+
 }  // namespace
 }  // namespace tabby::bgp
