@@ -92,6 +92,17 @@ bool Group::exports(Family family) const {
   return std::find(key.families.begin(), key.families.end(), family) != key.families.end();
 }
 
+bool Group::sends_paths(Family family) const {
+  return std::find(key.add_path.begin(), key.add_path.end(), family) != key.add_path.end();
+}
+
+std::size_t Group::advertised() const {
+  std::size_t n = adj_out.size();
+  for (const auto& [prefix, paths] : adj_out_paths)
+    n += paths.size();
+  return n;
+}
+
 }  // namespace detail
 
 using detail::Candidate;
@@ -112,11 +123,15 @@ void Rib::State::modify(const IpPrefix& prefix, Change change) {
   change(d);
   decide(prefix, d);
   const auto after = detail::selection(d);
+  // ADD-PATH send groups advertise every path, so any change of any path may concern them.
+  const Family family = detail::family_of(prefix);
+  for (auto& g : groups)
+    if (g->sends_paths(family)) g->dirty.push_back(prefix);
   if (!(before == after)) {
     best_dirty.push_back(prefix);
     if (before.best != after.best) {
       for (auto& g : groups)
-        g->dirty.push_back(prefix);
+        if (!g->sends_paths(family)) g->dirty.push_back(prefix);
     }
     if (!before.best) ++reachable;
     if (!after.best) --reachable;
@@ -320,7 +335,17 @@ Status Rib::update_peer(RibPeerConfig config) {
     if (auto s = state_->flush(new_group); !s) return s;
     detail::Batch gone;
     for (const auto& [prefix, attributes] : old_group.adj_out)
-      if (!new_group.adj_out.count(prefix)) gone.withdrawn.push_back(prefix);
+      if (!new_group.adj_out.count(prefix)) gone.withdrawn.push_back(Nlri{prefix, 0});
+    // ADD-PATH: the new group numbers paths on its own; identifiers it does not use go.
+    for (const auto& [prefix, paths] : old_group.adj_out_paths) {
+      const auto kept = new_group.adj_out_paths.find(prefix);
+      for (const auto& path : paths) {
+        const bool reused = kept != new_group.adj_out_paths.end() &&
+                            std::any_of(kept->second.begin(), kept->second.end(),
+                                        [&](const auto& p) { return p.path_id == path.path_id; });
+        if (!reused) gone.withdrawn.push_back(Nlri{prefix, path.path_id});
+      }
+    }
     auto withdrawals = detail::pack_updates(gone, new_group.send);
     if (!withdrawals) return withdrawals.error();
     auto table = state_->encode_table(new_group);
@@ -467,7 +492,7 @@ std::optional<PeerCounters> Rib::counters(PeerId id) const {
   const PeerState* peer = state_->find_peer(id);
   if (!peer) return std::nullopt;
   PeerCounters c = peer->counters;
-  c.advertised = peer->group ? peer->group->adj_out.size() : 0;
+  c.advertised = peer->group ? peer->group->advertised() : 0;
   return c;
 }
 

@@ -64,11 +64,23 @@ struct GroupKey {
   friend bool operator==(const GroupKey&, const GroupKey&) = default;
 };
 
+// A path sent with ADD-PATH: which Loc-RIB path it is (source peer and the identifier it
+// came with) and the path identifier we gave it, kept while the path is advertised.
+struct SentPath {
+  PeerId source = kLocalPeer;
+  std::uint32_t source_path_id = 0;
+  std::uint32_t path_id = 0;
+  AttributeSet attributes;
+};
+
 struct Group {
   std::size_t id = 0;
   GroupKey key;
   CodecContext send;
+  // Families without ADD-PATH send: the best path of each prefix.
   std::unordered_map<IpPrefix, AttributeSet, PrefixHash> adj_out;
+  // ADD-PATH send families (key.add_path): every exported path, by (prefix, path identifier).
+  std::unordered_map<IpPrefix, std::vector<SentPath>, PrefixHash> adj_out_paths;
   std::vector<IpPrefix> dirty;  // to re-export (duplicates are harmless)
   std::deque<EncodedUpdate> log;
   std::uint64_t log_base = 0;  // sequence number of log.front()
@@ -78,6 +90,8 @@ struct Group {
   std::vector<EncodedUpdate> end_of_ribs;                      // one per family, encoded once
 
   bool exports(Family family) const;
+  bool sends_paths(Family family) const;  // ADD-PATH send for the family
+  std::size_t advertised() const;         // routes (paths) in the Adj-RIB-Out
 };
 
 struct PeerState {
@@ -151,6 +165,12 @@ struct Rib::State {
   detail::GroupKey group_key(const PeerState& peer) const;
   AttributeSet export_best(const Group& group, const IpPrefix& prefix,
                            const Destination& destination);
+  AttributeSet export_path(const Group& group, const IpPrefix& prefix, const Candidate& path);
+  // ADD-PATH send: every accepted path of the destination (null: none) that passes export,
+  // with the identifiers already given to those still sent, new ones for the others.
+  std::vector<detail::SentPath> export_paths(const Group& group, const IpPrefix& prefix,
+                                             const Destination* destination,
+                                             const std::vector<detail::SentPath>& sent);
   Group& group_for(const PeerState& peer);
   Status flush(Group& group);
   // Packs the batch for the group; routes whose attributes fit no UPDATE are dropped from the

@@ -106,6 +106,7 @@ SessionConfig Speaker::session_config(const PeerConfig& peer) const {
   c.connect_retry_time = peer.connect_retry_time;
   c.idle_hold = peer.idle_hold;
   c.families = peer.families;
+  c.add_path = peer.add_path;
   const std::uint16_t restart_time =
       peer.graceful_restart_time.value_or(config_.graceful_restart_time);
   if (restart_time > 0) {

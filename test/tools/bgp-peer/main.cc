@@ -1,7 +1,7 @@
 // bgp-peer: tabby's BGP Speaker run from a YAML file, for interop tests and benchmarks until
 // the agent exists. See docs/bgp-speaker.md.
 //
-//   bgp-peer --config peer.yaml [--rib-file rib.txt] [--summary-file summary.txt]
+//   bgp-peer --config peer.yaml [--rib-file rib.txt] [--all-paths] [--summary-file summary.txt]
 //            [--summary-interval-ms 1000] [--log-level info]
 //
 // The Loc-RIB and peer states (rib_text.h) are written to --rib-file whenever the Loc-RIB
@@ -44,8 +44,8 @@ Result<bgp_peer::PeerFile> load(const std::string& path) {
 
 class Runner {
  public:
-  Runner(asio::io_context& io, bgp::Speaker& speaker, std::string rib_file)
-      : speaker_(speaker), rib_file_(std::move(rib_file)), timer_(io) {}
+  Runner(asio::io_context& io, bgp::Speaker& speaker, std::string rib_file, bool all_paths)
+      : speaker_(speaker), rib_file_(std::move(rib_file)), all_paths_(all_paths), timer_(io) {}
 
   // Makes the speaker's peers and originated prefixes those of the file.
   void apply(const bgp_peer::PeerFile& file) {
@@ -65,7 +65,17 @@ class Runner {
     originated_ = now;
   }
 
-  std::string text() const { return bgp_peer::format_rib(speaker_.peers(), speaker_.loc_rib()); }
+  std::string text() const {
+    const auto loc_rib = speaker_.loc_rib();
+    std::vector<std::pair<IpPrefix, std::vector<bgp::RoutePath>>> several;
+    if (all_paths_) {
+      for (const auto& [prefix, best] : loc_rib) {
+        auto paths = speaker_.rib().paths(prefix);
+        if (paths.size() > 1) several.emplace_back(prefix, std::move(paths));
+      }
+    }
+    return bgp_peer::format_rib(speaker_.peers(), loc_rib, several);
+  }
 
   void write() {
     if (rib_file_.empty()) return;
@@ -93,6 +103,7 @@ class Runner {
  private:
   bgp::Speaker& speaker_;
   std::string rib_file_;
+  bool all_paths_ = false;  // path lines too (rib_text.h)
   asio::steady_timer timer_;
   std::set<IpPrefix> originated_;
   std::string written_;
@@ -144,6 +155,9 @@ int main(int argc, char** argv) {
                  "YAML file: local_as, router_id, listen, peers, originate")
       ->required();
   app.add_option("--rib-file", rib_file, "where to keep the Loc-RIB and peer states as text");
+  bool all_paths = false;
+  app.add_flag("--all-paths", all_paths,
+               "list every path of prefixes with several too (ADD-PATH peers, ECMP)");
   app.add_option("--summary-file", summary_file,
                  "where to keep only the Loc-RIB's size and the peer states, for benchmarks");
   app.add_option("--summary-interval-ms", summary_interval_ms,
@@ -169,7 +183,7 @@ int main(int argc, char** argv) {
     std::cerr << "bgp-peer: " << speaker.error().message << "\n";
     return 1;
   }
-  Runner runner(io, **speaker, rib_file);
+  Runner runner(io, **speaker, rib_file, all_paths);
   (*speaker)->on_best_path_change([&](const auto&) { runner.write(); });
   runner.apply(*file);
   runner.tick();

@@ -24,7 +24,9 @@
 // then the group's stream. iBGP routes go back to the peer they came from only when it is a
 // reflector client (RFC 4456 allows it; the client drops them by ORIGINATOR_ID); an eBGP
 // peer may get its own routes back (with our AS prepended, which its loop check drops), the
-// price of sharing the stream.
+// price of sharing the stream. A group with ADD-PATH send (RFC 7911) for a family advertises
+// every exported path of its prefixes, each under a path identifier kept while the path is
+// advertised; the others the best path only.
 //
 // The Adj-RIB-In is kept inside the Loc-RIB: every received path, accepted or not, sits in
 // its prefix's destination with its received (pre-policy) and accepted attribute sets, so a

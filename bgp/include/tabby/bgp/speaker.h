@@ -72,6 +72,7 @@ struct PeerConfig {
   Policy import_policy;
   Policy export_policy;
   std::vector<Family> families = {kIpv4Unicast};
+  AddPathMode add_path = AddPathMode::kOff;  // RFC 7911, for the unicast families above
   // The restart time advertised to this peer (BIRD's per-protocol `graceful restart time`,
   // Calico's maxRestartTime); unset: SpeakerConfig::graceful_restart_time. 0 turns graceful
   // restart off for this peer.
