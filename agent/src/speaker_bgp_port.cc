@@ -324,6 +324,9 @@ class SpeakerBgpPort final : public BgpPort {
                                                             : bgp::NextHopMode::kAuto;
     config.allow_own_as = static_cast<std::uint8_t>(peer.allowed_local_as.value_or(0));
     config.families = {peer.family() == IpFamily::kV4 ? bgp::kIpv4Unicast : bgp::kIpv6Unicast};
+    // Calico's BIRD runs `add paths on` (receive and send) on every session, so that several
+    // nodes advertising one prefix (service IPs) all reach the peers, for ECMP.
+    config.add_path = bgp::AddPathMode::kBoth;
     // maxRestartTime / nodeMeshMaxRestartTime, as confd writes `graceful restart time`.
     config.graceful_restart_time = static_cast<std::uint16_t>(std::min<std::int64_t>(
         peer.restart_time.count(), bgp::GracefulRestartCapability::kMaxRestartTime));
