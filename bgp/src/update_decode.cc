@@ -67,6 +67,9 @@ class UpdateDecoder {
   WireResult<DecodedMessage> decode(std::span<const std::uint8_t> body);
 
  private:
+  // The rest of the attributes cannot be read: treat-as-withdraw, or a WireError when an
+  // MP_REACH_NLRI/MP_UNREACH_NLRI may be among the unread.
+  std::optional<WireError> overrun(std::string what, const std::bitset<256>& seen);
   // Returns a WireError if the problem resets the session.
   std::optional<WireError> attribute(std::uint8_t flags, std::uint8_t type,
                                      std::span<const std::uint8_t> value,
@@ -128,23 +131,27 @@ WireResult<DecodedMessage> UpdateDecoder::decode(std::span<const std::uint8_t> b
     // RFC 7606 section 4: an attribute running past the attribute field is treat-as-withdraw;
     // the total length still tells where the NLRI start.
     if (!a.has(3)) {
-      note(UpdateVerdict::kTreatAsWithdraw,
-           "attribute at offset " + std::to_string(start) + ": header cut short");
+      if (auto error =
+              overrun("attribute at offset " + std::to_string(start) + ": header cut short", seen))
+        return *error;
       break;
     }
     const std::uint8_t flags = a.u8();
     const std::uint8_t type = a.u8();
     const bool extended = (flags & attr_flag::kExtendedLength) != 0;
     if (extended && !a.has(2)) {
-      note(UpdateVerdict::kTreatAsWithdraw,
-           "attribute " + std::to_string(type) + ": extended length cut short");
+      if (auto error =
+              overrun("attribute " + std::to_string(type) + ": extended length cut short", seen))
+        return *error;
       break;
     }
     const std::size_t length = extended ? a.u16() : a.u8();
     if (!a.has(length)) {
-      note(UpdateVerdict::kTreatAsWithdraw,
-           "attribute " + std::to_string(type) + ": length " + std::to_string(length) +
-               " overruns the path attributes (" + std::to_string(a.remaining()) + " octets left)");
+      if (auto error = overrun("attribute " + std::to_string(type) + ": length " +
+                                   std::to_string(length) + " overruns the path attributes (" +
+                                   std::to_string(a.remaining()) + " octets left)",
+                               seen))
+        return *error;
       break;
     }
     const auto value = a.take(length);
@@ -181,6 +188,19 @@ WireResult<DecodedMessage> UpdateDecoder::decode(std::span<const std::uint8_t> b
   }
   result_.message = std::move(update_);
   return std::move(result_);
+}
+
+std::optional<WireError> UpdateDecoder::overrun(std::string what, const std::bitset<256>& seen) {
+  // RFC 7606 sections 4 and 5.3: treat-as-withdraw is only allowed when every NLRI can be
+  // located. On a multiprotocol session routes may travel in MP_REACH_NLRI/MP_UNREACH_NLRI;
+  // one not yet seen may be in the unread rest (each may appear once, so both seen is the
+  // only safe case), and its routes would keep their old attributes. Only a reset is left.
+  if (context_.multiprotocol && !(seen[attr::kMpReachNlri] && seen[attr::kMpUnreachNlri])) {
+    return reset(UpdateError::kMalformedAttributeList,
+                 what + "; an MP_REACH_NLRI/MP_UNREACH_NLRI may be among the unread attributes");
+  }
+  note(UpdateVerdict::kTreatAsWithdraw, std::move(what));
+  return std::nullopt;
 }
 
 std::optional<WireError> UpdateDecoder::attribute(std::uint8_t flags, std::uint8_t type,

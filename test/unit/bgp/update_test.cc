@@ -26,6 +26,11 @@ CodecContext four_octet() {
   c.four_octet_as = true;
   return c;
 }
+CodecContext multiprotocol() {
+  CodecContext c = four_octet();
+  c.multiprotocol = true;
+  return c;
+}
 CodecContext with_add_path(std::vector<Family> families) {
   CodecContext c = four_octet();
   c.add_path = std::move(families);
@@ -316,6 +321,16 @@ INSTANTIATE_TEST_SUITE_P(
                     kWithdraw},
         VerdictCase{"AttributeHeaderCutShort", cat({kOrigin, kAsPath, kNextHop, hex("c0 08")}),
                     kNlri, two_octet(), kWithdraw},
+        // Both MP attributes read before the overrun: nothing can hide in the rest.
+        VerdictCase{"OverrunAfterBothMpAttributesOnMultiprotocolSession",
+                    cat({attribute(0x80, 15, hex("0002 01")),
+                         attribute(0x80, 14,
+                                   hex("0002 01 10 20010db8000000000000000000000001 00 "
+                                       "40 20010db800010000")),
+                         kOrigin, attribute(0x40, 2, hex("02 01 0000fde9")), hex("c0 08 08 01")}),
+                    {},
+                    multiprotocol(),
+                    kWithdraw},
         VerdictCase{"AtomicAggregateLengthOne",
                     cat({kOrigin, kAsPath, kNextHop, attribute(0x40, 6, hex("00"))}), kNlri,
                     two_octet(), kDiscard},
@@ -456,7 +471,36 @@ INSTANTIATE_TEST_SUITE_P(
         ResetCase{"MpUnreachTooShort", update({}, kShortMpUnreach, {}), two_octet(), 5,
                   kShortMpUnreach},
         ResetCase{"MpReachFlaggedWellKnown", update({}, kMpReachNotOptional, {}), two_octet(), 4,
-                  kMpReachNotOptional}),
+                  kMpReachNotOptional},
+        // RFC 7606 section 5.3: on a multiprotocol session an overrun before the MP
+        // attributes were read leaves their routes unlocated.
+        ResetCase{"OverrunBeforeMpAttributesOnMultiprotocolSession",
+                  update({},
+                         cat({kOrigin, attribute(0x40, 2, hex("02 01 0000fde9")), kNextHop,
+                              hex("c0 08 08 fde90064")}),
+                         kNlri),
+                  multiprotocol(),
+                  1,
+                  {}},
+        ResetCase{"HeaderCutShortOnMultiprotocolSession",
+                  update({},
+                         cat({kOrigin, attribute(0x40, 2, hex("02 01 0000fde9")), kNextHop,
+                              hex("c0 08")}),
+                         kNlri),
+                  multiprotocol(),
+                  1,
+                  {}},
+        ResetCase{
+            "OverrunAfterOnlyMpReachOnMultiprotocolSession",
+            update({},
+                   cat({attribute(0x80, 14,
+                                  hex("0002 01 10 20010db8000000000000000000000001 00 "
+                                      "40 20010db800010000")),
+                        kOrigin, attribute(0x40, 2, hex("02 01 0000fde9")), hex("c0 08 08 01")}),
+                   {}),
+            multiprotocol(),
+            1,
+            {}}),
     CaseName{});
 
 UpdateMessage announce(std::vector<std::uint32_t> path) {
