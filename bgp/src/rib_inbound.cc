@@ -138,17 +138,31 @@ Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update
     }
   };
 
+  // RFC 4271 section 6.3: a route whose next hop is the receiving speaker's own address is
+  // ignored (RFC 7606 section 7.3: logged, no reset). The codec refuses addresses that are
+  // nobody's; which are ours only the session knows.
+  const auto own_next_hop = [&](const std::optional<IpAddress>& hop, const char* field) {
+    const LocalAddresses& local = peer->config.local;
+    if (!hop || (hop != local.ipv4 && hop != local.ipv6 && hop != local.ipv6_link_local))
+      return false;
+    receipt.problems.push_back(std::string(field) + " " + hop->to_string() +
+                               " is our own address (routes treated as withdrawn)");
+    return true;
+  };
+
   withdraw(update.withdrawn, kIpv4Unicast);
   if (unreach && is_unicast(unreach->family)) withdraw(unreach->withdrawn, unreach->family);
   if (!update.nlri.empty()) {
-    if (treat_as_withdraw || !complete || !attributes.next_hop) {
+    if (treat_as_withdraw || !complete || !attributes.next_hop ||
+        own_next_hop(attributes.next_hop, "NEXT_HOP")) {
       withdraw(update.nlri, kIpv4Unicast);
     } else {
       announce(update.nlri, kIpv4Unicast, attributes);
     }
   }
   if (reach && is_unicast(reach->family) && !reach->nlri.empty()) {
-    if (treat_as_withdraw || !complete) {
+    if (treat_as_withdraw || !complete || own_next_hop(reach->next_hop, "MP_REACH_NLRI next hop") ||
+        own_next_hop(reach->link_local_next_hop, "MP_REACH_NLRI link-local next hop")) {
       withdraw(reach->nlri, reach->family);
     } else {
       PathAttributes a = std::move(attributes);

@@ -254,8 +254,12 @@ void Speaker::on_established(Session& session, const EstablishedInfo& info) {
 void Speaker::on_update(Session& session, const UpdateMessage& update, UpdateVerdict verdict) {
   Peer* peer = find(session);
   if (!peer) return;
-  if (auto received = rib_.receive_update(peer->id, update, verdict); !received)
+  if (auto received = rib_.receive_update(peer->id, update, verdict); !received) {
     spdlog::warn("bgp peer {}: {}", peer->config.name, received.error().message);
+  } else {
+    for (const auto& problem : received->problems)
+      spdlog::warn("bgp peer {}: {}", peer->config.name, problem);
+  }
   flush();
 }
 

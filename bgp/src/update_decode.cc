@@ -54,6 +54,28 @@ const AttributeRule* rule_for(std::uint8_t type) {
   return nullptr;
 }
 
+// RFC 4271 section 6.3 and RFC 7606 section 7.3: addresses no packet can be forwarded to.
+// Returns why `address` cannot be a next hop, or nullptr if it can. (Our own address is the
+// RIB's to check: the codec does not know it.)
+const char* unusable_next_hop(const IpAddress& address) {
+  if (address.is_v4()) {
+    const std::uint32_t v = address.v4_value();
+    if ((v >> 24) == 0) return "in 0.0.0.0/8 (this network)";
+    if ((v >> 24) == 127) return "loopback";
+    if ((v >> 28) == 0xe) return "multicast";
+    if ((v >> 28) == 0xf) return "reserved (class E or broadcast)";
+    return nullptr;
+  }
+  const std::uint8_t* b = address.bytes();
+  if (b[0] == 0xff) return "multicast";
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return "link-local in the global next hop field";
+  if (std::all_of(b, b + 15, [](std::uint8_t x) { return x == 0; })) {
+    if (b[15] == 0) return "unspecified (::)";
+    if (b[15] == 1) return "loopback";
+  }
+  return nullptr;
+}
+
 // Why a value is malformed: the subcode RFC 4271 would have sent, and the words for the log.
 struct Malformed {
   UpdateError subcode;
@@ -88,6 +110,9 @@ class UpdateDecoder {
   }
 
   const CodecContext& context_;
+  // A NEXT_HOP that parsed but cannot be used: only the NLRI field's routes need it, which
+  // are known once the attributes are read.
+  std::optional<std::string> unusable_next_hop_;
   UpdateMessage update_;
   DecodedMessage result_{UpdateMessage{}};
 };
@@ -173,6 +198,18 @@ WireResult<DecodedMessage> UpdateDecoder::decode(std::span<const std::uint8_t> b
   auto nlri = decode_prefixes(nlri_bytes, IpFamily::kV4, context_.has_add_path(kIpv4Unicast));
   if (!nlri) return reset(UpdateError::kInvalidNetworkField, "NLRI: " + nlri.error().message);
   update_.nlri = std::move(*nlri);
+
+  // RFC 7606 section 7.3: the routes that would use it are ignored, the session stays up.
+  // An UPDATE with only MP_REACH_NLRI routes ignores NEXT_HOP anyway (RFC 4760 section 3).
+  if (unusable_next_hop_) {
+    if (update_.nlri.empty()) {
+      note(UpdateVerdict::kAttributeDiscard,
+           "NEXT_HOP " + *unusable_next_hop_ + " (unused without NLRI field; discarded)");
+    } else {
+      note(UpdateVerdict::kTreatAsWithdraw,
+           "NEXT_HOP " + *unusable_next_hop_ + " (routes treated as withdrawn)");
+    }
+  }
 
   // RFC 7606 section 3d: a missing well-known attribute makes the routes withdrawn. Only
   // an UPDATE that announces something needs them; NEXT_HOP only for the IPv4 NLRI field.
@@ -288,6 +325,10 @@ std::optional<Malformed> UpdateDecoder::decode_value(std::uint8_t type,
     case attr::kNextHop:
       if (value.size() != 4) return length_error(value, "4");
       attrs.next_hop = IpAddress::v4(in.u32());
+      if (const char* why = unusable_next_hop(*attrs.next_hop)) {
+        unusable_next_hop_ = attrs.next_hop->to_string() + " is " + why;
+        attrs.next_hop.reset();
+      }
       return std::nullopt;
     case attr::kMultiExitDisc:
       if (value.size() != 4) return length_error(value, "4");
@@ -414,6 +455,11 @@ std::optional<Malformed> UpdateDecoder::decode_mp_reach(std::span<const std::uin
   if (!nlri)
     return Malformed{UpdateError::kOptionalAttributeError, "NLRI: " + nlri.error().message};
   mp.nlri = std::move(*nlri);
+  // RFC 7606 section 7.3: a next hop no packet can go to makes its routes ignored.
+  if (const char* why = unusable_next_hop(mp.next_hop)) {
+    note(UpdateVerdict::kTreatAsWithdraw, "MP_REACH_NLRI next hop " + mp.next_hop.to_string() +
+                                              " is " + why + " (routes treated as withdrawn)");
+  }
   update_.attributes.mp_reach = std::move(mp);
   return std::nullopt;
 }

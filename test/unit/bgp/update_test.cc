@@ -295,6 +295,70 @@ INSTANTIATE_TEST_SUITE_P(
         VerdictCase{"NextHopLengthFive",
                     cat({kOrigin, kAsPath, attribute(0x40, 3, hex("0a00000100"))}), kNlri,
                     two_octet(), kWithdraw},
+        // RFC 7606 section 7.3: a next hop no packet can go to; the session stays up.
+        VerdictCase{"NextHopZero", cat({kOrigin, kAsPath, attribute(0x40, 3, hex("00000000"))}),
+                    kNlri, two_octet(), kWithdraw},
+        VerdictCase{"NextHopThisNetwork",
+                    cat({kOrigin, kAsPath, attribute(0x40, 3, hex("00010203"))}), kNlri,
+                    two_octet(), kWithdraw},
+        VerdictCase{"NextHopLoopback", cat({kOrigin, kAsPath, attribute(0x40, 3, hex("7f000001"))}),
+                    kNlri, two_octet(), kWithdraw},
+        VerdictCase{"NextHopMulticast",
+                    cat({kOrigin, kAsPath, attribute(0x40, 3, hex("e0000005"))}), kNlri,
+                    two_octet(), kWithdraw},
+        VerdictCase{"NextHopClassE", cat({kOrigin, kAsPath, attribute(0x40, 3, hex("f0000001"))}),
+                    kNlri, two_octet(), kWithdraw},
+        VerdictCase{"NextHopBroadcast",
+                    cat({kOrigin, kAsPath, attribute(0x40, 3, hex("ffffffff"))}), kNlri,
+                    two_octet(), kWithdraw},
+        // RFC 4760 section 3: without NLRI field the NEXT_HOP is not used, so not fatal.
+        VerdictCase{"UnusableNextHopBesideOnlyMpReach",
+                    cat({kOrigin, kAsPath, attribute(0x40, 3, hex("00000000")),
+                         attribute(0x80, 14,
+                                   hex("0002 01 10 20010db8000000000000000000000001 00 "
+                                       "40 20010db800010000"))}),
+                    {},
+                    two_octet(),
+                    kDiscard},
+        VerdictCase{"MpReachNextHopUnspecified",
+                    cat({kOrigin, kAsPath,
+                         attribute(0x80, 14,
+                                   hex("0002 01 10 00000000000000000000000000000000 00 "
+                                       "40 20010db800010000"))}),
+                    {},
+                    two_octet(),
+                    kWithdraw},
+        VerdictCase{"MpReachNextHopLoopback",
+                    cat({kOrigin, kAsPath,
+                         attribute(0x80, 14,
+                                   hex("0002 01 10 00000000000000000000000000000001 00 "
+                                       "40 20010db800010000"))}),
+                    {},
+                    two_octet(),
+                    kWithdraw},
+        VerdictCase{"MpReachNextHopMulticast",
+                    cat({kOrigin, kAsPath,
+                         attribute(0x80, 14,
+                                   hex("0002 01 10 ff020000000000000000000000000001 00 "
+                                       "40 20010db800010000"))}),
+                    {},
+                    two_octet(),
+                    kWithdraw},
+        VerdictCase{
+            "MpReachLinkLocalInTheGlobalField",
+            cat({kOrigin, kAsPath,
+                 attribute(0x80, 14,
+                           hex("0002 01 20 fe800000000000000000000000000001 "
+                               "fe800000000000000000000000000001 00 40 20010db800010000"))}),
+            {},
+            two_octet(),
+            kWithdraw},
+        VerdictCase{
+            "MpReachIpv4NextHopZero",
+            cat({kOrigin, kAsPath, attribute(0x80, 14, hex("0001 01 04 00000000 00 18 0a0101"))}),
+            {},
+            two_octet(),
+            kWithdraw},
         VerdictCase{"MedLengthThree",
                     cat({kOrigin, kAsPath, kNextHop, attribute(0x80, 4, hex("000064"))}), kNlri,
                     two_octet(), kWithdraw},
@@ -388,6 +452,16 @@ TEST(UpdateVerdictTest, DiscardedAttributeIsGoneAndTheRestKept) {
   EXPECT_EQ(a.communities, std::vector<Community>{make_community(65001, 1)});
   ASSERT_EQ(decoded->problems.size(), 1u);
   EXPECT_NE(decoded->problems[0].find("ATOMIC_AGGREGATE"), std::string::npos)
+      << decoded->problems[0];
+}
+
+TEST(UpdateVerdictTest, UnusableNextHopIsNamedAndDropped) {
+  auto decoded = decode_message(
+      update({}, cat({kOrigin, kAsPath, attribute(0x40, 3, hex("e0000005"))}), kNlri), two_octet());
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_FALSE(as_update(*decoded).attributes.next_hop);
+  ASSERT_EQ(decoded->problems.size(), 1u);
+  EXPECT_NE(decoded->problems[0].find("NEXT_HOP 224.0.0.5 is multicast"), std::string::npos)
       << decoded->problems[0];
 }
 

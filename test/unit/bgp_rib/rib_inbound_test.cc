@@ -77,6 +77,24 @@ TEST_F(RibInboundTest, Ipv6RoutesCarryTheirMpReachNextHop) {
   EXPECT_FALSE(rib_.best_path(pfx("2001:db8:100::/48")));
 }
 
+TEST_F(RibInboundTest, NextHopThatIsOurOwnAddressIsIgnored) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");  // we are 192.0.2.1 and 2001:db8::1
+  feed(1, announce({"203.0.113.0/24"}, attrs({65001})));
+  auto receipt = feed(1, announce({"203.0.113.0/24"}, attrs({65001}, "192.0.2.1")));
+  EXPECT_FALSE(rib_.best_path(pfx("203.0.113.0/24")));  // the old route went too
+  EXPECT_EQ(receipt.withdrawn, 1u);
+  ASSERT_EQ(receipt.problems.size(), 1u);
+  EXPECT_NE(receipt.problems[0].find("192.0.2.1 is our own address"), std::string::npos);
+
+  receipt = feed(1, announce({"2001:db8:100::/48"}, attrs({65001}, "2001:db8::1")));
+  EXPECT_FALSE(rib_.best_path(pfx("2001:db8:100::/48")));
+  EXPECT_EQ(receipt.problems.size(), 1u);
+
+  receipt = feed(1, announce({"203.0.113.0/24"}, attrs({65001}, "192.0.2.7")));
+  EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
+  EXPECT_TRUE(receipt.problems.empty());
+}
+
 TEST_F(RibInboundTest, OwnAsInThePathIsALoopUnlessAllowed) {
   auto c = peer_config(1, "10.0.0.2", 65001);
   add(c, "10.0.0.2");

@@ -118,6 +118,9 @@ struct UpdateReceipt {
   std::size_t announced = 0;         // prefixes announced (accepted or not)
   std::size_t withdrawn = 0;         // prefixes withdrawn (treat-as-withdraw included)
   std::size_t rejected = 0;          // announced but refused by loop checks or import policy
+  // Routes ignored as RFC 4271 section 6.3 / RFC 7606 allow without a reset (e.g. a next hop
+  // that is our own address), one line each for the log; their prefixes count as withdrawn.
+  std::vector<std::string> problems;
 };
 
 // An encoded UPDATE, shared by every peer of an update group.
