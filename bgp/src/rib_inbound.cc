@@ -72,6 +72,11 @@ bool is_unicast(Family family) {
   return family == kIpv4Unicast || family == kIpv6Unicast;
 }
 
+bool negotiated(const PeerState& peer, Family family) {
+  const auto& families = peer.session.families;
+  return std::find(families.begin(), families.end(), family) != families.end();
+}
+
 bool family_fits(const IpPrefix& prefix, Family family) {
   return (prefix.family() == IpFamily::kV4) == (family.afi == kAfiIpv4);
 }
@@ -150,8 +155,20 @@ Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update
     return true;
   };
 
+  // RFC 4760 section 6: MP attributes of a family the session did not negotiate are ignored
+  // and logged, as BIRD and FRR do; the RFC's alternative, a reset, would drop every family
+  // over one stray attribute.
+  const auto usable = [&](Family family, const char* attribute) {
+    if (negotiated(*peer, family)) return is_unicast(family);
+    receipt.problems.push_back(std::string(attribute) + " for " + family.to_string() +
+                               ", a family not negotiated: ignored");
+    return false;
+  };
+  if (reach && !usable(reach->family, "MP_REACH_NLRI")) reach.reset();
+  if (unreach && !usable(unreach->family, "MP_UNREACH_NLRI")) unreach.reset();
+
   withdraw(update.withdrawn, kIpv4Unicast);
-  if (unreach && is_unicast(unreach->family)) withdraw(unreach->withdrawn, unreach->family);
+  if (unreach) withdraw(unreach->withdrawn, unreach->family);
   if (!update.nlri.empty()) {
     if (treat_as_withdraw || !complete || !attributes.next_hop ||
         own_next_hop(attributes.next_hop, "NEXT_HOP")) {
@@ -160,7 +177,7 @@ Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update
       announce(update.nlri, kIpv4Unicast, attributes);
     }
   }
-  if (reach && is_unicast(reach->family) && !reach->nlri.empty()) {
+  if (reach && !reach->nlri.empty()) {
     if (treat_as_withdraw || !complete || own_next_hop(reach->next_hop, "MP_REACH_NLRI next hop") ||
         own_next_hop(reach->link_local_next_hop, "MP_REACH_NLRI link-local next hop")) {
       withdraw(reach->nlri, reach->family);

@@ -432,9 +432,11 @@ std::optional<Malformed> UpdateDecoder::decode_mp_reach(std::span<const std::uin
   }
   const std::size_t next_hop_length = in.u8();
   const bool ipv4 = mp.family.afi == kAfiIpv4;
-  // RFC 4760 section 3 / RFC 2545 / RFC 8950: the lengths each family's next hop may have.
+  // RFC 4760 section 3 / RFC 2545: the lengths each family's next hop may have. An IPv6 next
+  // hop for IPv4 routes needs the Extended Next Hop capability (RFC 8950), which tabby never
+  // negotiates; without it the attribute is malformed for the family (RFC 7606 section 7.11).
   const bool length_ok =
-      next_hop_length == 16 || next_hop_length == 32 || (ipv4 && next_hop_length == 4);
+      ipv4 ? next_hop_length == 4 : (next_hop_length == 16 || next_hop_length == 32);
   if (!length_ok || !in.has(next_hop_length + 1)) {
     return Malformed{UpdateError::kOptionalAttributeError,
                      "next hop length " + std::to_string(next_hop_length) + " for " +

@@ -501,6 +501,9 @@ const Bytes kShortMpUnreach = attribute(0x80, 15, hex("0002"));
 const Bytes kMpReachNotOptional =
     attribute(0x40, 14, hex("0002 01 10 20010db8000000000000000000000001 00"));
 const Bytes kUnknownWellKnown = attribute(0x40, 99, hex("00"));
+// RFC 8950's IPv6 next hop for IPv4 routes, never negotiated by tabby.
+const Bytes kIpv4WithIpv6NextHop =
+    attribute(0x80, 14, hex("0001 01 10 20010db8000000000000000000000001 00 18 0a0101"));
 
 INSTANTIATE_TEST_SUITE_P(
     Vectors, UpdateResetTest,
@@ -540,6 +543,8 @@ INSTANTIATE_TEST_SUITE_P(
             {}},
         ResetCase{"MpReachNextHopLengthFive", update({}, kBadMpNextHop, {}), two_octet(), 9,
                   kBadMpNextHop},
+        ResetCase{"MpReachIpv4WithIpv6NextHop", update({}, kIpv4WithIpv6NextHop, {}), two_octet(),
+                  9, kIpv4WithIpv6NextHop},
         ResetCase{"MpReachPrefixLength129", update({}, kLongMpPrefix, {}), two_octet(), 9,
                   kLongMpPrefix},
         ResetCase{"MpUnreachTooShort", update({}, kShortMpUnreach, {}), two_octet(), 5,

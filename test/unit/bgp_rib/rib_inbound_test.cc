@@ -95,6 +95,36 @@ TEST_F(RibInboundTest, NextHopThatIsOurOwnAddressIsIgnored) {
   EXPECT_TRUE(receipt.problems.empty());
 }
 
+TEST_F(RibInboundTest, FamiliesNotNegotiatedAreIgnored) {
+  const RibPeerConfig c = peer_config(1, "10.0.0.2", 65001);
+  ASSERT_TRUE(rib_.add_peer(c).ok());
+  PeerSession ipv4_only = session("10.0.0.2");
+  ipv4_only.families = {kIpv4Unicast};
+  ASSERT_TRUE(rib_.peer_up(c.id, ipv4_only).ok());
+
+  PathAttributes a = attrs({65001});
+  a.next_hop = ip("2001:db8:1::2");
+  auto receipt = feed(1, announce({"2001:db8:100::/48"}, a));
+  EXPECT_FALSE(rib_.best_path(pfx("2001:db8:100::/48")));
+  EXPECT_EQ(receipt.announced, 0u);
+  ASSERT_EQ(receipt.problems.size(), 1u);
+  EXPECT_NE(receipt.problems[0].find("MP_REACH_NLRI for ipv6"), std::string::npos)
+      << receipt.problems[0];
+
+  receipt = feed(1, withdraw({"2001:db8:100::/48"}));
+  EXPECT_EQ(receipt.withdrawn, 0u);
+  EXPECT_EQ(receipt.problems.size(), 1u);
+
+  // The negotiated family in MP_REACH_NLRI is used.
+  UpdateMessage v4 = announce({"203.0.113.0/24"}, attrs({65001}));
+  v4.attributes.mp_reach = MpReachNlri{kIpv4Unicast, ip("198.51.100.9"), std::nullopt, v4.nlri};
+  v4.nlri.clear();
+  v4.attributes.next_hop.reset();
+  receipt = feed(1, v4);
+  EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
+  EXPECT_TRUE(receipt.problems.empty());
+}
+
 TEST_F(RibInboundTest, OwnAsInThePathIsALoopUnlessAllowed) {
   auto c = peer_config(1, "10.0.0.2", 65001);
   add(c, "10.0.0.2");
