@@ -72,6 +72,27 @@ bool is_unicast(Family family) {
   return family == kIpv4Unicast || family == kIpv6Unicast;
 }
 
+// RFC 7606 section 7.2 errors that depend on the session: why the AS_PATH makes the routes
+// treat-as-withdraw, or nothing.
+std::optional<std::string> as_path_problem(const PeerState& peer, const AsPath& path) {
+  // RFC 5065 section 5: confederation segments only travel between members of one
+  // confederation. tabby is never a member, so no peer, eBGP or iBGP, may send them (and
+  // AsPath::length() would count them 0, making the path look shorter).
+  for (const auto& segment : path.segments) {
+    if (segment.type == AsSegmentType::kConfedSequence || segment.type == AsSegmentType::kConfedSet)
+      return "AS_PATH has a confederation segment, and we are in no confederation";
+  }
+  // RFC 4271 section 6.3, optional: an eBGP peer's routes start with the peer's AS.
+  if (peer.ebgp && peer.config.enforce_first_as) {
+    const bool starts_with_peer = !path.segments.empty() &&
+                                  path.segments.front().type == AsSegmentType::kSequence &&
+                                  path.segments.front().asns.front() == peer.config.remote_as;
+    if (!starts_with_peer)
+      return "AS_PATH does not start with the peer's AS " + std::to_string(peer.config.remote_as);
+  }
+  return std::nullopt;
+}
+
 bool negotiated(const PeerState& peer, Family family) {
   const auto& families = peer.session.families;
   return std::find(families.begin(), families.end(), family) != families.end();
@@ -111,7 +132,7 @@ Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update
   std::optional<MpUnreachNlri> unreach = std::move(attributes.mp_unreach);
   attributes.mp_reach.reset();
   attributes.mp_unreach.reset();
-  const bool treat_as_withdraw = verdict == UpdateVerdict::kTreatAsWithdraw;
+  bool treat_as_withdraw = verdict == UpdateVerdict::kTreatAsWithdraw;
   // RFC 4271 mandatory attributes; the decoder already turns their absence into
   // treat-as-withdraw, this guards the RIB against a hand-made UPDATE.
   const bool complete = attributes.origin && attributes.as_path;
@@ -166,6 +187,14 @@ Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update
   };
   if (reach && !usable(reach->family, "MP_REACH_NLRI")) reach.reset();
   if (unreach && !usable(unreach->family, "MP_UNREACH_NLRI")) unreach.reset();
+
+  const bool announces = !update.nlri.empty() || (reach && !reach->nlri.empty());
+  if (announces && attributes.as_path) {
+    if (auto problem = as_path_problem(*peer, *attributes.as_path)) {
+      receipt.problems.push_back(*problem + " (routes treated as withdrawn)");
+      treat_as_withdraw = true;
+    }
+  }
 
   withdraw(update.withdrawn, kIpv4Unicast);
   if (unreach) withdraw(unreach->withdrawn, unreach->family);

@@ -104,6 +104,7 @@ RibPeerConfig Speaker::rib_config(const Peer& peer) const {
   c.route_reflector_client = peer.config.route_reflector_client;
   c.next_hop = peer.config.next_hop;
   c.allow_own_as = peer.config.allow_own_as;
+  c.enforce_first_as = peer.config.enforce_first_as;
   c.import_policy = peer.config.import_policy;
   c.export_policy = peer.config.export_policy;
   return c;
