@@ -93,6 +93,12 @@ std::optional<std::string> as_path_problem(const PeerState& peer, const AsPath& 
   return std::nullopt;
 }
 
+bool is_loopback(const IpAddress& address) {
+  if (address.is_v4()) return (address.v4_value() >> 24) == 127;
+  const std::uint8_t* b = address.bytes();
+  return std::all_of(b, b + 15, [](std::uint8_t x) { return x == 0; }) && b[15] == 1;
+}
+
 bool negotiated(const PeerState& peer, Family family) {
   const auto& families = peer.session.families;
   return std::find(families.begin(), families.end(), family) != families.end();
@@ -165,14 +171,23 @@ Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update
   };
 
   // RFC 4271 section 6.3: a route whose next hop is the receiving speaker's own address is
-  // ignored (RFC 7606 section 7.3: logged, no reset). The codec refuses addresses that are
-  // nobody's; which are ours only the session knows.
-  const auto own_next_hop = [&](const std::optional<IpAddress>& hop, const char* field) {
+  // ignored (RFC 7606 section 7.3: logged, no reset), and so is one on loopback. The codec
+  // refuses addresses that are nobody's; these depend on the session. A next hop that is the
+  // peer's own address is always fine: it only looks like ours, or like loopback, when both
+  // speakers share a host and peer over loopback.
+  const auto unusable_next_hop = [&](const std::optional<IpAddress>& hop, const char* field) {
+    if (!hop || *hop == peer->config.address) return false;
     const LocalAddresses& local = peer->config.local;
-    if (!hop || (hop != local.ipv4 && hop != local.ipv6 && hop != local.ipv6_link_local))
+    const char* why = nullptr;
+    if (hop == local.ipv4 || hop == local.ipv6 || hop == local.ipv6_link_local) {
+      why = "our own address";
+    } else if (is_loopback(*hop)) {
+      why = "loopback";
+    } else {
       return false;
-    receipt.problems.push_back(std::string(field) + " " + hop->to_string() +
-                               " is our own address (routes treated as withdrawn)");
+    }
+    receipt.problems.push_back(std::string(field) + " " + hop->to_string() + " is " + why +
+                               " (routes treated as withdrawn)");
     return true;
   };
 
@@ -200,15 +215,16 @@ Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update
   if (unreach) withdraw(unreach->withdrawn, unreach->family);
   if (!update.nlri.empty()) {
     if (treat_as_withdraw || !complete || !attributes.next_hop ||
-        own_next_hop(attributes.next_hop, "NEXT_HOP")) {
+        unusable_next_hop(attributes.next_hop, "NEXT_HOP")) {
       withdraw(update.nlri, kIpv4Unicast);
     } else {
       announce(update.nlri, kIpv4Unicast, attributes);
     }
   }
   if (reach && !reach->nlri.empty()) {
-    if (treat_as_withdraw || !complete || own_next_hop(reach->next_hop, "MP_REACH_NLRI next hop") ||
-        own_next_hop(reach->link_local_next_hop, "MP_REACH_NLRI link-local next hop")) {
+    if (treat_as_withdraw || !complete ||
+        unusable_next_hop(reach->next_hop, "MP_REACH_NLRI next hop") ||
+        unusable_next_hop(reach->link_local_next_hop, "MP_REACH_NLRI link-local next hop")) {
       withdraw(reach->nlri, reach->family);
     } else {
       PathAttributes a = std::move(attributes);

@@ -55,13 +55,13 @@ const AttributeRule* rule_for(std::uint8_t type) {
 }
 
 // RFC 4271 section 6.3 and RFC 7606 section 7.3: addresses no packet can be forwarded to.
-// Returns why `address` cannot be a next hop, or nullptr if it can. (Our own address is the
-// RIB's to check: the codec does not know it.)
+// Returns why `address` cannot be a next hop, or nullptr if it can. (Our own address and
+// loopback are the RIB's to check: both are fine when the peer itself is there, two speakers
+// on one host.)
 const char* unusable_next_hop(const IpAddress& address) {
   if (address.is_v4()) {
     const std::uint32_t v = address.v4_value();
     if ((v >> 24) == 0) return "in 0.0.0.0/8 (this network)";
-    if ((v >> 24) == 127) return "loopback";
     if ((v >> 28) == 0xe) return "multicast";
     if ((v >> 28) == 0xf) return "reserved (class E or broadcast)";
     return nullptr;
@@ -69,10 +69,7 @@ const char* unusable_next_hop(const IpAddress& address) {
   const std::uint8_t* b = address.bytes();
   if (b[0] == 0xff) return "multicast";
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return "link-local in the global next hop field";
-  if (std::all_of(b, b + 15, [](std::uint8_t x) { return x == 0; })) {
-    if (b[15] == 0) return "unspecified (::)";
-    if (b[15] == 1) return "loopback";
-  }
+  if (std::all_of(b, b + 16, [](std::uint8_t x) { return x == 0; })) return "unspecified (::)";
   return nullptr;
 }
 

@@ -301,8 +301,6 @@ INSTANTIATE_TEST_SUITE_P(
         VerdictCase{"NextHopThisNetwork",
                     cat({kOrigin, kAsPath, attribute(0x40, 3, hex("00010203"))}), kNlri,
                     two_octet(), kWithdraw},
-        VerdictCase{"NextHopLoopback", cat({kOrigin, kAsPath, attribute(0x40, 3, hex("7f000001"))}),
-                    kNlri, two_octet(), kWithdraw},
         VerdictCase{"NextHopMulticast",
                     cat({kOrigin, kAsPath, attribute(0x40, 3, hex("e0000005"))}), kNlri,
                     two_octet(), kWithdraw},
@@ -324,14 +322,6 @@ INSTANTIATE_TEST_SUITE_P(
                     cat({kOrigin, kAsPath,
                          attribute(0x80, 14,
                                    hex("0002 01 10 00000000000000000000000000000000 00 "
-                                       "40 20010db800010000"))}),
-                    {},
-                    two_octet(),
-                    kWithdraw},
-        VerdictCase{"MpReachNextHopLoopback",
-                    cat({kOrigin, kAsPath,
-                         attribute(0x80, 14,
-                                   hex("0002 01 10 00000000000000000000000000000001 00 "
                                        "40 20010db800010000"))}),
                     {},
                     two_octet(),

@@ -90,7 +90,24 @@ TEST_F(RibInboundTest, NextHopThatIsOurOwnAddressIsIgnored) {
   EXPECT_FALSE(rib_.best_path(pfx("2001:db8:100::/48")));
   EXPECT_EQ(receipt.problems.size(), 1u);
 
+  receipt = feed(1, announce({"203.0.113.0/24"}, attrs({65001}, "127.0.0.5")));
+  EXPECT_FALSE(rib_.best_path(pfx("203.0.113.0/24")));
+  ASSERT_EQ(receipt.problems.size(), 1u);
+  EXPECT_NE(receipt.problems[0].find("127.0.0.5 is loopback"), std::string::npos);
+  receipt = feed(1, announce({"2001:db8:100::/48"}, attrs({65001}, "::1")));
+  EXPECT_EQ(receipt.problems.size(), 1u);
+
   receipt = feed(1, announce({"203.0.113.0/24"}, attrs({65001}, "192.0.2.7")));
+  EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
+  EXPECT_TRUE(receipt.problems.empty());
+}
+
+TEST_F(RibInboundTest, SpeakersSharingAHostMayUseTheirCommonAddress) {
+  // Over loopback the peer's next-hop-self is 127.0.0.1, our address too.
+  RibPeerConfig c = peer_config(1, "127.0.0.1", 65001);
+  c.local.ipv4 = ip("127.0.0.1");
+  add(c, "10.0.0.2");
+  const auto receipt = feed(1, announce({"203.0.113.0/24"}, attrs({65001}, "127.0.0.1")));
   EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
   EXPECT_TRUE(receipt.problems.empty());
 }
