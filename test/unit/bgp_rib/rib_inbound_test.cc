@@ -372,6 +372,37 @@ TEST_F(RibEcmpTest, EqualPathsFormTheMultipathSet) {
   EXPECT_EQ(changes[0].multipath[1].next_hop, ip("10.0.0.3"));
 }
 
+// An ADD-PATH peer (a route reflector, or a BIRD with "add paths") sends several equal paths
+// to one prefix: they form the multipath set as paths from different peers do, and each is
+// withdrawn by its path identifier.
+TEST_F(RibEcmpTest, EqualPathsOfOneAddPathPeerFormTheMultipathSet) {
+  ASSERT_TRUE(rib_.add_peer(peer_config(1, "10.0.0.2", kLocalAs)).ok());
+  PeerSession s = session("10.0.0.2");
+  s.receive.add_path = {kIpv4Unicast};
+  ASSERT_TRUE(rib_.peer_up(1, s).ok());
+  for (std::uint32_t id : {1u, 2u, 3u}) {
+    UpdateMessage u =
+        announce({"203.0.113.0/24"}, attrs({65010}, "10.0.0." + std::to_string(19 + id)));
+    u.nlri[0].path_id = id;
+    feed(1, u);
+  }
+  auto changes = rib_.take_best_path_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  ASSERT_EQ(changes[0].multipath.size(), 3u);
+  EXPECT_EQ(changes[0].multipath[0].path_id, 1u);  // the lowest path identifier breaks the tie
+  EXPECT_EQ(changes[0].multipath[0].next_hop, ip("10.0.0.20"));
+
+  UpdateMessage gone = withdraw({"203.0.113.0/24"});
+  gone.withdrawn[0].path_id = 2;
+  feed(1, gone);
+  changes = rib_.take_best_path_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  ASSERT_EQ(changes[0].multipath.size(), 2u);
+  EXPECT_EQ(changes[0].multipath[0].next_hop, ip("10.0.0.20"));
+  EXPECT_EQ(changes[0].multipath[1].next_hop, ip("10.0.0.22"));
+  EXPECT_EQ(rib_.counters(1)->received, 2u);
+}
+
 class RibGracefulRestartTest : public RibInboundTest {
  protected:
   PeerSession gr_session(bool preserved) {

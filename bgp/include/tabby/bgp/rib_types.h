@@ -64,6 +64,8 @@ struct PeerSession {
   CodecContext receive;          // for what the peer sends (ADD-PATH receive)
   CodecContext send;             // for what we send (4-octet AS, extended messages, ADD-PATH)
   std::optional<GracefulRestartCapability> graceful_restart;  // the peer's
+  // RFC 7313, announced by both: a refresh we send goes between BoRR and EoRR messages.
+  bool enhanced_route_refresh = false;
 
   // From our OPEN and the peer's.
   static PeerSession from_opens(const OpenMessage& local, const OpenMessage& remote);
@@ -113,7 +115,7 @@ struct PeerCounters {
   std::size_t accepted = 0;    // of them, accepted by loop checks and import policy
   std::size_t advertised = 0;  // in Adj-RIB-Out
   std::size_t updates_received = 0;
-  std::size_t updates_sent = 0;  // encoded UPDATEs handed out (EoR included)
+  std::size_t updates_sent = 0;  // encoded messages handed out (EoR, BoRR and EoRR included)
 };
 
 // What receive_update did with one UPDATE.
@@ -127,7 +129,8 @@ struct UpdateReceipt {
   std::vector<std::string> problems;
 };
 
-// An encoded UPDATE, shared by every peer of an update group.
+// An encoded message, header included, shared by every peer of an update group: an UPDATE, or
+// (around a table re-sent for a ROUTE-REFRESH) an RFC 7313 BoRR or EoRR ROUTE-REFRESH message.
 using EncodedUpdate = std::shared_ptr<const std::vector<std::uint8_t>>;
 
 }  // namespace tabby::bgp
