@@ -136,6 +136,7 @@ RibPeerConfig Speaker::rib_config(const Peer& peer) const {
   c.route_reflector_client = peer.config.route_reflector_client;
   c.next_hop = peer.config.next_hop;
   c.allow_own_as = peer.config.allow_own_as;
+  c.enforce_first_as = peer.config.enforce_first_as;
   c.import_policy = peer.config.import_policy;
   c.export_policy = peer.config.export_policy;
   return c;
@@ -306,6 +307,9 @@ void Speaker::on_update(Session& session, const UpdateMessage& update, UpdateVer
     spdlog::debug("bgp peer {}: End-of-RIB for {}", peer->config.name,
                   received->end_of_rib->to_string());
     check_deferral();
+  } else {
+    for (const auto& problem : received->problems)
+      spdlog::warn("bgp peer {}: {}", peer->config.name, problem);
   }
   flush();
 }

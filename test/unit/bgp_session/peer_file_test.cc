@@ -33,6 +33,7 @@ peers:
     rr_client: true
     next_hop: self
     allow_own_as: 2
+    enforce_first_as: true
     families: [ipv4, ipv6]
     hold_time: 9
     keepalive_time: 3
@@ -64,6 +65,8 @@ originate: [10.100.0.0/24, "2001:db8::/48"]
   EXPECT_TRUE(p.route_reflector_client);
   EXPECT_EQ(p.next_hop, bgp::NextHopMode::kSelf);
   EXPECT_EQ(p.allow_own_as, 2);
+  EXPECT_TRUE(p.enforce_first_as);
+  EXPECT_FALSE(file->peers[1].enforce_first_as);  // off unless asked, like BIRD
   EXPECT_EQ(p.families.size(), 2u);
   EXPECT_EQ(p.hold_time_seconds, 9);
   EXPECT_EQ(p.connect_retry_time, std::chrono::seconds(2));

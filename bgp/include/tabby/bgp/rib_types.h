@@ -49,6 +49,10 @@ struct RibPeerConfig {
   bool route_reflector_client = false;  // we reflect to it (it is our client)
   NextHopMode next_hop = NextHopMode::kAuto;
   std::uint8_t allow_own_as = 0;  // routes with more occurrences of our AS are loops
+  // RFC 4271 section 6.3's optional check that an eBGP route's AS_PATH starts with the
+  // peer's AS (FRR's enforce-first-as); routes failing it are treated as withdrawn. Off by
+  // default like BIRD: route servers (RFC 7947) leave their AS out.
+  bool enforce_first_as = false;
   Policy import_policy;
   Policy export_policy;
 };
@@ -120,6 +124,9 @@ struct UpdateReceipt {
   std::size_t announced = 0;         // prefixes announced (accepted or not)
   std::size_t withdrawn = 0;         // prefixes withdrawn (treat-as-withdraw included)
   std::size_t rejected = 0;          // announced but refused by loop checks or import policy
+  // Routes ignored as RFC 4271 section 6.3 / RFC 7606 allow without a reset (e.g. a next hop
+  // that is our own address), one line each for the log; their prefixes count as withdrawn.
+  std::vector<std::string> problems;
 };
 
 // An encoded message, header included, shared by every peer of an update group: an UPDATE, or

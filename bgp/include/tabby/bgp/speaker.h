@@ -69,6 +69,7 @@ struct PeerConfig {
   bool route_reflector_client = false;
   NextHopMode next_hop = NextHopMode::kAuto;
   std::uint8_t allow_own_as = 0;
+  bool enforce_first_as = false;  // see RibPeerConfig; off like BIRD (route servers omit their AS)
   Policy import_policy;
   Policy export_policy;
   std::vector<Family> families = {kIpv4Unicast};
