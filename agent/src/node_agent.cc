@@ -10,6 +10,7 @@
 
 #include "tabby/agent/node_agent.h"
 
+#include <algorithm>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -135,6 +136,7 @@ class NodeAgent {
     }
     if (bird()) {
       bgp_ = make_bgp(io_);
+      bgp_->set_restarting(restarted_with_routes());
       bgp_->on_change = [this] {
         program_routes();
         refresh_status();
@@ -178,6 +180,25 @@ class NodeAgent {
 
  private:
   bool bird() const { return config_.backend == NetworkingBackend::kBird; }
+
+  // Routes of tabby's (or of the Felix and BIRD it replaces) already in the kernel at start:
+  // the agent restarted while the dataplane kept forwarding, which makes the BGP speaker's
+  // start a graceful restart (RFC 4724). A failed dump counts as a fresh start: the peers then
+  // drop our old routes at once rather than keep ones that may no longer be forwarded.
+  bool restarted_with_routes() {
+    auto routes = netlink_.dump_routes();
+    if (!routes) {
+      spdlog::warn("routes: {}; starting BGP afresh", routes.error().message);
+      return false;
+    }
+    const dataplane::OwnershipPolicy& ours = reconciler_.policy();
+    const auto kept =
+        std::count_if(routes->begin(), routes->end(),
+                      [&](const dataplane::Route& route) { return ours.owns(route); });
+    if (kept > 0)
+      spdlog::info("routes: {} of ours in the kernel from before; BGP restarts gracefully", kept);
+    return kept > 0;
+  }
   bool ipv6() const { return config_.ipv6_support; }
 
   void on_snapshot(const DatastoreSnapshot& snapshot) {

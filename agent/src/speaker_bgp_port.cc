@@ -1,8 +1,10 @@
 #include "tabby/agent/speaker_bgp_port.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
+#include "tabby/agent/calc_bgp_convergence.h"
 #include "tabby/agent/speaker_bgp_filters.h"
 #include "tabby/bgp/speaker.h"
 #include "tabby/common/log.h"
@@ -13,10 +15,6 @@ namespace {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-// How long, after the last peer came up, the speaker waits for the initial tables before it
-// lets routes from before a restart go; and the longest it waits at all.
-constexpr auto kSettleTime = std::chrono::seconds(3);
-constexpr auto kMaxConvergenceWait = std::chrono::seconds(120);
 constexpr std::uint16_t kGracefulRestartTime = 120;  // BIRD's default, which Calico keeps
 
 int max_length(IpFamily family) {
@@ -78,7 +76,8 @@ class SpeakerBgpPort final : public BgpPort {
                               .router_id = *desired.router_id,
                               .cluster_id = desired.route_reflector_cluster_id,
                               .graceful_restart_time = kGracefulRestartTime,
-                              .forwarding_state_preserved = true};
+                              .restarting = restarting_,
+                              .forwarding_state_preserved = restarting_};
     for (IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
       const auto own = desired.address(family);
       if (family == IpFamily::kV6 && !own) continue;  // IPv6 listener only with an address
@@ -97,6 +96,9 @@ class SpeakerBgpPort final : public BgpPort {
       if (!made) return Error{made.error().message};
       speaker_ = std::move(*made);
       speaker_config_ = config;
+      // Only the first speaker restarts with the agent; one replaced later (new node-wide
+      // settings) starts afresh, its routes already reconciled.
+      restarting_ = false;
       speaker_->on_best_path_change([this](const std::vector<bgp::BestPathChange>& changes) {
         for (const auto& change : changes) {
           if (change.best) {
@@ -223,20 +225,37 @@ class SpeakerBgpPort final : public BgpPort {
     return reports;
   }
 
+  // End-of-RIB based, with bounds for silent or absent peers (calc_bgp_convergence.h).
   bool converged() const override {
     if (converged_) return true;
-    const auto now = Clock::now();
-    if (now - started_ > kMaxConvergenceWait) return converged_ = true;
-    if (!speaker_) return false;
-    Clock::time_point last_up = started_;
-    for (const auto& [key, peer] : peers_) {
-      auto status = speaker_->peer(key);
-      if (!status || status->state != bgp::State::kEstablished) return false;
-      last_up =
-          std::max(last_up, Clock::now() - (std::chrono::system_clock::now() - status->since));
+    const auto since_start = Clock::now() - started_;
+    std::vector<PeerConvergence> peers;
+    if (speaker_) {
+      for (const auto& [key, peer] : peers_) {
+        if (auto status = speaker_->peer(key))
+          peers.push_back({.established = status->state == bgp::State::kEstablished,
+                           .initial_table_received = status->initial_table_received});
+      }
+    } else {
+      // No speaker yet (no desired BGP state): its peers are unknown, so wait as for a peer
+      // that owes its table, up to the maximum.
+      peers.push_back({.established = true, .initial_table_received = false});
     }
-    return converged_ = now - last_up >= kSettleTime;
+    switch (bgp_convergence(peers, since_start)) {
+      case Convergence::kWaiting:
+        return false;
+      case Convergence::kTablesIn:
+        spdlog::info("BGP: converged: every established peer's End-of-RIB is in");
+        break;
+      case Convergence::kGaveUp:
+        spdlog::info("BGP: converged without every peer's End-of-RIB (waited {} s)",
+                     std::chrono::duration_cast<std::chrono::seconds>(since_start).count());
+        break;
+    }
+    return converged_ = true;
   }
+
+  void set_restarting(bool restarting) override { restarting_ = restarting; }
 
   void shutdown(bool graceful) override {
     // A graceful stop sends no NOTIFICATION: the peers' graceful-restart helpers then keep
@@ -305,6 +324,12 @@ class SpeakerBgpPort final : public BgpPort {
                                                             : bgp::NextHopMode::kAuto;
     config.allow_own_as = static_cast<std::uint8_t>(peer.allowed_local_as.value_or(0));
     config.families = {peer.family() == IpFamily::kV4 ? bgp::kIpv4Unicast : bgp::kIpv6Unicast};
+    // Calico's BIRD runs `add paths on` (receive and send) on every session, so that several
+    // nodes advertising one prefix (service IPs) all reach the peers, for ECMP.
+    config.add_path = bgp::AddPathMode::kBoth;
+    // maxRestartTime / nodeMeshMaxRestartTime, as confd writes `graceful restart time`.
+    config.graceful_restart_time = static_cast<std::uint16_t>(std::min<std::int64_t>(
+        peer.restart_time.count(), bgp::GracefulRestartCapability::kMaxRestartTime));
     if (peer.keepalive_time) {
       config.keepalive_time_seconds = static_cast<std::uint16_t>(peer.keepalive_time->count());
       config.hold_time_seconds = static_cast<std::uint16_t>(3 * peer.keepalive_time->count());
@@ -337,6 +362,7 @@ class SpeakerBgpPort final : public BgpPort {
   std::set<std::string> warned_;
   std::map<std::string, std::uint64_t> earlier_sessions_;  // Established counts of past sessions
   mutable bool converged_ = false;
+  bool restarting_ = false;  // for the next speaker created (set_restarting)
   ExportPolicy export_policy_;
 };
 

@@ -205,7 +205,10 @@ DatastoreResult<json> EtcdClient::call(std::string_view path, const json& body, 
       continue;
     }
     const auto kind = etcd::kind_of_grpc_error(code, message);
-    if (kind != DatastoreErrorKind::Unavailable) return DatastoreError{kind, prefix + message};
+    // Whatever answered without a message (a proxy, a firewall) is named by its status.
+    if (kind != DatastoreErrorKind::Unavailable)
+      return DatastoreError{kind,
+                            prefix + (message.empty() ? last_failure + "(empty answer)" : message)};
     // No leader, leader changed, timed out, stopping: another member may do better. A write
     // is resent only when etcd says it was refused unapplied ("no leader"); after "leader
     // changed" or "request timed out" it may still be committed.

@@ -46,6 +46,9 @@ NegotiatedContexts negotiate(const OpenMessage& local, const OpenMessage& remote
       local.find<ExtendedMessageCapability>() && remote.find<ExtendedMessageCapability>();
   n.receive.four_octet_as = n.send.four_octet_as = four_octet;
   n.receive.extended_messages = n.send.extended_messages = extended;
+  const bool multiprotocol =
+      local.find<MultiprotocolCapability>() && remote.find<MultiprotocolCapability>();
+  n.receive.multiprotocol = n.send.multiprotocol = multiprotocol;
   const auto* ours = local.find<AddPathCapability>();
   const auto* theirs = remote.find<AddPathCapability>();
   if (ours && theirs) {

@@ -4,6 +4,8 @@
 
 namespace tabby::bgp {
 
+// Confederation segments count 0 as RFC 5065 section 5.3 has it inside a confederation;
+// tabby is in none, so received paths never hold them (the RIB treats them as withdrawn).
 std::size_t AsPath::length() const {
   std::size_t n = 0;
   for (const auto& s : segments) {

@@ -92,6 +92,17 @@ bool Group::exports(Family family) const {
   return std::find(key.families.begin(), key.families.end(), family) != key.families.end();
 }
 
+bool Group::sends_paths(Family family) const {
+  return std::find(key.add_path.begin(), key.add_path.end(), family) != key.add_path.end();
+}
+
+std::size_t Group::advertised() const {
+  std::size_t n = adj_out.size();
+  for (const auto& [prefix, paths] : adj_out_paths)
+    n += paths.size();
+  return n;
+}
+
 }  // namespace detail
 
 using detail::Candidate;
@@ -112,11 +123,15 @@ void Rib::State::modify(const IpPrefix& prefix, Change change) {
   change(d);
   decide(prefix, d);
   const auto after = detail::selection(d);
+  // ADD-PATH send groups advertise every path, so any change of any path may concern them.
+  const Family family = detail::family_of(prefix);
+  for (auto& g : groups)
+    if (g->sends_paths(family)) g->dirty.push_back(prefix);
   if (!(before == after)) {
     best_dirty.push_back(prefix);
     if (before.best != after.best) {
       for (auto& g : groups)
-        g->dirty.push_back(prefix);
+        if (!g->sends_paths(family)) g->dirty.push_back(prefix);
     }
     if (!before.best) ++reachable;
     if (!after.best) --reachable;
@@ -211,10 +226,18 @@ void Rib::State::sweep_stale(PeerState& peer, Family family) {
       peer.stale_families.end()) {
     return;
   }
+  std::erase(peer.stale_families, family);
+  // A refresh of the family under way (RFC 7313 BoRR) has marked the peer's other routes
+  // stale too: they wait for its EoRR.
+  if (std::find(peer.refreshing.begin(), peer.refreshing.end(), family) != peer.refreshing.end())
+    return;
+  remove_stale(peer, family);
+}
+
+void Rib::State::remove_stale(PeerState& peer, Family family) {
   remove_paths_of(peer, [&](const IpPrefix& prefix, const Candidate& c) {
     return c.stale && detail::family_of(prefix) == family;
   });
-  std::erase(peer.stale_families, family);
 }
 
 RoutePath Rib::State::route_path(const Candidate& c) const {
@@ -312,7 +335,17 @@ Status Rib::update_peer(RibPeerConfig config) {
     if (auto s = state_->flush(new_group); !s) return s;
     detail::Batch gone;
     for (const auto& [prefix, attributes] : old_group.adj_out)
-      if (!new_group.adj_out.count(prefix)) gone.withdrawn.push_back(prefix);
+      if (!new_group.adj_out.count(prefix)) gone.withdrawn.push_back(Nlri{prefix, 0});
+    // ADD-PATH: the new group numbers paths on its own; identifiers it does not use go.
+    for (const auto& [prefix, paths] : old_group.adj_out_paths) {
+      const auto kept = new_group.adj_out_paths.find(prefix);
+      for (const auto& path : paths) {
+        const bool reused = kept != new_group.adj_out_paths.end() &&
+                            std::any_of(kept->second.begin(), kept->second.end(),
+                                        [&](const auto& p) { return p.path_id == path.path_id; });
+        if (!reused) gone.withdrawn.push_back(Nlri{prefix, path.path_id});
+      }
+    }
     auto withdrawals = detail::pack_updates(gone, new_group.send);
     if (!withdrawals) return withdrawals.error();
     auto table = state_->encode_table(new_group);
@@ -343,6 +376,7 @@ Status Rib::peer_up(PeerId id, PeerSession session) {
   peer->session = std::move(session);
   peer->up = true;
   peer->end_of_ribs.clear();
+  peer->refreshing.clear();
   // RFC 4724 section 4.2: stale routes of a family the peer no longer preserves go now.
   const auto& gr = peer->session.graceful_restart;
   for (Family family : std::vector<Family>(peer->stale_families)) {
@@ -363,6 +397,7 @@ void Rib::peer_down(PeerId id, PeerDown mode) {
   if (!peer || !peer->up) return;
   state_->leave(*peer);
   peer->up = false;
+  peer->refreshing.clear();
   std::vector<Family> keep;
   if (mode == PeerDown::kGraceful && peer->session.graceful_restart) {
     for (const auto& f : peer->session.graceful_restart->families)
@@ -457,7 +492,7 @@ std::optional<PeerCounters> Rib::counters(PeerId id) const {
   const PeerState* peer = state_->find_peer(id);
   if (!peer) return std::nullopt;
   PeerCounters c = peer->counters;
-  c.advertised = peer->group ? peer->group->adj_out.size() : 0;
+  c.advertised = peer->group ? peer->group->advertised() : 0;
   return c;
 }
 

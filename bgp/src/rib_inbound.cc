@@ -72,6 +72,38 @@ bool is_unicast(Family family) {
   return family == kIpv4Unicast || family == kIpv6Unicast;
 }
 
+// RFC 7606 section 7.2 errors that depend on the session: why the AS_PATH makes the routes
+// treat-as-withdraw, or nothing.
+std::optional<std::string> as_path_problem(const PeerState& peer, const AsPath& path) {
+  // RFC 5065 section 5: confederation segments only travel between members of one
+  // confederation. tabby is never a member, so no peer, eBGP or iBGP, may send them (and
+  // AsPath::length() would count them 0, making the path look shorter).
+  for (const auto& segment : path.segments) {
+    if (segment.type == AsSegmentType::kConfedSequence || segment.type == AsSegmentType::kConfedSet)
+      return "AS_PATH has a confederation segment, and we are in no confederation";
+  }
+  // RFC 4271 section 6.3, optional: an eBGP peer's routes start with the peer's AS.
+  if (peer.ebgp && peer.config.enforce_first_as) {
+    const bool starts_with_peer = !path.segments.empty() &&
+                                  path.segments.front().type == AsSegmentType::kSequence &&
+                                  path.segments.front().asns.front() == peer.config.remote_as;
+    if (!starts_with_peer)
+      return "AS_PATH does not start with the peer's AS " + std::to_string(peer.config.remote_as);
+  }
+  return std::nullopt;
+}
+
+bool is_loopback(const IpAddress& address) {
+  if (address.is_v4()) return (address.v4_value() >> 24) == 127;
+  const std::uint8_t* b = address.bytes();
+  return std::all_of(b, b + 15, [](std::uint8_t x) { return x == 0; }) && b[15] == 1;
+}
+
+bool negotiated(const PeerState& peer, Family family) {
+  const auto& families = peer.session.families;
+  return std::find(families.begin(), families.end(), family) != families.end();
+}
+
 bool family_fits(const IpPrefix& prefix, Family family) {
   return (prefix.family() == IpFamily::kV4) == (family.afi == kAfiIpv4);
 }
@@ -106,7 +138,7 @@ Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update
   std::optional<MpUnreachNlri> unreach = std::move(attributes.mp_unreach);
   attributes.mp_reach.reset();
   attributes.mp_unreach.reset();
-  const bool treat_as_withdraw = verdict == UpdateVerdict::kTreatAsWithdraw;
+  bool treat_as_withdraw = verdict == UpdateVerdict::kTreatAsWithdraw;
   // RFC 4271 mandatory attributes; the decoder already turns their absence into
   // treat-as-withdraw, this guards the RIB against a hand-made UPDATE.
   const bool complete = attributes.origin && attributes.as_path;
@@ -138,17 +170,61 @@ Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update
     }
   };
 
+  // RFC 4271 section 6.3: a route whose next hop is the receiving speaker's own address is
+  // ignored (RFC 7606 section 7.3: logged, no reset), and so is one on loopback. The codec
+  // refuses addresses that are nobody's; these depend on the session. A next hop that is the
+  // peer's own address is always fine: it only looks like ours, or like loopback, when both
+  // speakers share a host and peer over loopback.
+  const auto unusable_next_hop = [&](const std::optional<IpAddress>& hop, const char* field) {
+    if (!hop || *hop == peer->config.address) return false;
+    const LocalAddresses& local = peer->config.local;
+    const char* why = nullptr;
+    if (hop == local.ipv4 || hop == local.ipv6 || hop == local.ipv6_link_local) {
+      why = "our own address";
+    } else if (is_loopback(*hop)) {
+      why = "loopback";
+    } else {
+      return false;
+    }
+    receipt.problems.push_back(std::string(field) + " " + hop->to_string() + " is " + why +
+                               " (routes treated as withdrawn)");
+    return true;
+  };
+
+  // RFC 4760 section 6: MP attributes of a family the session did not negotiate are ignored
+  // and logged, as BIRD and FRR do; the RFC's alternative, a reset, would drop every family
+  // over one stray attribute.
+  const auto usable = [&](Family family, const char* attribute) {
+    if (negotiated(*peer, family)) return is_unicast(family);
+    receipt.problems.push_back(std::string(attribute) + " for " + family.to_string() +
+                               ", a family not negotiated: ignored");
+    return false;
+  };
+  if (reach && !usable(reach->family, "MP_REACH_NLRI")) reach.reset();
+  if (unreach && !usable(unreach->family, "MP_UNREACH_NLRI")) unreach.reset();
+
+  const bool announces = !update.nlri.empty() || (reach && !reach->nlri.empty());
+  if (announces && attributes.as_path) {
+    if (auto problem = as_path_problem(*peer, *attributes.as_path)) {
+      receipt.problems.push_back(*problem + " (routes treated as withdrawn)");
+      treat_as_withdraw = true;
+    }
+  }
+
   withdraw(update.withdrawn, kIpv4Unicast);
-  if (unreach && is_unicast(unreach->family)) withdraw(unreach->withdrawn, unreach->family);
+  if (unreach) withdraw(unreach->withdrawn, unreach->family);
   if (!update.nlri.empty()) {
-    if (treat_as_withdraw || !complete || !attributes.next_hop) {
+    if (treat_as_withdraw || !complete || !attributes.next_hop ||
+        unusable_next_hop(attributes.next_hop, "NEXT_HOP")) {
       withdraw(update.nlri, kIpv4Unicast);
     } else {
       announce(update.nlri, kIpv4Unicast, attributes);
     }
   }
-  if (reach && is_unicast(reach->family) && !reach->nlri.empty()) {
-    if (treat_as_withdraw || !complete) {
+  if (reach && !reach->nlri.empty()) {
+    if (treat_as_withdraw || !complete ||
+        unusable_next_hop(reach->next_hop, "MP_REACH_NLRI next hop") ||
+        unusable_next_hop(reach->link_local_next_hop, "MP_REACH_NLRI link-local next hop")) {
       withdraw(reach->nlri, reach->family);
     } else {
       PathAttributes a = std::move(attributes);

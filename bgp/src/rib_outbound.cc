@@ -10,10 +10,12 @@
 
 namespace tabby::bgp {
 
+using detail::Candidate;
 using detail::Destination;
 using detail::Group;
 using detail::GroupKey;
 using detail::PeerState;
+using detail::SentPath;
 
 namespace {
 
@@ -26,12 +28,16 @@ std::vector<Family> sorted(std::vector<Family> families) {
 // Announcements grouped by attribute set, in first-seen order.
 class BatchBuilder {
  public:
-  void announce(const IpPrefix& prefix, const AttributeSet& attributes) {
+  void announce(const Nlri& nlri, const AttributeSet& attributes) {
     auto [it, inserted] = index_.try_emplace(attributes.get(), batch_.announced.size());
     if (inserted) batch_.announced.push_back({attributes, {}});
-    batch_.announced[it->second].prefixes.push_back(prefix);
+    batch_.announced[it->second].prefixes.push_back(nlri);
   }
-  void withdraw(const IpPrefix& prefix) { batch_.withdrawn.push_back(prefix); }
+  void announce(const IpPrefix& prefix, const AttributeSet& attributes) {
+    announce(Nlri{prefix, 0}, attributes);
+  }
+  void withdraw(const Nlri& nlri) { batch_.withdrawn.push_back(nlri); }
+  void withdraw(const IpPrefix& prefix) { withdraw(Nlri{prefix, 0}); }
   bool empty() const { return batch_.announced.empty() && batch_.withdrawn.empty(); }
   const detail::Batch& batch() const { return batch_; }
 
@@ -40,7 +46,7 @@ class BatchBuilder {
   std::unordered_map<const PathAttributes*, std::size_t> index_;
 };
 
-// Export results by (best path's attributes, source, family) while they cannot depend on the
+// Export results by (path's attributes, source, family) while they cannot depend on the
 // prefix itself: a table learned from one peer then costs one export per attribute set rather
 // than one per prefix.
 class ExportCache {
@@ -55,9 +61,15 @@ class ExportCache {
   // `compute` exports the prefix's best path when the cache cannot answer.
   template <typename Compute>
   AttributeSet get(const IpPrefix& prefix, const Destination& d, Compute compute) {
-    if (!usable_ || d.multipath == 0) return compute();
-    const auto& best = d.paths.front();
-    const Key key{best.accepted.get(), best.peer, prefix.family()};
+    if (d.multipath == 0) return compute();
+    return get(prefix, d.paths.front(), compute);
+  }
+
+  // `compute` exports the path (an accepted one) when the cache cannot answer.
+  template <typename Compute>
+  AttributeSet get(const IpPrefix& prefix, const Candidate& path, Compute compute) {
+    if (!usable_) return compute();
+    const Key key{path.accepted.get(), path.peer, prefix.family()};
     auto [it, inserted] = results_.try_emplace(key);
     if (inserted) it->second = compute();
     return it->second;
@@ -77,7 +89,7 @@ class ExportCache {
     }
   };
   bool usable_ = false;
-  // The best paths' attribute sets stay alive in the Loc-RIB while the cache is used.
+  // The paths' attribute sets stay alive in the Loc-RIB while the cache is used.
   std::unordered_map<Key, AttributeSet, KeyHash> results_;
 };
 
@@ -101,7 +113,11 @@ GroupKey Rib::State::group_key(const PeerState& peer) const {
 AttributeSet Rib::State::export_best(const Group& group, const IpPrefix& prefix,
                                      const Destination& d) {
   if (d.multipath == 0 || !group.exports(detail::family_of(prefix))) return nullptr;
-  const auto& best = d.paths.front();
+  return export_path(group, prefix, d.paths.front());
+}
+
+AttributeSet Rib::State::export_path(const Group& group, const IpPrefix& prefix,
+                                     const Candidate& best) {
   ExportSource source;
   if (best.peer) {
     // An iBGP route never goes back to the peer it came from; with one group per such
@@ -128,6 +144,56 @@ AttributeSet Rib::State::export_best(const Group& group, const IpPrefix& prefix,
   return interner.intern(std::move(*attributes));
 }
 
+namespace {
+
+// Fills `cache`-backed exports of every accepted path, in Loc-RIB order (best first).
+template <typename Export>
+std::vector<SentPath> exported_paths(const Destination& d, Export export_one) {
+  std::vector<SentPath> out;
+  for (const auto& c : d.paths) {
+    if (!c.accepted) continue;
+    AttributeSet attributes = export_one(c);
+    if (!attributes) continue;
+    out.push_back(
+        SentPath{c.peer ? c.peer->config.id : kLocalPeer, c.path_id, 0, std::move(attributes)});
+  }
+  return out;
+}
+
+// Gives each path the identifier it was sent with before, and the others the smallest ones
+// that neither a kept path nor a path being withdrawn now uses (so no identifier changes
+// meaning within one batch of UPDATEs).
+void number_paths(std::vector<SentPath>& now, const std::vector<SentPath>& sent) {
+  std::vector<std::uint32_t> taken;
+  for (const auto& old : sent)
+    taken.push_back(old.path_id);
+  for (auto& path : now) {
+    for (const auto& old : sent)
+      if (old.source == path.source && old.source_path_id == path.source_path_id)
+        path.path_id = old.path_id;
+  }
+  std::sort(taken.begin(), taken.end());
+  std::uint32_t next = 1;
+  for (auto& path : now) {
+    if (path.path_id != 0) continue;
+    while (std::binary_search(taken.begin(), taken.end(), next))
+      ++next;
+    path.path_id = next++;
+  }
+}
+
+}  // namespace
+
+std::vector<SentPath> Rib::State::export_paths(const Group& group, const IpPrefix& prefix,
+                                               const Destination* d,
+                                               const std::vector<SentPath>& sent) {
+  std::vector<SentPath> now;
+  if (d && group.exports(detail::family_of(prefix)))
+    now = exported_paths(*d, [&](const Candidate& c) { return export_path(group, prefix, c); });
+  number_paths(now, sent);
+  return now;
+}
+
 Group& Rib::State::group_for(const PeerState& peer) {
   GroupKey key = group_key(peer);
   for (auto& g : groups)
@@ -140,6 +206,11 @@ Group& Rib::State::group_for(const PeerState& peer) {
   for (const auto& entry : loc_rib) {
     const IpPrefix& prefix = entry.first;
     const Destination& d = entry.second;
+    if (group->sends_paths(detail::family_of(prefix))) {
+      auto paths = export_paths(*group, prefix, &d, {});
+      if (!paths.empty()) group->adj_out_paths.emplace(prefix, std::move(paths));
+      continue;
+    }
     auto attributes = cache.get(prefix, d, [&] { return export_best(*group, prefix, d); });
     if (attributes) group->adj_out.emplace(prefix, std::move(attributes));
   }
@@ -153,6 +224,29 @@ Status Rib::State::flush(Group& group) {
   ExportCache cache(group);
   for (const auto& prefix : group.dirty) {
     auto d = loc_rib.find(prefix);
+    if (group.sends_paths(detail::family_of(prefix))) {
+      // ADD-PATH: withdraw the identifiers of paths gone, announce new or changed paths.
+      auto [out, inserted] = group.adj_out_paths.try_emplace(prefix);
+      std::vector<SentPath> now =
+          export_paths(group, prefix, d == loc_rib.end() ? nullptr : &d->second, out->second);
+      for (const auto& old : out->second) {
+        if (std::none_of(now.begin(), now.end(),
+                         [&](const SentPath& p) { return p.path_id == old.path_id; }))
+          builder.withdraw(Nlri{prefix, old.path_id});
+      }
+      for (const auto& path : now) {
+        const auto old = std::find_if(out->second.begin(), out->second.end(),
+                                      [&](const SentPath& p) { return p.path_id == path.path_id; });
+        if (old == out->second.end() || old->attributes != path.attributes)
+          builder.announce(Nlri{prefix, path.path_id}, path.attributes);
+      }
+      if (now.empty()) {
+        group.adj_out_paths.erase(out);
+      } else {
+        out->second = std::move(now);
+      }
+      continue;
+    }
     AttributeSet now = d == loc_rib.end() ? nullptr : cache.get(prefix, d->second, [&] {
       return export_best(group, prefix, d->second);
     });
@@ -173,6 +267,7 @@ Status Rib::State::flush(Group& group) {
   std::vector<IpPrefix>().swap(group.dirty);
   if (builder.empty()) return {};
   group.table.reset();
+  group.family_tables.clear();
   auto updates = pack_or_drop(group, builder.batch());
   if (!updates) return updates.error();
   group.log.insert(group.log.end(), updates->begin(), updates->end());
@@ -199,9 +294,17 @@ Result<std::vector<EncodedUpdate>> Rib::State::pack_or_drop(Group& group,
     problems.push_back("update group " + std::to_string(group.id) + ": " +
                        std::to_string(announcement.prefixes.size()) +
                        " routes not advertised: " + check.error().message);
-    for (const auto& prefix : announcement.prefixes) {
-      group.adj_out.erase(prefix);
-      kept.withdrawn.push_back(prefix);
+    for (const auto& nlri : announcement.prefixes) {
+      if (group.sends_paths(detail::family_of(nlri.prefix))) {
+        auto sent = group.adj_out_paths.find(nlri.prefix);
+        if (sent != group.adj_out_paths.end()) {
+          std::erase_if(sent->second, [&](const SentPath& p) { return p.path_id == nlri.path_id; });
+          if (sent->second.empty()) group.adj_out_paths.erase(sent);
+        }
+      } else {
+        group.adj_out.erase(nlri.prefix);
+      }
+      kept.withdrawn.push_back(nlri);
     }
   }
   return detail::pack_updates(kept, group.send);
@@ -212,6 +315,9 @@ Result<std::vector<EncodedUpdate>> Rib::State::encode_table(Group& group) {
     BatchBuilder builder;
     for (const auto& [prefix, attributes] : group.adj_out)
       builder.announce(prefix, attributes);
+    for (const auto& [prefix, paths] : group.adj_out_paths)
+      for (const auto& path : paths)
+        builder.announce(Nlri{prefix, path.path_id}, path.attributes);
     auto updates = pack_or_drop(group, builder.batch());
     if (!updates) return updates.error();
     group.table = std::move(*updates);
@@ -219,8 +325,31 @@ Result<std::vector<EncodedUpdate>> Rib::State::encode_table(Group& group) {
   return *group.table;
 }
 
+Result<std::vector<EncodedUpdate>> Rib::State::encode_family_table(Group& group, Family family) {
+  if (auto cached = group.family_tables.find(family); cached != group.family_tables.end())
+    return cached->second;
+  BatchBuilder builder;
+  for (const auto& [prefix, attributes] : group.adj_out)
+    if (detail::family_of(prefix) == family) builder.announce(prefix, attributes);
+  for (const auto& [prefix, paths] : group.adj_out_paths)
+    if (detail::family_of(prefix) == family)
+      for (const auto& path : paths)
+        builder.announce(Nlri{prefix, path.path_id}, path.attributes);
+  auto updates = pack_or_drop(group, builder.batch());
+  if (!updates) return updates.error();
+  group.family_tables[family] = *updates;
+  return updates;
+}
+
 Status Rib::State::join(PeerState& peer) {
   Group& group = group_for(peer);
+  peer.group = &group;
+  group.members.push_back(&peer);
+  return queue_initial_table(peer);
+}
+
+Status Rib::State::queue_initial_table(PeerState& peer) {
+  Group& group = *peer.group;
   if (auto s = flush(group); !s) return s;
   auto table = encode_table(group);
   if (!table) return table.error();
@@ -231,10 +360,17 @@ Status Rib::State::join(PeerState& peer) {
   }
   peer.queued = std::move(*table);
   peer.queued.insert(peer.queued.end(), group.end_of_ribs.begin(), group.end_of_ribs.end());
-  peer.group = &group;
   peer.cursor = group.log_base + group.log.size();
-  group.members.push_back(&peer);
+  trim(group);
   return {};
+}
+
+void Rib::State::catch_up(PeerState& peer) {
+  Group& group = *peer.group;
+  for (auto i = peer.cursor - group.log_base; i < group.log.size(); ++i)
+    peer.queued.push_back(group.log[i]);
+  peer.cursor = group.log_base + group.log.size();
+  trim(group);
 }
 
 void Rib::State::leave(PeerState& peer) {
@@ -267,6 +403,8 @@ void Rib::State::mark_all_dirty() {
       g->dirty.push_back(prefix);
     for (const auto& [prefix, attributes] : g->adj_out)
       g->dirty.push_back(prefix);
+    for (const auto& [prefix, paths] : g->adj_out_paths)
+      g->dirty.push_back(prefix);
   }
 }
 
@@ -280,18 +418,15 @@ Result<std::vector<EncodedUpdate>> Rib::take_updates(PeerId id) {
   PeerState* peer = state_->find_peer(id);
   if (!peer) return Error{"BGP peer " + std::to_string(id) + " is not configured"};
   std::vector<EncodedUpdate> out;
-  if (!peer->up || !peer->group) return out;
+  if (!peer->up || !peer->group || state_->deferred) return out;
   Group& group = *peer->group;
   if (auto s = state_->flush(group); !s) {
     return Error{"UPDATE for BGP peer " + std::to_string(id) + " (" +
                  peer->config.address.to_string() + "): " + s.error().message};
   }
+  state_->catch_up(*peer);
   out = std::move(peer->queued);
   peer->queued.clear();
-  for (auto i = peer->cursor - group.log_base; i < group.log.size(); ++i)
-    out.push_back(group.log[i]);
-  peer->cursor = group.log_base + group.log.size();
-  state_->trim(group);
   peer->counters.updates_sent += out.size();
   return out;
 }

@@ -64,19 +64,34 @@ struct GroupKey {
   friend bool operator==(const GroupKey&, const GroupKey&) = default;
 };
 
+// A path sent with ADD-PATH: which Loc-RIB path it is (source peer and the identifier it
+// came with) and the path identifier we gave it, kept while the path is advertised.
+struct SentPath {
+  PeerId source = kLocalPeer;
+  std::uint32_t source_path_id = 0;
+  std::uint32_t path_id = 0;
+  AttributeSet attributes;
+};
+
 struct Group {
   std::size_t id = 0;
   GroupKey key;
   CodecContext send;
+  // Families without ADD-PATH send: the best path of each prefix.
   std::unordered_map<IpPrefix, AttributeSet, PrefixHash> adj_out;
+  // ADD-PATH send families (key.add_path): every exported path, by (prefix, path identifier).
+  std::unordered_map<IpPrefix, std::vector<SentPath>, PrefixHash> adj_out_paths;
   std::vector<IpPrefix> dirty;  // to re-export (duplicates are harmless)
   std::deque<EncodedUpdate> log;
   std::uint64_t log_base = 0;  // sequence number of log.front()
   std::vector<PeerState*> members;
   std::optional<std::vector<EncodedUpdate>> table;  // adj_out encoded whole, until it changes
-  std::vector<EncodedUpdate> end_of_ribs;           // one per family, encoded once
+  std::map<Family, std::vector<EncodedUpdate>> family_tables;  // the same, one family's routes
+  std::vector<EncodedUpdate> end_of_ribs;                      // one per family, encoded once
 
   bool exports(Family family) const;
+  bool sends_paths(Family family) const;  // ADD-PATH send for the family
+  std::size_t advertised() const;         // routes (paths) in the Adj-RIB-Out
 };
 
 struct PeerState {
@@ -86,6 +101,7 @@ struct PeerState {
   PeerSession session;
   std::vector<Family> stale_families;  // families whose stale routes await End-of-RIB
   std::vector<Family> end_of_ribs;     // families whose End-of-RIB came in this session
+  std::vector<Family> refreshing;      // families between the peer's BoRR and EoRR (RFC 7313)
   PeerCounters counters;
   Group* group = nullptr;
   std::uint64_t cursor = 0;           // next sequence number of the group's log to send
@@ -118,6 +134,7 @@ struct Rib::State {
   std::vector<std::string> problems;
   // LocalRoute::interface of the owner's routes that have one (for export policy).
   std::unordered_map<IpPrefix, std::string, detail::PrefixHash> local_interfaces;
+  bool deferred = false;  // advertisement deferred (the restarting speaker, RFC 4724 4.1)
 
   // --- Loc-RIB (rib.cc) ---
   // Runs `change` on the prefix's destination (created if missing), then the decision
@@ -132,7 +149,10 @@ struct Rib::State {
   // Removes the peer's paths that `which` selects, across the Loc-RIB.
   template <typename Which>
   void remove_paths_of(PeerState& peer, Which which);
+  // End-of-RIB: the stale routes a graceful restart left of the family go.
   void sweep_stale(PeerState& peer, Family family);
+  // The peer's stale routes of the family go.
+  void remove_stale(PeerState& peer, Family family);
   RoutePath route_path(const Candidate& candidate) const;
   PeerState* find_peer(PeerId id) const;
 
@@ -145,13 +165,24 @@ struct Rib::State {
   detail::GroupKey group_key(const PeerState& peer) const;
   AttributeSet export_best(const Group& group, const IpPrefix& prefix,
                            const Destination& destination);
+  AttributeSet export_path(const Group& group, const IpPrefix& prefix, const Candidate& path);
+  // ADD-PATH send: every accepted path of the destination (null: none) that passes export,
+  // with the identifiers already given to those still sent, new ones for the others.
+  std::vector<detail::SentPath> export_paths(const Group& group, const IpPrefix& prefix,
+                                             const Destination* destination,
+                                             const std::vector<detail::SentPath>& sent);
   Group& group_for(const PeerState& peer);
   Status flush(Group& group);
   // Packs the batch for the group; routes whose attributes fit no UPDATE are dropped from the
   // group's Adj-RIB-Out (and withdrawn) with a line in `problems`.
   Result<std::vector<EncodedUpdate>> pack_or_drop(Group& group, const detail::Batch& batch);
   Result<std::vector<EncodedUpdate>> encode_table(Group& group);
+  Result<std::vector<EncodedUpdate>> encode_family_table(Group& group, Family family);
   Status join(PeerState& peer);
+  // Replaces what the (joined) peer is owed with its group's whole table and End-of-RIBs.
+  Status queue_initial_table(PeerState& peer);
+  // Moves what the peer is still owed from its group's log to its own queue.
+  void catch_up(PeerState& peer);
   void leave(PeerState& peer);
   void trim(Group& group);
   void mark_all_dirty();

@@ -15,6 +15,8 @@ PeerSession PeerSession::from_opens(const OpenMessage& local, const OpenMessage&
   session.receive = contexts.receive;
   session.send = contexts.send;
   if (const auto* gr = remote.find<GracefulRestartCapability>()) session.graceful_restart = *gr;
+  session.enhanced_route_refresh = local.find<EnhancedRouteRefreshCapability>() != nullptr &&
+                                   remote.find<EnhancedRouteRefreshCapability>() != nullptr;
   return session;
 }
 

@@ -547,6 +547,21 @@ Status Session::send_update(std::span<const std::uint8_t> message) {
   return {};
 }
 
+Status Session::send_message(std::span<const std::uint8_t> message) {
+  if (message.size() < kHeaderLength)
+    return Error{"peer " + config_.peer_address.to_string() + ": a message of " +
+                 std::to_string(message.size()) + " octets has no header"};
+  const auto type = static_cast<MessageType>(message[kHeaderLength - 1]);
+  if (type == MessageType::kUpdate) return send_update(message);
+  auto primary = attempts_[0];
+  if (primary->fsm.state() != State::kEstablished)
+    return Error{"peer " + config_.peer_address.to_string() + ": message of type " +
+                 std::to_string(static_cast<int>(type)) + " not sent, session is " +
+                 to_string(primary->fsm.state())};
+  send(*primary, std::vector<std::uint8_t>(message.begin(), message.end()), type);
+  return {};
+}
+
 Status Session::send_update(const UpdateMessage& update) {
   auto primary = attempts_[0];
   auto bytes = encode_message(update, primary->contexts.send);
@@ -555,13 +570,12 @@ Status Session::send_update(const UpdateMessage& update) {
   return send_update(*bytes);
 }
 
-Status Session::send_route_refresh(Family family) {
+Status Session::send_route_refresh(Family family, RouteRefreshSubtype subtype) {
   auto primary = attempts_[0];
   if (primary->fsm.state() != State::kEstablished)
     return Error{"peer " + config_.peer_address.to_string() +
                  ": ROUTE-REFRESH not sent, session is " + to_string(primary->fsm.state())};
-  auto bytes = encode_message(RouteRefreshMessage{family, RouteRefreshSubtype::kRequest},
-                              primary->contexts.send);
+  auto bytes = encode_message(RouteRefreshMessage{family, subtype}, primary->contexts.send);
   if (!bytes) return Error{bytes.error().message};
   send(*primary, std::move(*bytes), MessageType::kRouteRefresh);
   return {};

@@ -45,7 +45,8 @@ bool same_session(const SessionConfig& a, const SessionConfig& b) {
          a.connect_retry_time == b.connect_retry_time && a.delay_open_time == b.delay_open_time &&
          backoff(a.idle_hold) == backoff(b.idle_hold) &&
          a.collision_detect_established_state == b.collision_detect_established_state &&
-         a.families == b.families && a.graceful_restart == b.graceful_restart;
+         a.families == b.families && a.graceful_restart == b.graceful_restart &&
+         a.add_path == b.add_path;
 }
 
 FsmConfig fsm_config(const SessionConfig& config) {
@@ -76,6 +77,17 @@ OpenMessage local_open(const SessionConfig& config, const OpenValues& values) {
   open.capabilities.push_back(FourOctetAsCapability{config.local_as});
   open.capabilities.push_back(ExtendedMessageCapability{});
   if (config.graceful_restart) open.capabilities.push_back(*config.graceful_restart);
+  if (config.add_path != AddPathMode::kOff) {
+    const AddPathDirection direction =
+        config.add_path == AddPathMode::kReceive ? AddPathDirection::kReceive
+        : config.add_path == AddPathMode::kSend  ? AddPathDirection::kSend
+                                                 : AddPathDirection::kSendReceive;
+    AddPathCapability add_path;
+    for (const Family& family : config.families)
+      if (family == kIpv4Unicast || family == kIpv6Unicast)
+        add_path.entries.push_back({family, direction});
+    if (!add_path.entries.empty()) open.capabilities.push_back(std::move(add_path));
+  }
   return open;
 }
 

@@ -21,6 +21,8 @@ struct Speaker::Peer {
   LocalAddresses local;  // next-hop-self addresses; the session's own one learned when it is up
   std::optional<GracefulRestartCapability> peer_graceful_restart;  // from its last OPEN
   std::unique_ptr<asio::steady_timer> restart_timer;               // RFC 4724 restart time
+  // RFC 7313: per family, from the peer's BoRR until its EoRR (refresh_stale_time).
+  std::map<Family, std::unique_ptr<asio::steady_timer>> refresh_timers;
 };
 
 Result<std::unique_ptr<Speaker>> Speaker::create(asio::io_context& io, SpeakerConfig config) {
@@ -32,6 +34,15 @@ Result<std::unique_ptr<Speaker>> Speaker::create(asio::io_context& io, SpeakerCo
   if (config.graceful_restart_time > GracefulRestartCapability::kMaxRestartTime)
     return Error{"BGP speaker: graceful restart time " +
                  std::to_string(config.graceful_restart_time) + " s is over 4095"};
+  // The Restart State bit travels in the graceful restart capability: without it the peers
+  // would neither keep our routes nor know to send us their End-of-RIBs.
+  if (config.restarting && config.graceful_restart_time == 0)
+    return Error{"BGP speaker: restarting, but graceful restart is off (graceful restart time 0)"};
+  if (config.selection_deferral_time.count() < 0)
+    return Error{"BGP speaker: selection deferral time is negative"};
+  if (config.refresh_stale_time.count() < 0)
+    return Error{"BGP speaker: route refresh stale time is negative"};
+  if (config.stale_path_time.count() < 0) return Error{"BGP speaker: stale path time is negative"};
   std::unique_ptr<Speaker> speaker(new Speaker(io, std::move(config)));
   for (const ListenEndpoint& endpoint : speaker->config_.listen) {
     auto listener = Listener::open(
@@ -39,6 +50,19 @@ Result<std::unique_ptr<Speaker>> Speaker::create(asio::io_context& io, SpeakerCo
         [s = speaker.get()](asio::ip::tcp::socket socket) { s->incoming(std::move(socket)); });
     if (!listener) return listener.error();
     speaker->listeners_.push_back(*listener);
+  }
+  if (speaker->config_.restarting) {
+    speaker->rib_.defer_advertisement();
+    speaker->deferral_timer_ =
+        std::make_unique<asio::steady_timer>(io, speaker->config_.selection_deferral_time);
+    speaker->deferral_timer_->async_wait([s = speaker.get()](boost::system::error_code ec) {
+      if (!ec) s->end_deferral("the selection deferral time ran out");
+    });
+    bgp_logger().info(
+        "bgp: restarting: advertising nothing until the peers' End-of-RIBs are in "
+        "(at most {} s)",
+        std::chrono::duration_cast<std::chrono::seconds>(speaker->config_.selection_deferral_time)
+            .count());
   }
   return speaker;
 }
@@ -50,6 +74,7 @@ Speaker::Speaker(asio::io_context& io, SpeakerConfig config)
                      config_.max_paths, 100}) {}
 
 Speaker::~Speaker() {
+  if (deferral_timer_) deferral_timer_->cancel();
   for (auto& listener : listeners_)
     listener->close();
 }
@@ -82,10 +107,17 @@ SessionConfig Speaker::session_config(const PeerConfig& peer) const {
   c.connect_retry_time = peer.connect_retry_time;
   c.idle_hold = peer.idle_hold;
   c.families = peer.families;
-  if (config_.graceful_restart_time > 0) {
+  c.add_path = peer.add_path;
+  const std::uint16_t restart_time =
+      peer.graceful_restart_time.value_or(config_.graceful_restart_time);
+  if (restart_time > 0) {
     GracefulRestartCapability gr;
-    gr.flags = config_.restarting ? GracefulRestartCapability::kRestartStateFlag : 0;
-    gr.restart_time = config_.graceful_restart_time;
+    // The Restart State bit only while we still wait for the peers' End-of-RIBs: a peer added
+    // later is not told we restart.
+    gr.flags = config_.restarting && rib_.advertisement_deferred()
+                   ? GracefulRestartCapability::kRestartStateFlag
+                   : 0;
+    gr.restart_time = restart_time;
     for (const Family& family : peer.families)
       gr.families.push_back({family, static_cast<std::uint8_t>(
                                          config_.forwarding_state_preserved
@@ -105,6 +137,7 @@ RibPeerConfig Speaker::rib_config(const Peer& peer) const {
   c.route_reflector_client = peer.config.route_reflector_client;
   c.next_hop = peer.config.next_hop;
   c.allow_own_as = peer.config.allow_own_as;
+  c.enforce_first_as = peer.config.enforce_first_as;
   c.import_policy = peer.config.import_policy;
   c.export_policy = peer.config.export_policy;
   return c;
@@ -113,6 +146,9 @@ RibPeerConfig Speaker::rib_config(const Peer& peer) const {
 Status Speaker::set_peer(PeerConfig config) {
   if (config.name.empty()) config.name = config.address.to_string();
   if (config.remote_as == 0) return Error{"BGP peer " + config.name + ": remote AS is 0"};
+  if (config.graceful_restart_time > GracefulRestartCapability::kMaxRestartTime)
+    return Error{"BGP peer " + config.name + ": graceful restart time " +
+                 std::to_string(*config.graceful_restart_time) + " s is over 4095"};
   if (auto valid = validate(session_config(config)); !valid) return valid;
   auto it = peers_.find(config.name);
   if (it == peers_.end()) {
@@ -175,6 +211,7 @@ Status Speaker::remove_peer(const std::string& name) {
   if (!peer.config.password.empty()) forget_md5(peer.config.address, name);
   rib_.remove_peer(peer.id);
   peers_.erase(it);
+  check_deferral();
   flush();
   return {};
 }
@@ -244,26 +281,99 @@ void Speaker::on_established(Session& session, const EstablishedInfo& info) {
     if (auto updated = rib_.update_peer(rib_config(*peer)); !updated)
       bgp_logger().error("bgp peer {}: {}", peer->config.name, updated.error().message);
   }
+  // RFC 4724 section 4.2: back within its restart time, the peer's stale routes now wait for
+  // its End-of-RIB (Rib::peer_up drops those of families it no longer preserves), for at
+  // most stale_path_time rather than what is left of the restart time.
+  if (peer->restart_timer) sweep_stale_after(*peer, config_.stale_path_time);
   const auto* gr = info.peer_open.find<GracefulRestartCapability>();
   peer->peer_graceful_restart = gr ? std::optional<GracefulRestartCapability>(*gr) : std::nullopt;
+  if (gr)
+    bgp_logger().debug("bgp peer {}: graceful restart: restart time {} s{}, {} families",
+                       peer->config.name, gr->restart_time,
+                       gr->restart_state() ? ", restarting" : "", gr->families.size());
   if (auto up = rib_.peer_up(peer->id, PeerSession::from_opens(info.local_open, info.peer_open));
       !up)
     bgp_logger().error("bgp peer {}: {}", peer->config.name, up.error().message);
+  check_deferral();
   flush();
 }
 
 void Speaker::on_update(Session& session, const UpdateMessage& update, UpdateVerdict verdict) {
   Peer* peer = find(session);
   if (!peer) return;
-  if (auto received = rib_.receive_update(peer->id, update, verdict); !received)
+  auto received = rib_.receive_update(peer->id, update, verdict);
+  if (!received) {
     bgp_logger().warn("bgp peer {}: {}", peer->config.name, received.error().message);
+  } else if (received->end_of_rib) {
+    bgp_logger().debug("bgp peer {}: End-of-RIB for {}", peer->config.name,
+                       received->end_of_rib->to_string());
+    check_deferral();
+  } else {
+    for (const auto& problem : received->problems)
+      bgp_logger().warn("bgp peer {}: {}", peer->config.name, problem);
+  }
   flush();
 }
 
 void Speaker::on_route_refresh(Session& session, const RouteRefreshMessage& refresh) {
-  if (Peer* peer = find(session))
-    bgp_logger().info("bgp peer {}: ROUTE-REFRESH for {} ignored (not implemented)",
-                      peer->config.name, refresh.family.to_string());
+  Peer* peer = find(session);
+  if (!peer) return;
+  const std::string& name = peer->config.name;
+  const std::string family = refresh.family.to_string();
+  const auto& info = session.established_info();
+  // RFC 2918: a refresh for a family we did not negotiate with the peer is ignored.
+  if (!info || std::find(info->families.begin(), info->families.end(), refresh.family) ==
+                   info->families.end()) {
+    bgp_logger().info("bgp peer {}: ROUTE-REFRESH for {} ignored: the family was not negotiated",
+                      name, family);
+    return;
+  }
+  Status done;
+  if (refresh.subtype == RouteRefreshSubtype::kRequest) {
+    bgp_logger().info("bgp peer {}: ROUTE-REFRESH for {}: sending our routes again", name, family);
+    done = rib_.refresh_peer(peer->id, refresh.family);
+  } else {
+    // RFC 7313 section 4: BoRR and EoRR mean something only if both announced the capability.
+    const bool enhanced = info->local_open.find<EnhancedRouteRefreshCapability>() &&
+                          info->peer_open.find<EnhancedRouteRefreshCapability>();
+    const bool begin = refresh.subtype == RouteRefreshSubtype::kBeginningOfRouteRefresh;
+    if (!enhanced) {
+      bgp_logger().info("bgp peer {}: {} for {} ignored: enhanced route refresh not negotiated",
+                        name, begin ? "BoRR" : "EoRR", family);
+      return;
+    }
+    bgp_logger().debug("bgp peer {}: {} for {}", name, begin ? "BoRR" : "EoRR", family);
+    auto& timer = peer->refresh_timers[refresh.family];
+    if (timer) timer->cancel();
+    timer.reset();
+    if (begin) {
+      done = rib_.begin_route_refresh(peer->id, refresh.family);
+      // An EoRR that never comes must not keep the stale routes for ever.
+      timer = std::make_unique<asio::steady_timer>(io_, config_.refresh_stale_time);
+      timer->async_wait([this, id = peer->id, f = refresh.family](boost::system::error_code ec) {
+        if (ec) return;
+        for (auto& [peer_name, p] : peers_)
+          if (p->id == id) {
+            bgp_logger().info("bgp peer {}: no EoRR for {} in time; its stale routes go", peer_name,
+                              f.to_string());
+            if (auto ended = rib_.end_route_refresh(id, f); !ended)
+              bgp_logger().warn("bgp peer {}: {}", peer_name, ended.error().message);
+            flush();
+          }
+      });
+    } else {
+      done = rib_.end_route_refresh(peer->id, refresh.family);
+    }
+  }
+  if (!done) bgp_logger().warn("bgp peer {}: {}", name, done.error().message);
+  flush();
+}
+
+Status Speaker::request_refresh(const std::string& name, Family family) {
+  auto it = peers_.find(name);
+  if (it == peers_.end()) return Error{"BGP peer " + name + " is not configured"};
+  if (!it->second->session) return Error{"BGP peer " + name + " has no session"};
+  return it->second->session->send_route_refresh(family);
 }
 
 void Speaker::on_down(Session& session, const DownInfo& info) {
@@ -274,20 +384,24 @@ void Speaker::on_down(Session& session, const DownInfo& info) {
   // session ends without a Cease (TCP failure, hold timer expiry).
   const bool graceful = peer->peer_graceful_restart.has_value() && !cease(info.notification_sent) &&
                         !cease(info.notification_received);
+  peer->refresh_timers.clear();  // the RIB forgets a refresh under way with the session
   rib_.peer_down(peer->id, graceful ? PeerDown::kGraceful : PeerDown::kHard);
-  if (graceful) {
-    const auto restart_time = std::chrono::seconds(peer->peer_graceful_restart->restart_time);
-    peer->restart_timer = std::make_unique<asio::steady_timer>(io_, restart_time);
-    peer->restart_timer->async_wait([this, id = peer->id](boost::system::error_code ec) {
-      if (ec) return;
-      for (auto& [name, p] : peers_)
-        if (p->id == id) {
-          rib_.end_graceful_restart(id);
-          flush();
-        }
-    });
-  }
+  check_deferral();
+  if (graceful)
+    sweep_stale_after(*peer, std::chrono::seconds(peer->peer_graceful_restart->restart_time));
   flush();
+}
+
+void Speaker::sweep_stale_after(Peer& peer, std::chrono::milliseconds time) {
+  peer.restart_timer = std::make_unique<asio::steady_timer>(io_, time);
+  peer.restart_timer->async_wait([this, id = peer.id](boost::system::error_code ec) {
+    if (ec) return;
+    for (auto& [name, p] : peers_)
+      if (p->id == id) {
+        rib_.end_graceful_restart(id);
+        flush();
+      }
+  });
 }
 
 void Speaker::flush() {
@@ -306,7 +420,7 @@ void Speaker::flush() {
         continue;
       }
       for (const EncodedUpdate& update : *updates)
-        if (auto sent = peer->session->send_update(*update); !sent) {
+        if (auto sent = peer->session->send_message(*update); !sent) {
           bgp_logger().warn("bgp peer {}: {}", name, sent.error().message);
           break;
         }
@@ -315,6 +429,45 @@ void Speaker::flush() {
     if (!changes.empty() && best_path_callback_) best_path_callback_(changes);
   } while (flush_again_);
   flushing_ = false;
+}
+
+// --- graceful restart, the restarting side -----------------------------------------------
+
+void Speaker::check_deferral() {
+  if (!rib_.advertisement_deferred()) return;
+  bool some_table_in = false;
+  bool all_up = true;
+  for (const auto& [name, peer] : peers_) {
+    if (!peer->session || !peer->session->established() || !rib_.is_up(peer->id)) {
+      all_up = false;
+      continue;
+    }
+    // RFC 4724 section 4.1 waits for neither a peer without the capability nor one restarting
+    // too (its Restart State bit): that one waits for our End-of-RIB.
+    const auto& gr = peer->peer_graceful_restart;
+    if (!gr || gr->restart_state()) continue;
+    if (!rib_.initial_table_received(peer->id)) return;
+    some_table_in = true;
+  }
+  if (some_table_in) return end_deferral("the peers' End-of-RIBs are in");
+  if (all_up) end_deferral("every peer is up and none owes us an End-of-RIB");
+}
+
+void Speaker::end_deferral(const std::string& why) {
+  if (!rib_.advertisement_deferred()) return;
+  if (deferral_timer_) deferral_timer_->cancel();
+  bgp_logger().info("bgp: restart: {}; advertising our routes", why);
+  if (auto ended = rib_.end_advertisement_deferral(); !ended)
+    bgp_logger().error("bgp: {}", ended.error().message);
+  flush();
+}
+
+bool Speaker::initial_tables_received() const {
+  for (const auto& [name, peer] : peers_)
+    if (peer->session && peer->session->established() && rib_.is_up(peer->id) &&
+        !rib_.initial_table_received(peer->id))
+      return false;
+  return true;
 }
 
 // --- status ----------------------------------------------------------------------------------
@@ -337,6 +490,7 @@ PeerStatus Speaker::status_of(const Peer& peer) const {
     status.prefixes_accepted = counters->accepted;
     status.prefixes_advertised = counters->advertised;
   }
+  status.initial_table_received = rib_.initial_table_received(peer.id);
   return status;
 }
 

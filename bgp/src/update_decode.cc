@@ -54,6 +54,25 @@ const AttributeRule* rule_for(std::uint8_t type) {
   return nullptr;
 }
 
+// RFC 4271 section 6.3 and RFC 7606 section 7.3: addresses no packet can be forwarded to.
+// Returns why `address` cannot be a next hop, or nullptr if it can. (Our own address and
+// loopback are the RIB's to check: both are fine when the peer itself is there, two speakers
+// on one host.)
+const char* unusable_next_hop(const IpAddress& address) {
+  if (address.is_v4()) {
+    const std::uint32_t v = address.v4_value();
+    if ((v >> 24) == 0) return "in 0.0.0.0/8 (this network)";
+    if ((v >> 28) == 0xe) return "multicast";
+    if ((v >> 28) == 0xf) return "reserved (class E or broadcast)";
+    return nullptr;
+  }
+  const std::uint8_t* b = address.bytes();
+  if (b[0] == 0xff) return "multicast";
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return "link-local in the global next hop field";
+  if (std::all_of(b, b + 16, [](std::uint8_t x) { return x == 0; })) return "unspecified (::)";
+  return nullptr;
+}
+
 // Why a value is malformed: the subcode RFC 4271 would have sent, and the words for the log.
 struct Malformed {
   UpdateError subcode;
@@ -67,6 +86,9 @@ class UpdateDecoder {
   WireResult<DecodedMessage> decode(std::span<const std::uint8_t> body);
 
  private:
+  // The rest of the attributes cannot be read: treat-as-withdraw, or a WireError when an
+  // MP_REACH_NLRI/MP_UNREACH_NLRI may be among the unread.
+  std::optional<WireError> overrun(std::string what, const std::bitset<256>& seen);
   // Returns a WireError if the problem resets the session.
   std::optional<WireError> attribute(std::uint8_t flags, std::uint8_t type,
                                      std::span<const std::uint8_t> value,
@@ -85,6 +107,9 @@ class UpdateDecoder {
   }
 
   const CodecContext& context_;
+  // A NEXT_HOP that parsed but cannot be used: only the NLRI field's routes need it, which
+  // are known once the attributes are read.
+  std::optional<std::string> unusable_next_hop_;
   UpdateMessage update_;
   DecodedMessage result_{UpdateMessage{}};
 };
@@ -128,23 +153,27 @@ WireResult<DecodedMessage> UpdateDecoder::decode(std::span<const std::uint8_t> b
     // RFC 7606 section 4: an attribute running past the attribute field is treat-as-withdraw;
     // the total length still tells where the NLRI start.
     if (!a.has(3)) {
-      note(UpdateVerdict::kTreatAsWithdraw,
-           "attribute at offset " + std::to_string(start) + ": header cut short");
+      if (auto error =
+              overrun("attribute at offset " + std::to_string(start) + ": header cut short", seen))
+        return *error;
       break;
     }
     const std::uint8_t flags = a.u8();
     const std::uint8_t type = a.u8();
     const bool extended = (flags & attr_flag::kExtendedLength) != 0;
     if (extended && !a.has(2)) {
-      note(UpdateVerdict::kTreatAsWithdraw,
-           "attribute " + std::to_string(type) + ": extended length cut short");
+      if (auto error =
+              overrun("attribute " + std::to_string(type) + ": extended length cut short", seen))
+        return *error;
       break;
     }
     const std::size_t length = extended ? a.u16() : a.u8();
     if (!a.has(length)) {
-      note(UpdateVerdict::kTreatAsWithdraw,
-           "attribute " + std::to_string(type) + ": length " + std::to_string(length) +
-               " overruns the path attributes (" + std::to_string(a.remaining()) + " octets left)");
+      if (auto error = overrun("attribute " + std::to_string(type) + ": length " +
+                                   std::to_string(length) + " overruns the path attributes (" +
+                                   std::to_string(a.remaining()) + " octets left)",
+                               seen))
+        return *error;
       break;
     }
     const auto value = a.take(length);
@@ -167,6 +196,18 @@ WireResult<DecodedMessage> UpdateDecoder::decode(std::span<const std::uint8_t> b
   if (!nlri) return reset(UpdateError::kInvalidNetworkField, "NLRI: " + nlri.error().message);
   update_.nlri = std::move(*nlri);
 
+  // RFC 7606 section 7.3: the routes that would use it are ignored, the session stays up.
+  // An UPDATE with only MP_REACH_NLRI routes ignores NEXT_HOP anyway (RFC 4760 section 3).
+  if (unusable_next_hop_) {
+    if (update_.nlri.empty()) {
+      note(UpdateVerdict::kAttributeDiscard,
+           "NEXT_HOP " + *unusable_next_hop_ + " (unused without NLRI field; discarded)");
+    } else {
+      note(UpdateVerdict::kTreatAsWithdraw,
+           "NEXT_HOP " + *unusable_next_hop_ + " (routes treated as withdrawn)");
+    }
+  }
+
   // RFC 7606 section 3d: a missing well-known attribute makes the routes withdrawn. Only
   // an UPDATE that announces something needs them; NEXT_HOP only for the IPv4 NLRI field.
   const auto& attrs = update_.attributes;
@@ -181,6 +222,19 @@ WireResult<DecodedMessage> UpdateDecoder::decode(std::span<const std::uint8_t> b
   }
   result_.message = std::move(update_);
   return std::move(result_);
+}
+
+std::optional<WireError> UpdateDecoder::overrun(std::string what, const std::bitset<256>& seen) {
+  // RFC 7606 sections 4 and 5.3: treat-as-withdraw is only allowed when every NLRI can be
+  // located. On a multiprotocol session routes may travel in MP_REACH_NLRI/MP_UNREACH_NLRI;
+  // one not yet seen may be in the unread rest (each may appear once, so both seen is the
+  // only safe case), and its routes would keep their old attributes. Only a reset is left.
+  if (context_.multiprotocol && !(seen[attr::kMpReachNlri] && seen[attr::kMpUnreachNlri])) {
+    return reset(UpdateError::kMalformedAttributeList,
+                 what + "; an MP_REACH_NLRI/MP_UNREACH_NLRI may be among the unread attributes");
+  }
+  note(UpdateVerdict::kTreatAsWithdraw, std::move(what));
+  return std::nullopt;
 }
 
 std::optional<WireError> UpdateDecoder::attribute(std::uint8_t flags, std::uint8_t type,
@@ -268,6 +322,10 @@ std::optional<Malformed> UpdateDecoder::decode_value(std::uint8_t type,
     case attr::kNextHop:
       if (value.size() != 4) return length_error(value, "4");
       attrs.next_hop = IpAddress::v4(in.u32());
+      if (const char* why = unusable_next_hop(*attrs.next_hop)) {
+        unusable_next_hop_ = attrs.next_hop->to_string() + " is " + why;
+        attrs.next_hop.reset();
+      }
       return std::nullopt;
     case attr::kMultiExitDisc:
       if (value.size() != 4) return length_error(value, "4");
@@ -371,9 +429,11 @@ std::optional<Malformed> UpdateDecoder::decode_mp_reach(std::span<const std::uin
   }
   const std::size_t next_hop_length = in.u8();
   const bool ipv4 = mp.family.afi == kAfiIpv4;
-  // RFC 4760 section 3 / RFC 2545 / RFC 8950: the lengths each family's next hop may have.
+  // RFC 4760 section 3 / RFC 2545: the lengths each family's next hop may have. An IPv6 next
+  // hop for IPv4 routes needs the Extended Next Hop capability (RFC 8950), which tabby never
+  // negotiates; without it the attribute is malformed for the family (RFC 7606 section 7.11).
   const bool length_ok =
-      next_hop_length == 16 || next_hop_length == 32 || (ipv4 && next_hop_length == 4);
+      ipv4 ? next_hop_length == 4 : (next_hop_length == 16 || next_hop_length == 32);
   if (!length_ok || !in.has(next_hop_length + 1)) {
     return Malformed{UpdateError::kOptionalAttributeError,
                      "next hop length " + std::to_string(next_hop_length) + " for " +
@@ -394,6 +454,11 @@ std::optional<Malformed> UpdateDecoder::decode_mp_reach(std::span<const std::uin
   if (!nlri)
     return Malformed{UpdateError::kOptionalAttributeError, "NLRI: " + nlri.error().message};
   mp.nlri = std::move(*nlri);
+  // RFC 7606 section 7.3: a next hop no packet can go to makes its routes ignored.
+  if (const char* why = unusable_next_hop(mp.next_hop)) {
+    note(UpdateVerdict::kTreatAsWithdraw, "MP_REACH_NLRI next hop " + mp.next_hop.to_string() +
+                                              " is " + why + " (routes treated as withdrawn)");
+  }
   update_.attributes.mp_reach = std::move(mp);
   return std::nullopt;
 }

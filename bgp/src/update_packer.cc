@@ -12,8 +12,6 @@
 namespace tabby::bgp::detail {
 namespace {
 
-constexpr std::uint32_t kSentPathId = 1;
-
 std::size_t prefix_octets(const IpPrefix& prefix, bool add_path) {
   return (add_path ? 4 : 0) + 1 + (static_cast<std::size_t>(prefix.length()) + 7) / 8;
 }
@@ -30,17 +28,16 @@ Result<EncodedUpdate> encode(const UpdateMessage& update, const CodecContext& co
 
 // Fills messages made by `make(chunk)` with as many of `prefixes` as fit each.
 template <typename Make>
-Status pack(const std::vector<IpPrefix>& prefixes, bool add_path, std::size_t empty_size,
+Status pack(const std::vector<Nlri>& prefixes, bool add_path, std::size_t empty_size,
             const CodecContext& context, Make make, std::vector<EncodedUpdate>& out) {
   const std::size_t limit = context.max_length(MessageType::kUpdate);
-  const std::uint32_t path_id = add_path ? kSentPathId : 0;
   std::size_t i = 0;
   while (i < prefixes.size()) {
     std::vector<Nlri> chunk;
     std::size_t size = empty_size;
-    while (i < prefixes.size() && size + prefix_octets(prefixes[i], add_path) <= limit) {
-      size += prefix_octets(prefixes[i], add_path);
-      chunk.push_back(Nlri{prefixes[i], path_id});
+    while (i < prefixes.size() && size + prefix_octets(prefixes[i].prefix, add_path) <= limit) {
+      size += prefix_octets(prefixes[i].prefix, add_path);
+      chunk.push_back(Nlri{prefixes[i].prefix, add_path ? prefixes[i].path_id : 0});
       ++i;
     }
     if (chunk.empty()) {
@@ -55,11 +52,11 @@ Status pack(const std::vector<IpPrefix>& prefixes, bool add_path, std::size_t em
   return {};
 }
 
-Status pack_withdrawals(const std::vector<IpPrefix>& withdrawn, Family family,
+Status pack_withdrawals(const std::vector<Nlri>& withdrawn, Family family,
                         const CodecContext& context, std::vector<EncodedUpdate>& out) {
-  std::vector<IpPrefix> of_family;
-  for (const auto& p : withdrawn)
-    if (family_of(p) == family) of_family.push_back(p);
+  std::vector<Nlri> of_family;
+  for (const auto& n : withdrawn)
+    if (family_of(n.prefix) == family) of_family.push_back(n);
   if (of_family.empty()) return {};
   const bool add_path = context.has_add_path(family);
   const auto make = [&](std::vector<Nlri> chunk) {
@@ -80,7 +77,7 @@ Status pack_withdrawals(const std::vector<IpPrefix>& withdrawn, Family family,
 Status pack_announcement(const Announcement& a, const CodecContext& context,
                          std::vector<EncodedUpdate>& out) {
   if (a.prefixes.empty()) return {};
-  const Family family = family_of(a.prefixes.front());
+  const Family family = family_of(a.prefixes.front().prefix);
   const bool add_path = context.has_add_path(family);
   const auto make = [&](std::vector<Nlri> chunk) {
     UpdateMessage update;
@@ -93,11 +90,13 @@ Status pack_announcement(const Announcement& a, const CodecContext& context,
     return update;
   };
   if (family == kIpv6Unicast && !a.attributes->mp_reach) {
-    return Error{"IPv6 announcement of " + a.prefixes.front().to_string() + " has no next hop"};
+    return Error{"IPv6 announcement of " + a.prefixes.front().prefix.to_string() +
+                 " has no next hop"};
   }
   auto empty = encode(make({}), context);
   if (!empty)
-    return Error{"announcing " + a.prefixes.front().to_string() + ": " + empty.error().message};
+    return Error{"announcing " + a.prefixes.front().prefix.to_string() + ": " +
+                 empty.error().message};
   const std::size_t reserve = family == kIpv4Unicast ? 0 : 1;
   return pack(a.prefixes, add_path, (*empty)->size() + reserve, context, make, out);
 }

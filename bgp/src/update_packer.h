@@ -13,16 +13,17 @@ namespace tabby::bgp::detail {
 // prefixes, an MP_REACH_NLRI without NLRI for IPv6 ones.
 struct Announcement {
   AttributeSet attributes;
-  std::vector<IpPrefix> prefixes;
+  std::vector<Nlri> prefixes;  // the path identifiers count for ADD-PATH families only
 };
 
 struct Batch {
-  std::vector<IpPrefix> withdrawn;  // either family
+  std::vector<Nlri> withdrawn;  // either family
   std::vector<Announcement> announced;
 };
 
 // Withdrawals first (IPv4 in the withdrawn routes field, IPv6 in MP_UNREACH_NLRI), then the
-// announcements, encoded for `context`. ADD-PATH families get path identifier 1.
+// announcements, encoded for `context`. Families with ADD-PATH in `context` carry each
+// prefix's path identifier; the others none.
 Result<std::vector<EncodedUpdate>> pack_updates(const Batch& batch, const CodecContext& context);
 
 // The End-of-RIB of each family, encoded.

@@ -104,10 +104,18 @@ void Cluster::start() {
     tor_router_ = &lab_.start_frr(*tor_, "tor", frr_tor_config(kTorAddress));
     log_ << "started FRR on the ToR (AS " << kTorAs << ", listening for the nodes)\n";
   }
+  if (spec_.etcd) {
+    auto& store = lab_.add_node("etcd");
+    lab_.attach(store, "eth0", rack, {.address = etcd_address() + "/24"});
+    etcd_ = &lab_.start_etcd(store, "etcd", etcd_address());
+    log_ << "started etcd on the rack: " << etcd_->client_url() << "\n";
+  }
   write_resources();
+  std::vector<std::string> argv = {binaries_.node_agent};
+  argv.insert(argv.end(), spec_.agent_arguments.begin(), spec_.agent_arguments.end());
   for (int i = 1; i <= spec_.nodes; ++i) {
-    agents_.push_back(&lab_.start_process(node(i), node_name(i) + "-agent", {binaries_.node_agent},
-                                          agent_environment(i)));
+    agents_.push_back(
+        &lab_.start_process(node(i), node_name(i) + "-agent", argv, agent_environment(i)));
   }
   for (int i = 1; i <= spec_.nodes; ++i)
     wait_ready(i);
@@ -172,6 +180,11 @@ std::vector<std::string> Cluster::agent_environment(int node) const {
                         "CALICO_IPV6POOL_CIDR=" + spec_.pool_v6_cidr,
                         std::string("CALICO_IPV6POOL_VXLAN=") + (vxlan ? "Always" : "Never")});
   }
+  // `env` applies its settings in order, so these win over the ones above.
+  const auto datastore = datastore_environment();
+  environment.insert(environment.end(), datastore.begin(), datastore.end());
+  environment.insert(environment.end(), spec_.agent_environment.begin(),
+                     spec_.agent_environment.end());
   return environment;
 }
 
@@ -188,7 +201,9 @@ std::string Cluster::cni_config(int node) const {
   if (dual_stack() && spec_.encapsulation == Encapsulation::kVxlan) mtu = 1430;
   return R"({"cniVersion":"1.0.0","name":"k8s-pod-network","type":"tabby","nodename":")" +
          node_name(node) + R"(","mtu":)" + std::to_string(mtu) +
-         R"(,"datastore_type":"sqlite","datastore_path":")" + datastore_path() +
+         (spec_.etcd
+              ? R"(,"datastore_type":"etcdv3","etcd_endpoints":"http://)" + etcd_address() + ":2379"
+              : R"(,"datastore_type":"sqlite","datastore_path":")" + datastore_path()) +
          R"(","ipam":{"type":"tabby-ipam")" + (dual_stack() ? R"(,"assign_ipv6":"true")" : "") +
          "}}";
 }
@@ -244,8 +259,12 @@ std::vector<std::string> Cluster::ping_all_v6(int count) const {
 }
 
 CommandResult Cluster::tabbyctl(const std::vector<std::string>& args) const {
-  std::vector<std::string> argv = {"env", "DATASTORE_TYPE=sqlite",
-                                   "TABBY_DATASTORE_PATH=" + datastore_path(), binaries_.tabbyctl};
+  std::vector<std::string> argv = datastore_environment();
+  argv.insert(argv.begin(), "env");
+  // etcd is on the rack, which only the namespaces reach: run tabbyctl from a node, as a
+  // user with a shell on it would.
+  if (spec_.etcd) argv.insert(argv.begin(), {"ip", "netns", "exec", node(1).name()});
+  argv.push_back(binaries_.tabbyctl);
   argv.insert(argv.end(), args.begin(), args.end());
   return lab::run_command(argv);
 }
@@ -280,6 +299,30 @@ void Cluster::start_agent(int i) {
 void Cluster::restart_agent(int i) {
   agents_.at(i - 1)->restart();
   wait_ready(i);
+}
+
+}  // namespace tabby::e2e
+
+namespace tabby::e2e {
+
+std::vector<std::string> Cluster::datastore_environment() const {
+  if (spec_.etcd)
+    return {"DATASTORE_TYPE=etcdv3", "ETCD_ENDPOINTS=http://" + etcd_address() + ":2379"};
+  return {"DATASTORE_TYPE=sqlite", "TABBY_DATASTORE_PATH=" + datastore_path()};
+}
+
+void Cluster::kill_agent(int i) {
+  // The agent is the only tabby-node in its node's namespace (pods have namespaces of their
+  // own), so the namespace's process list names it without a broad match.
+  const CommandResult killed = lab::run_command(
+      {"bash", "-c",
+       "for pid in $(ip netns pids " + node(i).name() +
+           "); do if [ \"$(cat /proc/$pid/comm 2>/dev/null)\" = tabby-node ]; then "
+           "kill -KILL $pid && echo $pid; fi; done"});
+  if (!killed.ok() || killed.output.empty())
+    throw LabError("no tabby-node to kill on " + node_name(i) + ": " + killed.output);
+  log_ << "killed " << node_name(i) << "'s agent (pid "
+       << killed.output.substr(0, killed.output.find('\n')) << ") with SIGKILL\n";
 }
 
 }  // namespace tabby::e2e

@@ -1,9 +1,9 @@
 #pragma once
 // A tabby cluster in network namespaces: the main job of the README and the end-to-end lab
 // tests. Nodes on one rack segment behind an FRR top-of-rack router, one tabby-node agent
-// per node on a shared embedded (SQLite) datastore, pods wired through the tabby CNI plugin
-// exactly as a container runtime invokes it, and the checks a user would make: every pod
-// pings every other, `tabbyctl node status` shows the peers Established.
+// per node on a shared embedded (SQLite) datastore or a real etcd server, pods wired through
+// the tabby CNI plugin exactly as a container runtime invokes it, and the checks a user would
+// make: every pod pings every other, `tabbyctl node status` shows the peers Established.
 
 #include <functional>
 #include <ostream>
@@ -28,6 +28,14 @@ struct ClusterSpec {
   // autodetected, FELIX_IPV6SUPPORT on), this CIDR becomes the IPv6 pool (VXLAN like the
   // IPv4 pool's with the VXLAN backend) and every pod gets an address of each family.
   std::string pool_v6_cidr;
+  // The datastore the agents, tabbyctl and the CNI plugin share: the embedded SQLite file, or
+  // with `etcd` a real etcd server (DATASTORE_TYPE=etcdv3, ETCD_ENDPOINTS), as the manifest
+  // has it, in a namespace of its own on the rack (Cluster::etcd_address()).
+  bool etcd = false;
+  // More for every agent: "NAME=value" settings (they win over the cluster's) and flags
+  // ("--cleanup-on-exit").
+  std::vector<std::string> agent_environment;
+  std::vector<std::string> agent_arguments;
 };
 
 // Where the programs under test are.
@@ -70,6 +78,9 @@ class Cluster {
   void restart_agent(int node);
   void stop_agent(int node);
   void start_agent(int node);
+  // Kills node i's agent with SIGKILL, as a crash or the OOM killer does: no BGP goodbye, no
+  // clean-up. start_agent() brings it back.
+  void kill_agent(int node);
   // Runs `tabbyctl` with the cluster's datastore.
   lab::CommandResult tabbyctl(const std::vector<std::string>& args) const;
 
@@ -86,6 +97,13 @@ class Cluster {
   std::string node_address(int i) const { return "10.0.0." + std::to_string(10 + i); }
   std::string node_address_v6(int i) const { return "fd00::" + std::to_string(10 + i); }
   std::string datastore_path() const;
+  // With ClusterSpec::etcd: the etcd server, and where it serves clients (http://<it>:2379).
+  lab::Etcd* etcd() const { return etcd_; }
+  std::string etcd_address() const { return "10.0.0.2"; }
+  // DATASTORE_TYPE and its settings for a program that uses the cluster's datastore.
+  std::vector<std::string> datastore_environment() const;
+  // Node i's agent, for its log.
+  const lab::Process& agent(int node) const { return *agents_.at(node - 1); }
   std::string status_socket(int node) const;
   // The agents' TABBY_SECRETS_DIR: <secret name>/<key> files, as a mounted Secret volume.
   std::string secrets_dir() const;
@@ -107,6 +125,7 @@ class Cluster {
   const lab::Segment* rack_ = nullptr;
   lab::Frr* tor_router_ = nullptr;
   std::vector<Pod> pods_;
+  lab::Etcd* etcd_ = nullptr;
 };
 
 }  // namespace tabby::e2e

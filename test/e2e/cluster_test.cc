@@ -51,6 +51,16 @@ TEST_F(ClusterTest, BgpMeshWithATopOfRackRouter) {
     EXPECT_THAT(tor_routes, ::testing::HasSubstr("via " + cluster.node_address(i)));
   // Pods on other nodes are reached straight over the rack (no encapsulation).
   EXPECT_THAT(cluster.node(1).routes(), ::testing::HasSubstr("via 10.0.0.12 dev eth0 proto bird"));
+  // Every node offers ADD-PATH in both directions, as Calico's BIRD (`add paths on`) does: the
+  // ToR sees the node able to send it several paths per prefix.
+  for (int i = 1; i <= 3; ++i) {
+    const std::string neighbor =
+        cluster.tor_router()->vtysh("show bgp neighbors " + cluster.node_address(i)).output;
+    const auto add_path = neighbor.find("AddPath:");
+    ASSERT_NE(add_path, std::string::npos) << neighbor;
+    // FRR: "IPv4 Unicast: TX received" (the node may send several paths).
+    EXPECT_THAT(neighbor.substr(add_path, 200), ::testing::HasSubstr("TX received")) << neighbor;
+  }
 }
 
 TEST_F(ClusterTest, VxlanBackendWithoutBgp) {

@@ -1,8 +1,8 @@
 // Bytes from a BGP peer, however broken, must never crash the framer or the decoder, and
 // never read out of bounds (ASan watches). Every input is read as a TCP stream under each
-// of the 16 codec contexts (4-octet AS, extended messages, ADD-PATH for IPv4 and for IPv6);
-// every message that decodes must re-encode, and the re-encoding must decode to the same
-// message and encode to the same bytes again.
+// of the 32 codec contexts (4-octet AS, extended messages, ADD-PATH for IPv4 and for IPv6,
+// multiprotocol); every message that decodes must re-encode, and the re-encoding must decode
+// to the same message and encode to the same bytes again.
 
 #include <cstdint>
 #include <cstdlib>
@@ -22,6 +22,7 @@ CodecContext context_for(unsigned bits) {
   c.extended_messages = (bits & 2) != 0;
   if (bits & 4) c.add_path.push_back(kIpv4Unicast);
   if (bits & 8) c.add_path.push_back(kIpv6Unicast);
+  c.multiprotocol = (bits & 16) != 0;
   return c;
 }
 
@@ -63,7 +64,7 @@ void exercise(const DecodedMessage& decoded, const CodecContext& context) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> input(data, size);
-  for (unsigned bits = 0; bits < 16; ++bits) {
+  for (unsigned bits = 0; bits < 32; ++bits) {
     const CodecContext context = context_for(bits);
     std::span<const std::uint8_t> stream = input;
     while (true) {

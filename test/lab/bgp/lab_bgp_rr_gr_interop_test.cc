@@ -654,11 +654,8 @@ TEST_F(GracefulRestart, PeerRestartsAndRefreshesItsRoutes) {
 // The same with a restart time (5 s) that runs out after the session is back (about 2 s) but
 // before BIRD's End-of-RIB (about 9 s). RFC 4724 section 4.2: the restart time bounds how
 // long the helper waits for the session to come back; once it is back, the stale routes wait
-// for the End-of-RIB. DISABLED: tabby's Speaker keeps the restart timer running when the
-// session re-establishes (Speaker::on_established does not cancel Peer::restart_timer), so
-// at 5 s Rib::end_graceful_restart sweeps P1 and P2 while the session is up, and P1 is gone
-// until BIRD re-announces it about 4 s later. speaker.cc is not this test's to change.
-TEST_F(GracefulRestart, DISABLED_PeerBackWithinRestartTimeKeepsRoutesUntilEndOfRib) {
+// for the End-of-RIB (the Speaker's stale_path_time, 360 s, replaces the restart timer).
+TEST_F(GracefulRestart, PeerBackWithinRestartTimeKeepsRoutesUntilEndOfRib) {
   restart_with_p1_only(5);
 }
 

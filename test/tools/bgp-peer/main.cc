@@ -1,11 +1,14 @@
 // bgp-peer: tabby's BGP Speaker run from a YAML file, for interop tests and benchmarks until
 // the agent exists. See docs/bgp-speaker.md.
 //
-//   bgp-peer --config peer.yaml [--rib-file rib.txt] [--log-level info]
+//   bgp-peer --config peer.yaml [--rib-file rib.txt] [--all-paths] [--summary-file summary.txt]
+//            [--summary-interval-ms 1000] [--log-level info]
 //
 // The Loc-RIB and peer states (rib_text.h) are written to --rib-file whenever the Loc-RIB
-// changes and every second, and printed to stdout on SIGUSR1. SIGHUP re-reads the file:
-// peers are added, changed (without a reset unless their session settings changed) or
+// changes and every second, and printed to stdout on SIGUSR1. --summary-file gets only the
+// counts (the Loc-RIB's size and the peer lines) every --summary-interval-ms: cheap enough to
+// watch a table of a million routes fill, which the whole-RIB text is not. SIGHUP re-reads the
+// file: peers are added, changed (without a reset unless their session settings changed) or
 // removed, and prefixes originated or withdrawn to match. SIGINT/SIGTERM stop every session
 // with a Cease and exit.
 
@@ -41,8 +44,8 @@ Result<bgp_peer::PeerFile> load(const std::string& path) {
 
 class Runner {
  public:
-  Runner(asio::io_context& io, bgp::Speaker& speaker, std::string rib_file)
-      : speaker_(speaker), rib_file_(std::move(rib_file)), timer_(io) {}
+  Runner(asio::io_context& io, bgp::Speaker& speaker, std::string rib_file, bool all_paths)
+      : speaker_(speaker), rib_file_(std::move(rib_file)), all_paths_(all_paths), timer_(io) {}
 
   // Makes the speaker's peers and originated prefixes those of the file.
   void apply(const bgp_peer::PeerFile& file) {
@@ -62,7 +65,17 @@ class Runner {
     originated_ = now;
   }
 
-  std::string text() const { return bgp_peer::format_rib(speaker_.peers(), speaker_.loc_rib()); }
+  std::string text() const {
+    const auto loc_rib = speaker_.loc_rib();
+    std::vector<std::pair<IpPrefix, std::vector<bgp::RoutePath>>> several;
+    if (all_paths_) {
+      for (const auto& [prefix, best] : loc_rib) {
+        auto paths = speaker_.rib().paths(prefix);
+        if (paths.size() > 1) several.emplace_back(prefix, std::move(paths));
+      }
+    }
+    return bgp_peer::format_rib(speaker_.peers(), loc_rib, several);
+  }
 
   void write() {
     if (rib_file_.empty()) return;
@@ -90,20 +103,66 @@ class Runner {
  private:
   bgp::Speaker& speaker_;
   std::string rib_file_;
+  bool all_paths_ = false;  // path lines too (rib_text.h)
   asio::steady_timer timer_;
   std::set<IpPrefix> originated_;
   std::string written_;
+};
+
+// Writes "loc-rib <prefixes>" and the peer lines of rib_text.h to a file on a timer. Only
+// counts: the Rib keeps its prefix count, so this costs the same at a million routes as at one.
+class SummaryWriter {
+ public:
+  SummaryWriter(asio::io_context& io, const bgp::Speaker& speaker, std::string file,
+                std::chrono::milliseconds interval)
+      : speaker_(speaker), file_(std::move(file)), interval_(interval), timer_(io) {}
+
+  void tick() {
+    if (file_.empty()) return;
+    write();
+    timer_.expires_after(interval_);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) tick();
+    });
+  }
+
+  void stop() { timer_.cancel(); }
+
+ private:
+  void write() const {
+    const std::string tmp = file_ + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << "loc-rib " << speaker_.rib().prefix_count() << '\n'
+          << bgp_peer::format_rib(speaker_.peers(), {});
+    }
+    std::filesystem::rename(tmp, file_);
+  }
+
+  const bgp::Speaker& speaker_;
+  std::string file_;
+  std::chrono::milliseconds interval_;
+  asio::steady_timer timer_;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"tabby's BGP speaker from a YAML file (docs/bgp-speaker.md)"};
-  std::string config_path, rib_file, log_level = "info";
+  std::string config_path, rib_file, summary_file, log_level = "info";
+  int summary_interval_ms = 1000;
   app.add_option("--config", config_path,
                  "YAML file: local_as, router_id, listen, peers, originate")
       ->required();
   app.add_option("--rib-file", rib_file, "where to keep the Loc-RIB and peer states as text");
+  bool all_paths = false;
+  app.add_flag("--all-paths", all_paths,
+               "list every path of prefixes with several too (ADD-PATH peers, ECMP)");
+  app.add_option("--summary-file", summary_file,
+                 "where to keep only the Loc-RIB's size and the peer states, for benchmarks");
+  app.add_option("--summary-interval-ms", summary_interval_ms,
+                 "how often to rewrite --summary-file")
+      ->check(CLI::Range(10, 3600000));
   app.add_option("--log-level", log_level, "trace, debug, info, warning, error");
   CLI11_PARSE(app, argc, argv);
   auto level = parse_log_level(log_level);
@@ -124,10 +183,13 @@ int main(int argc, char** argv) {
     std::cerr << "bgp-peer: " << speaker.error().message << "\n";
     return 1;
   }
-  Runner runner(io, **speaker, rib_file);
+  Runner runner(io, **speaker, rib_file, all_paths);
   (*speaker)->on_best_path_change([&](const auto&) { runner.write(); });
   runner.apply(*file);
   runner.tick();
+  SummaryWriter summary(io, **speaker, summary_file,
+                        std::chrono::milliseconds(summary_interval_ms));
+  summary.tick();
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   signals.add(SIGUSR1);
@@ -148,6 +210,7 @@ int main(int argc, char** argv) {
       spdlog::info("stopping");
       (*speaker)->shutdown();
       runner.stop();
+      summary.stop();
       // Let the NOTIFICATIONs go out, then leave.
       auto done = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(300));
       done->async_wait([&io, done](boost::system::error_code) { io.stop(); });

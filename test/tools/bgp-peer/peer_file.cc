@@ -78,7 +78,7 @@ PeerConfig peer(const YAML::Node& node, const std::string& where) {
              "passive",     "password",       "ttl_security",  "multihop",     "source_address",
              "source_port", "rr_client",      "next_hop",      "allow_own_as", "families",
              "hold_time",   "keepalive_time", "connect_retry", "idle_hold",    "local_ipv4",
-             "local_ipv6",  "import",         "export"});
+             "local_ipv6",  "import",         "export",        "add_path",     "enforce_first_as"});
   PeerConfig p;
   if (!node["address"]) throw Bad{where + ": no address"};
   if (!node["remote_as"]) throw Bad{where + ": no remote_as"};
@@ -115,6 +115,8 @@ PeerConfig peer(const YAML::Node& node, const std::string& where) {
   }
   if (node["allow_own_as"])
     p.allow_own_as = static_cast<std::uint8_t>(seconds("allow_own_as", 0, 10));
+  if (node["enforce_first_as"])
+    p.enforce_first_as = boolean(node["enforce_first_as"], where + ".enforce_first_as");
   if (node["families"]) {
     p.families.clear();
     if (!node["families"].IsSequence()) throw Bad{where + ".families: expected a list"};
@@ -127,6 +129,19 @@ PeerConfig peer(const YAML::Node& node, const std::string& where) {
       else
         throw Bad{where + ".families: '" + name + "' is not ipv4 or ipv6"};
     }
+  }
+  if (node["add_path"]) {
+    const std::string mode = text(node["add_path"], where + ".add_path");
+    if (mode == "off")
+      p.add_path = bgp::AddPathMode::kOff;
+    else if (mode == "receive")
+      p.add_path = bgp::AddPathMode::kReceive;
+    else if (mode == "send")
+      p.add_path = bgp::AddPathMode::kSend;
+    else if (mode == "both")
+      p.add_path = bgp::AddPathMode::kBoth;
+    else
+      throw Bad{where + ".add_path: '" + mode + "' is not off, receive, send or both"};
   }
   if (node["hold_time"]) p.hold_time_seconds = seconds("hold_time", 0, 65535);
   if (node["keepalive_time"]) p.keepalive_time_seconds = seconds("keepalive_time", 0, 65535);

@@ -53,10 +53,34 @@ std::string addresses_text(const std::vector<IpAddress>& addresses) {
   return out;
 }
 
+// What follows the prefix on a route or path line.
+void write_path(std::ostream& out, const bgp::RoutePath& path) {
+  if (path.local()) {
+    out << " local";
+    return;
+  }
+  if (path.next_hop) out << " via " << path.next_hop->to_string();
+  out << " peer " << path.peer_address.to_string();
+  if (path.attributes) {
+    out << " as-path "
+        << (path.attributes->as_path ? as_path_text(*path.attributes->as_path) : std::string("-"));
+    if (path.attributes->local_pref) out << " local-pref " << *path.attributes->local_pref;
+    const auto& a = *path.attributes;
+    if (a.med) out << " med " << *a.med;
+    if (!a.communities.empty()) out << " communities " << communities_text(a.communities);
+    if (!a.large_communities.empty())
+      out << " large-communities " << large_communities_text(a.large_communities);
+    if (a.originator_id) out << " originator-id " << a.originator_id->to_string();
+    if (!a.cluster_list.empty()) out << " cluster-list " << addresses_text(a.cluster_list);
+  }
+  if (path.stale) out << " stale";
+}
+
 }  // namespace
 
 std::string format_rib(const std::vector<bgp::PeerStatus>& peers,
-                       const std::vector<std::pair<IpPrefix, bgp::RoutePath>>& loc_rib) {
+                       const std::vector<std::pair<IpPrefix, bgp::RoutePath>>& loc_rib,
+                       const std::vector<std::pair<IpPrefix, std::vector<bgp::RoutePath>>>& paths) {
   std::ostringstream out;
   for (const auto& p : peers) {
     out << "peer " << p.name << ' ' << p.address.to_string() << ' ' << bgp::to_string(p.state)
@@ -67,27 +91,15 @@ std::string format_rib(const std::vector<bgp::PeerStatus>& peers,
   }
   for (const auto& [prefix, path] : loc_rib) {
     out << "route " << prefix.to_string();
-    if (path.local()) {
-      out << " local\n";
-      continue;
-    }
-    if (path.next_hop) out << " via " << path.next_hop->to_string();
-    out << " peer " << path.peer_address.to_string();
-    if (path.attributes) {
-      out << " as-path "
-          << (path.attributes->as_path ? as_path_text(*path.attributes->as_path)
-                                       : std::string("-"));
-      if (path.attributes->local_pref) out << " local-pref " << *path.attributes->local_pref;
-      const auto& a = *path.attributes;
-      if (a.med) out << " med " << *a.med;
-      if (!a.communities.empty()) out << " communities " << communities_text(a.communities);
-      if (!a.large_communities.empty())
-        out << " large-communities " << large_communities_text(a.large_communities);
-      if (a.originator_id) out << " originator-id " << a.originator_id->to_string();
-      if (!a.cluster_list.empty()) out << " cluster-list " << addresses_text(a.cluster_list);
-    }
-    if (path.stale) out << " stale";
+    write_path(out, path);
     out << '\n';
+  }
+  for (const auto& [prefix, all] : paths) {
+    for (const auto& path : all) {
+      out << "path " << prefix.to_string() << " path-id " << path.path_id;
+      write_path(out, path);
+      out << '\n';
+    }
   }
   return out.str();
 }

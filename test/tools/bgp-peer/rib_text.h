@@ -8,6 +8,10 @@
 //   route 10.203.0.0/24 via 10.0.0.3 peer 10.0.0.2 as-path - local-pref 200 communities
 //       65000:42,no-export originator-id 10.0.0.3 cluster-list 10.255.0.2 stale  (one line)
 //   route 10.100.0.0/24 local
+// Then, when `paths` is given (bgp-peer --all-paths), for prefixes with more than one path
+// (ADD-PATH peers, several peers), every path,
+// best first, with the path identifier it came with (0 without ADD-PATH):
+//   path 10.50.0.0/24 path-id 2 via 10.0.0.3 peer 10.0.0.2 as-path 65002 65003 local-pref 100
 
 #include <string>
 #include <utility>
@@ -17,7 +21,9 @@
 
 namespace tabby::bgp_peer {
 
-std::string format_rib(const std::vector<bgp::PeerStatus>& peers,
-                       const std::vector<std::pair<IpPrefix, bgp::RoutePath>>& loc_rib);
+std::string format_rib(
+    const std::vector<bgp::PeerStatus>& peers,
+    const std::vector<std::pair<IpPrefix, bgp::RoutePath>>& loc_rib,
+    const std::vector<std::pair<IpPrefix, std::vector<bgp::RoutePath>>>& paths = {});
 
 }  // namespace tabby::bgp_peer

@@ -267,6 +267,14 @@ TEST(NegotiateTest, ExtendedMessagesRaiseTheLimitButNotForOpenOrKeepalive) {
   EXPECT_EQ(n.send.max_length(MessageType::kKeepalive), 4096u);
 }
 
+TEST(NegotiateTest, MultiprotocolOnlyWhenBothAnnounceAFamily) {
+  const auto mp = with_capabilities({MultiprotocolCapability{kIpv4Unicast}});
+  const auto plain = with_capabilities({FourOctetAsCapability{65002}});
+  EXPECT_TRUE(negotiate(mp, mp).receive.multiprotocol);
+  EXPECT_FALSE(negotiate(mp, plain).receive.multiprotocol);
+  EXPECT_FALSE(negotiate(plain, mp).send.multiprotocol);
+}
+
 TEST(OpenSessionCheckTest, BadPeerAsAndOwnIdentifierOnIbgp) {
   auto open = with_capabilities({FourOctetAsCapability{4200000000}});
   open.my_as = 23456;

@@ -26,6 +26,11 @@ CodecContext four_octet() {
   c.four_octet_as = true;
   return c;
 }
+CodecContext multiprotocol() {
+  CodecContext c = four_octet();
+  c.multiprotocol = true;
+  return c;
+}
 CodecContext with_add_path(std::vector<Family> families) {
   CodecContext c = four_octet();
   c.add_path = std::move(families);
@@ -290,6 +295,60 @@ INSTANTIATE_TEST_SUITE_P(
         VerdictCase{"NextHopLengthFive",
                     cat({kOrigin, kAsPath, attribute(0x40, 3, hex("0a00000100"))}), kNlri,
                     two_octet(), kWithdraw},
+        // RFC 7606 section 7.3: a next hop no packet can go to; the session stays up.
+        VerdictCase{"NextHopZero", cat({kOrigin, kAsPath, attribute(0x40, 3, hex("00000000"))}),
+                    kNlri, two_octet(), kWithdraw},
+        VerdictCase{"NextHopThisNetwork",
+                    cat({kOrigin, kAsPath, attribute(0x40, 3, hex("00010203"))}), kNlri,
+                    two_octet(), kWithdraw},
+        VerdictCase{"NextHopMulticast",
+                    cat({kOrigin, kAsPath, attribute(0x40, 3, hex("e0000005"))}), kNlri,
+                    two_octet(), kWithdraw},
+        VerdictCase{"NextHopClassE", cat({kOrigin, kAsPath, attribute(0x40, 3, hex("f0000001"))}),
+                    kNlri, two_octet(), kWithdraw},
+        VerdictCase{"NextHopBroadcast",
+                    cat({kOrigin, kAsPath, attribute(0x40, 3, hex("ffffffff"))}), kNlri,
+                    two_octet(), kWithdraw},
+        // RFC 4760 section 3: without NLRI field the NEXT_HOP is not used, so not fatal.
+        VerdictCase{"UnusableNextHopBesideOnlyMpReach",
+                    cat({kOrigin, kAsPath, attribute(0x40, 3, hex("00000000")),
+                         attribute(0x80, 14,
+                                   hex("0002 01 10 20010db8000000000000000000000001 00 "
+                                       "40 20010db800010000"))}),
+                    {},
+                    two_octet(),
+                    kDiscard},
+        VerdictCase{"MpReachNextHopUnspecified",
+                    cat({kOrigin, kAsPath,
+                         attribute(0x80, 14,
+                                   hex("0002 01 10 00000000000000000000000000000000 00 "
+                                       "40 20010db800010000"))}),
+                    {},
+                    two_octet(),
+                    kWithdraw},
+        VerdictCase{"MpReachNextHopMulticast",
+                    cat({kOrigin, kAsPath,
+                         attribute(0x80, 14,
+                                   hex("0002 01 10 ff020000000000000000000000000001 00 "
+                                       "40 20010db800010000"))}),
+                    {},
+                    two_octet(),
+                    kWithdraw},
+        VerdictCase{
+            "MpReachLinkLocalInTheGlobalField",
+            cat({kOrigin, kAsPath,
+                 attribute(0x80, 14,
+                           hex("0002 01 20 fe800000000000000000000000000001 "
+                               "fe800000000000000000000000000001 00 40 20010db800010000"))}),
+            {},
+            two_octet(),
+            kWithdraw},
+        VerdictCase{
+            "MpReachIpv4NextHopZero",
+            cat({kOrigin, kAsPath, attribute(0x80, 14, hex("0001 01 04 00000000 00 18 0a0101"))}),
+            {},
+            two_octet(),
+            kWithdraw},
         VerdictCase{"MedLengthThree",
                     cat({kOrigin, kAsPath, kNextHop, attribute(0x80, 4, hex("000064"))}), kNlri,
                     two_octet(), kWithdraw},
@@ -316,6 +375,16 @@ INSTANTIATE_TEST_SUITE_P(
                     kWithdraw},
         VerdictCase{"AttributeHeaderCutShort", cat({kOrigin, kAsPath, kNextHop, hex("c0 08")}),
                     kNlri, two_octet(), kWithdraw},
+        // Both MP attributes read before the overrun: nothing can hide in the rest.
+        VerdictCase{"OverrunAfterBothMpAttributesOnMultiprotocolSession",
+                    cat({attribute(0x80, 15, hex("0002 01")),
+                         attribute(0x80, 14,
+                                   hex("0002 01 10 20010db8000000000000000000000001 00 "
+                                       "40 20010db800010000")),
+                         kOrigin, attribute(0x40, 2, hex("02 01 0000fde9")), hex("c0 08 08 01")}),
+                    {},
+                    multiprotocol(),
+                    kWithdraw},
         VerdictCase{"AtomicAggregateLengthOne",
                     cat({kOrigin, kAsPath, kNextHop, attribute(0x40, 6, hex("00"))}), kNlri,
                     two_octet(), kDiscard},
@@ -376,6 +445,16 @@ TEST(UpdateVerdictTest, DiscardedAttributeIsGoneAndTheRestKept) {
       << decoded->problems[0];
 }
 
+TEST(UpdateVerdictTest, UnusableNextHopIsNamedAndDropped) {
+  auto decoded = decode_message(
+      update({}, cat({kOrigin, kAsPath, attribute(0x40, 3, hex("e0000005"))}), kNlri), two_octet());
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_FALSE(as_update(*decoded).attributes.next_hop);
+  ASSERT_EQ(decoded->problems.size(), 1u);
+  EXPECT_NE(decoded->problems[0].find("NEXT_HOP 224.0.0.5 is multicast"), std::string::npos)
+      << decoded->problems[0];
+}
+
 TEST(UpdateVerdictTest, FirstCopyOfARepeatedAttributeWins) {
   auto decoded = decode_message(
       update({}, cat({kOrigin, kAsPath, kNextHop, attribute(0x40, 3, hex("0a0000ff"))}), kNlri),
@@ -412,6 +491,9 @@ const Bytes kShortMpUnreach = attribute(0x80, 15, hex("0002"));
 const Bytes kMpReachNotOptional =
     attribute(0x40, 14, hex("0002 01 10 20010db8000000000000000000000001 00"));
 const Bytes kUnknownWellKnown = attribute(0x40, 99, hex("00"));
+// RFC 8950's IPv6 next hop for IPv4 routes, never negotiated by tabby.
+const Bytes kIpv4WithIpv6NextHop =
+    attribute(0x80, 14, hex("0001 01 10 20010db8000000000000000000000001 00 18 0a0101"));
 
 INSTANTIATE_TEST_SUITE_P(
     Vectors, UpdateResetTest,
@@ -451,12 +533,43 @@ INSTANTIATE_TEST_SUITE_P(
             {}},
         ResetCase{"MpReachNextHopLengthFive", update({}, kBadMpNextHop, {}), two_octet(), 9,
                   kBadMpNextHop},
+        ResetCase{"MpReachIpv4WithIpv6NextHop", update({}, kIpv4WithIpv6NextHop, {}), two_octet(),
+                  9, kIpv4WithIpv6NextHop},
         ResetCase{"MpReachPrefixLength129", update({}, kLongMpPrefix, {}), two_octet(), 9,
                   kLongMpPrefix},
         ResetCase{"MpUnreachTooShort", update({}, kShortMpUnreach, {}), two_octet(), 5,
                   kShortMpUnreach},
         ResetCase{"MpReachFlaggedWellKnown", update({}, kMpReachNotOptional, {}), two_octet(), 4,
-                  kMpReachNotOptional}),
+                  kMpReachNotOptional},
+        // RFC 7606 section 5.3: on a multiprotocol session an overrun before the MP
+        // attributes were read leaves their routes unlocated.
+        ResetCase{"OverrunBeforeMpAttributesOnMultiprotocolSession",
+                  update({},
+                         cat({kOrigin, attribute(0x40, 2, hex("02 01 0000fde9")), kNextHop,
+                              hex("c0 08 08 fde90064")}),
+                         kNlri),
+                  multiprotocol(),
+                  1,
+                  {}},
+        ResetCase{"HeaderCutShortOnMultiprotocolSession",
+                  update({},
+                         cat({kOrigin, attribute(0x40, 2, hex("02 01 0000fde9")), kNextHop,
+                              hex("c0 08")}),
+                         kNlri),
+                  multiprotocol(),
+                  1,
+                  {}},
+        ResetCase{
+            "OverrunAfterOnlyMpReachOnMultiprotocolSession",
+            update({},
+                   cat({attribute(0x80, 14,
+                                  hex("0002 01 10 20010db8000000000000000000000001 00 "
+                                      "40 20010db800010000")),
+                        kOrigin, attribute(0x40, 2, hex("02 01 0000fde9")), hex("c0 08 08 01")}),
+                   {}),
+            multiprotocol(),
+            1,
+            {}}),
     CaseName{});
 
 UpdateMessage announce(std::vector<std::uint32_t> path) {

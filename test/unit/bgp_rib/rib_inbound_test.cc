@@ -77,6 +77,116 @@ TEST_F(RibInboundTest, Ipv6RoutesCarryTheirMpReachNextHop) {
   EXPECT_FALSE(rib_.best_path(pfx("2001:db8:100::/48")));
 }
 
+TEST_F(RibInboundTest, NextHopThatIsOurOwnAddressIsIgnored) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");  // we are 192.0.2.1 and 2001:db8::1
+  feed(1, announce({"203.0.113.0/24"}, attrs({65001})));
+  auto receipt = feed(1, announce({"203.0.113.0/24"}, attrs({65001}, "192.0.2.1")));
+  EXPECT_FALSE(rib_.best_path(pfx("203.0.113.0/24")));  // the old route went too
+  EXPECT_EQ(receipt.withdrawn, 1u);
+  ASSERT_EQ(receipt.problems.size(), 1u);
+  EXPECT_NE(receipt.problems[0].find("192.0.2.1 is our own address"), std::string::npos);
+
+  receipt = feed(1, announce({"2001:db8:100::/48"}, attrs({65001}, "2001:db8::1")));
+  EXPECT_FALSE(rib_.best_path(pfx("2001:db8:100::/48")));
+  EXPECT_EQ(receipt.problems.size(), 1u);
+
+  receipt = feed(1, announce({"203.0.113.0/24"}, attrs({65001}, "127.0.0.5")));
+  EXPECT_FALSE(rib_.best_path(pfx("203.0.113.0/24")));
+  ASSERT_EQ(receipt.problems.size(), 1u);
+  EXPECT_NE(receipt.problems[0].find("127.0.0.5 is loopback"), std::string::npos);
+  receipt = feed(1, announce({"2001:db8:100::/48"}, attrs({65001}, "::1")));
+  EXPECT_EQ(receipt.problems.size(), 1u);
+
+  receipt = feed(1, announce({"203.0.113.0/24"}, attrs({65001}, "192.0.2.7")));
+  EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
+  EXPECT_TRUE(receipt.problems.empty());
+}
+
+TEST_F(RibInboundTest, SpeakersSharingAHostMayUseTheirCommonAddress) {
+  // Over loopback the peer's next-hop-self is 127.0.0.1, our address too.
+  RibPeerConfig c = peer_config(1, "127.0.0.1", 65001);
+  c.local.ipv4 = ip("127.0.0.1");
+  add(c, "10.0.0.2");
+  const auto receipt = feed(1, announce({"203.0.113.0/24"}, attrs({65001}, "127.0.0.1")));
+  EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
+  EXPECT_TRUE(receipt.problems.empty());
+}
+
+TEST_F(RibInboundTest, FamiliesNotNegotiatedAreIgnored) {
+  const RibPeerConfig c = peer_config(1, "10.0.0.2", 65001);
+  ASSERT_TRUE(rib_.add_peer(c).ok());
+  PeerSession ipv4_only = session("10.0.0.2");
+  ipv4_only.families = {kIpv4Unicast};
+  ASSERT_TRUE(rib_.peer_up(c.id, ipv4_only).ok());
+
+  PathAttributes a = attrs({65001});
+  a.next_hop = ip("2001:db8:1::2");
+  auto receipt = feed(1, announce({"2001:db8:100::/48"}, a));
+  EXPECT_FALSE(rib_.best_path(pfx("2001:db8:100::/48")));
+  EXPECT_EQ(receipt.announced, 0u);
+  ASSERT_EQ(receipt.problems.size(), 1u);
+  EXPECT_NE(receipt.problems[0].find("MP_REACH_NLRI for ipv6"), std::string::npos)
+      << receipt.problems[0];
+
+  receipt = feed(1, withdraw({"2001:db8:100::/48"}));
+  EXPECT_EQ(receipt.withdrawn, 0u);
+  EXPECT_EQ(receipt.problems.size(), 1u);
+
+  // The negotiated family in MP_REACH_NLRI is used.
+  UpdateMessage v4 = announce({"203.0.113.0/24"}, attrs({65001}));
+  v4.attributes.mp_reach = MpReachNlri{kIpv4Unicast, ip("198.51.100.9"), std::nullopt, v4.nlri};
+  v4.nlri.clear();
+  v4.attributes.next_hop.reset();
+  receipt = feed(1, v4);
+  EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
+  EXPECT_TRUE(receipt.problems.empty());
+}
+
+TEST_F(RibInboundTest, ConfederationSegmentsAreTreatedAsWithdraw) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");
+  add(peer_config(2, "10.0.0.3", kLocalAs), "10.0.0.3");  // iBGP: no confederation either
+  for (PeerId id : {PeerId{1}, PeerId{2}}) {
+    feed(id, announce({"203.0.113.0/24"}, attrs({65001})));
+    ASSERT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
+    for (auto type : {AsSegmentType::kConfedSequence, AsSegmentType::kConfedSet}) {
+      PathAttributes a = attrs({65001});
+      a.as_path->segments.insert(a.as_path->segments.begin(), AsSegment{type, {64512}});
+      const auto receipt = feed(id, announce({"203.0.113.0/24"}, a));
+      EXPECT_EQ(receipt.withdrawn, 1u);
+      ASSERT_EQ(receipt.problems.size(), 1u);
+      EXPECT_NE(receipt.problems[0].find("confederation"), std::string::npos);
+      EXPECT_FALSE(rib_.best_path(pfx("203.0.113.0/24")));
+    }
+  }
+}
+
+TEST_F(RibInboundTest, EnforceFirstAsIsPerPeerAndOffByDefault) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");  // a route server leaving its AS out
+  feed(1, announce({"203.0.113.0/24"}, attrs({65010})));
+  EXPECT_TRUE(rib_.best_path(pfx("203.0.113.0/24")));
+
+  RibPeerConfig strict = peer_config(2, "10.0.0.3", 65002);
+  strict.enforce_first_as = true;
+  add(strict, "10.0.0.3");
+  auto receipt = feed(2, announce({"198.18.0.0/15"}, attrs({65010, 65002})));
+  EXPECT_FALSE(rib_.best_path(pfx("198.18.0.0/15")));
+  ASSERT_EQ(receipt.problems.size(), 1u);
+  EXPECT_NE(receipt.problems[0].find("does not start with the peer's AS 65002"), std::string::npos);
+  receipt = feed(2, announce({"198.18.0.0/15"}, attrs({})));  // empty path: no first AS
+  EXPECT_FALSE(rib_.best_path(pfx("198.18.0.0/15")));
+  EXPECT_EQ(receipt.problems.size(), 1u);
+  receipt = feed(2, announce({"198.18.0.0/15"}, attrs({65002, 65010})));
+  EXPECT_TRUE(rib_.best_path(pfx("198.18.0.0/15")));
+  EXPECT_TRUE(receipt.problems.empty());
+
+  // iBGP routes are not checked: their path starts with a neighbouring AS, or is empty.
+  RibPeerConfig ibgp = peer_config(3, "10.0.0.4", kLocalAs);
+  ibgp.enforce_first_as = true;
+  add(ibgp, "10.0.0.4");
+  feed(3, announce({"192.0.2.128/25"}, attrs({65010})));
+  EXPECT_TRUE(rib_.best_path(pfx("192.0.2.128/25")));
+}
+
 TEST_F(RibInboundTest, OwnAsInThePathIsALoopUnlessAllowed) {
   auto c = peer_config(1, "10.0.0.2", 65001);
   add(c, "10.0.0.2");
@@ -260,6 +370,37 @@ TEST_F(RibEcmpTest, EqualPathsFormTheMultipathSet) {
   EXPECT_EQ(changes[0].multipath[0].peer, 1u);
   EXPECT_EQ(changes[0].multipath[1].peer, 2u);
   EXPECT_EQ(changes[0].multipath[1].next_hop, ip("10.0.0.3"));
+}
+
+// An ADD-PATH peer (a route reflector, or a BIRD with "add paths") sends several equal paths
+// to one prefix: they form the multipath set as paths from different peers do, and each is
+// withdrawn by its path identifier.
+TEST_F(RibEcmpTest, EqualPathsOfOneAddPathPeerFormTheMultipathSet) {
+  ASSERT_TRUE(rib_.add_peer(peer_config(1, "10.0.0.2", kLocalAs)).ok());
+  PeerSession s = session("10.0.0.2");
+  s.receive.add_path = {kIpv4Unicast};
+  ASSERT_TRUE(rib_.peer_up(1, s).ok());
+  for (std::uint32_t id : {1u, 2u, 3u}) {
+    UpdateMessage u =
+        announce({"203.0.113.0/24"}, attrs({65010}, "10.0.0." + std::to_string(19 + id)));
+    u.nlri[0].path_id = id;
+    feed(1, u);
+  }
+  auto changes = rib_.take_best_path_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  ASSERT_EQ(changes[0].multipath.size(), 3u);
+  EXPECT_EQ(changes[0].multipath[0].path_id, 1u);  // the lowest path identifier breaks the tie
+  EXPECT_EQ(changes[0].multipath[0].next_hop, ip("10.0.0.20"));
+
+  UpdateMessage gone = withdraw({"203.0.113.0/24"});
+  gone.withdrawn[0].path_id = 2;
+  feed(1, gone);
+  changes = rib_.take_best_path_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  ASSERT_EQ(changes[0].multipath.size(), 2u);
+  EXPECT_EQ(changes[0].multipath[0].next_hop, ip("10.0.0.20"));
+  EXPECT_EQ(changes[0].multipath[1].next_hop, ip("10.0.0.22"));
+  EXPECT_EQ(rib_.counters(1)->received, 2u);
 }
 
 class RibGracefulRestartTest : public RibInboundTest {

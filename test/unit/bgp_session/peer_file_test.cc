@@ -33,6 +33,7 @@ peers:
     rr_client: true
     next_hop: self
     allow_own_as: 2
+    enforce_first_as: true
     families: [ipv4, ipv6]
     hold_time: 9
     keepalive_time: 3
@@ -40,6 +41,7 @@ peers:
     idle_hold: 1
     local_ipv6: fd00::1
     export: reject
+    add_path: both
   - address: fd00::3
     remote_as: 65003
     multihop: 3
@@ -63,10 +65,14 @@ originate: [10.100.0.0/24, "2001:db8::/48"]
   EXPECT_TRUE(p.route_reflector_client);
   EXPECT_EQ(p.next_hop, bgp::NextHopMode::kSelf);
   EXPECT_EQ(p.allow_own_as, 2);
+  EXPECT_TRUE(p.enforce_first_as);
+  EXPECT_FALSE(file->peers[1].enforce_first_as);  // off unless asked, like BIRD
   EXPECT_EQ(p.families.size(), 2u);
   EXPECT_EQ(p.hold_time_seconds, 9);
   EXPECT_EQ(p.connect_retry_time, std::chrono::seconds(2));
   EXPECT_EQ(p.export_policy, bgp::Policy::reject_all());
+  EXPECT_EQ(p.add_path, bgp::AddPathMode::kBoth);
+  EXPECT_EQ(file->peers[1].add_path, bgp::AddPathMode::kOff);
   EXPECT_EQ(file->peers[1].name, "fd00::3");  // the address when unnamed
   EXPECT_EQ(file->peers[1].multihop_ttl, 3);
   EXPECT_EQ(file->originate.size(), 2u);
@@ -86,6 +92,9 @@ TEST(PeerFile, ErrorsNameTheKey) {
   EXPECT_THAT(error("local_as: 1\nrouter_id: 10.0.0.1\npeers:\n  - address: 10.0.0.2\n    "
                     "remote_as: 2\n    families: [ipv5]"),
               HasSubstr("'ipv5' is not ipv4 or ipv6"));
+  EXPECT_THAT(error("local_as: 1\nrouter_id: 10.0.0.1\npeers:\n  - address: 10.0.0.2\n    "
+                    "remote_as: 2\n    add_path: tx"),
+              HasSubstr("peers[0].add_path: 'tx' is not off, receive, send or both"));
   EXPECT_THAT(error("local_as: 1\nrouter_id: 10.0.0.1\noriginate: [10.0.0.1/24]"),
               HasSubstr("originate[0]"));
   EXPECT_THAT(error("local_as: [1"), HasSubstr("YAML"));
@@ -135,6 +144,25 @@ TEST(RibText, PrintsReflectionAndCommunityAttributes) {
             "route 10.203.0.0/24 via 10.0.0.3 peer 10.0.0.2 as-path - local-pref 200 med 5 "
             "communities 65000:42,no-export large-communities 4200000001:1:2 originator-id "
             "10.0.0.3 cluster-list 10.255.0.2,10.255.0.9 stale\n");
+}
+
+TEST(RibText, ListsEveryPathOfAPrefixWithSeveral) {
+  bgp::RoutePath first;
+  first.peer = 1;
+  first.peer_address = IpAddress::parse("10.0.0.2").value();
+  first.next_hop = IpAddress::parse("10.0.0.3").value();
+  first.path_id = 1;
+  bgp::PathAttributes attributes;
+  attributes.as_path = bgp::AsPath{{bgp::AsSegment{bgp::AsSegmentType::kSequence, {65002}}}};
+  first.attributes = std::make_shared<const bgp::PathAttributes>(attributes);
+  bgp::RoutePath second = first;
+  second.next_hop = IpAddress::parse("10.0.0.4").value();
+  second.path_id = 7;
+  const IpPrefix prefix = IpPrefix::parse("10.50.0.0/24").value();
+  EXPECT_EQ(format_rib({}, {{prefix, first}}, {{prefix, {first, second}}}),
+            "route 10.50.0.0/24 via 10.0.0.3 peer 10.0.0.2 as-path 65002\n"
+            "path 10.50.0.0/24 path-id 1 via 10.0.0.3 peer 10.0.0.2 as-path 65002\n"
+            "path 10.50.0.0/24 path-id 7 via 10.0.0.4 peer 10.0.0.2 as-path 65002\n");
 }
 
 }  // namespace

@@ -74,6 +74,50 @@ TEST(LocalOpen, TwoOctetAsGoesInMyAs) {
   EXPECT_EQ(open.find<GracefulRestartCapability>(), nullptr);
 }
 
+TEST(LocalOpen, AnnouncesAddPathForEachFamilyInTheConfiguredDirection) {
+  SessionConfig config = valid();
+  config.families = {kIpv4Unicast, kIpv6Unicast};
+  EXPECT_EQ(local_open(config, OpenValues{}).find<AddPathCapability>(), nullptr);
+  config.add_path = AddPathMode::kBoth;
+  const OpenMessage open = local_open(config, OpenValues{4, 0, 90, 0x0a000001});
+  ASSERT_NE(open.find<AddPathCapability>(), nullptr);
+  EXPECT_EQ(*open.find<AddPathCapability>(),
+            (AddPathCapability{{{kIpv4Unicast, AddPathDirection::kSendReceive},
+                                {kIpv6Unicast, AddPathDirection::kSendReceive}}}));
+  EXPECT_TRUE(encode_message(open, CodecContext{}).ok());
+  config.add_path = AddPathMode::kSend;
+  EXPECT_EQ(local_open(config, OpenValues{}).find<AddPathCapability>()->entries[0].direction,
+            AddPathDirection::kSend);
+  config.add_path = AddPathMode::kReceive;
+  EXPECT_EQ(local_open(config, OpenValues{}).find<AddPathCapability>()->entries[1].direction,
+            AddPathDirection::kReceive);
+}
+
+// RFC 7911 section 4: we send paths of a family only when we announce send and the peer
+// receive, and the other way round.
+TEST(LocalOpen, AddPathIsNegotiatedPerFamilyAndDirection) {
+  auto open_with = [](AddPathMode mode, std::vector<Family> families) {
+    SessionConfig config = valid();
+    config.families = std::move(families);
+    config.add_path = mode;
+    return local_open(config, OpenValues{4, 0, 90, 0x0a000001});
+  };
+  const auto both = open_with(AddPathMode::kBoth, {kIpv4Unicast, kIpv6Unicast});
+  auto n = negotiate(both, open_with(AddPathMode::kBoth, {kIpv4Unicast}));
+  EXPECT_THAT(n.send.add_path, ElementsAre(kIpv4Unicast));
+  EXPECT_THAT(n.receive.add_path, ElementsAre(kIpv4Unicast));
+  n = negotiate(both, open_with(AddPathMode::kReceive, {kIpv4Unicast, kIpv6Unicast}));
+  EXPECT_THAT(n.send.add_path, ElementsAre(kIpv4Unicast, kIpv6Unicast));
+  EXPECT_TRUE(n.receive.add_path.empty());
+  n = negotiate(open_with(AddPathMode::kSend, {kIpv4Unicast}),
+                open_with(AddPathMode::kSend, {kIpv4Unicast}));
+  EXPECT_TRUE(n.send.add_path.empty());
+  EXPECT_TRUE(n.receive.add_path.empty());
+  n = negotiate(both, open_with(AddPathMode::kOff, {kIpv4Unicast}));
+  EXPECT_TRUE(n.send.add_path.empty());
+  EXPECT_TRUE(n.receive.add_path.empty());
+}
+
 TEST(OpenValuesOf, TakesTheSpeakerAsAndIdentifier) {
   OpenMessage open;
   open.my_as = static_cast<std::uint16_t>(kAsTrans);

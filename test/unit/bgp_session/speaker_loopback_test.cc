@@ -158,6 +158,37 @@ TEST(SpeakerGracefulRestart, PeerLostWithoutCeaseKeepsRoutesUntilRestartTime) {
   EXPECT_GE(std::chrono::steady_clock::now() - lost, 1500ms);
 }
 
+// The per-peer restart time (Calico's maxRestartTime) overrides the speaker's: A announces
+// 60 s in general but 2 s to B, so B gives A's stale routes up after 2 s, not 60.
+TEST(SpeakerGracefulRestart, PerPeerRestartTimeOverridesTheSpeakers) {
+  asio::io_context io;
+  SpeakerConfig ca{65001, address("10.0.0.1"), {{address("127.0.0.1"), 0}}};
+  ca.graceful_restart_time = 60;
+  auto a = *Speaker::create(io, ca);
+  auto b = *Speaker::create(io, {65002, address("10.0.0.2"), {{address("127.0.0.1"), 0}}});
+  PeerConfig to_b = connecting_peer(*a, *b);
+  to_b.graceful_restart_time = 2;
+  ASSERT_TRUE(a->set_peer(to_b).ok());
+  ASSERT_TRUE(b->set_peer(waiting_peer(*b)).ok());
+  a->originate(prefix("10.1.0.0/24"));
+  ASSERT_TRUE(run_until(io, [&] { return has_route(*b, "10.1.0.0/24"); }));
+  a.reset();
+  ASSERT_TRUE(run_until(io, [&] { return b->peer("a")->state != State::kEstablished; }));
+  ASSERT_TRUE(has_route(*b, "10.1.0.0/24"));
+  ASSERT_TRUE(run_until(
+      io, [&] { return !has_route(*b, "10.1.0.0/24"); }, 5s));
+}
+
+TEST(SpeakerGracefulRestart, RefusesAPerPeerRestartTimeOver4095) {
+  asio::io_context io;
+  auto speaker = *Speaker::create(io, {65001, address("10.0.0.1"), {}});
+  PeerConfig p;
+  p.address = address("10.0.0.2");
+  p.remote_as = 65002;
+  p.graceful_restart_time = 4096;
+  EXPECT_THAT(speaker->set_peer(p).error().message, HasSubstr("graceful restart time 4096"));
+}
+
 // TCP MD5 on loopback: the Speaker keys its listener for the peer, and removes the key when
 // the password goes (else the kernel would drop the now unsigned connection attempts).
 TEST(SpeakerMd5, PasswordOnAndOffAgain) {

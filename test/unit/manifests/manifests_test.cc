@@ -1,6 +1,7 @@
 // Every file in manifests/ parses and says what the agent and the install-cni script expect:
 // kinds, images, ports, probes on the health port, environment names the agent accepts, and
-// a conflist the tabby CNI plugin accepts once install-cni has filled it in.
+// a conflist the tabby CNI plugin accepts once install-cni has filled it in. The agent's
+// environment, built as the kubelet builds it, goes through the agent's own config loader.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -252,6 +253,143 @@ TEST_F(ManifestsTest, InstallCniInstallsThePluginsAndAConflistTheTabbyPluginAcce
     ::unsetenv(name);
   }
   fs::remove_all(root);
+}
+
+// The tabby-node container's environment as the kubelet builds it: plain values, ConfigMap
+// references resolved against `config_data`, the downward API's spec.nodeName as `node_name`.
+// Anything else it cannot resolve is a test failure naming the variable.
+agent::Environment kubelet_environment(const YAML::Node& container, const YAML::Node& config_data,
+                                       const std::string& node_name) {
+  agent::Environment environment;
+  for (const auto& variable : container["env"]) {
+    const std::string name = variable["name"].as<std::string>();
+    if (variable["value"]) {
+      environment[name] = variable["value"].as<std::string>();
+    } else if (variable["valueFrom"]["configMapKeyRef"]) {
+      const std::string key = variable["valueFrom"]["configMapKeyRef"]["key"].as<std::string>();
+      if (!config_data[key]) {
+        ADD_FAILURE() << name << ": the ConfigMap has no key " << key;
+        continue;
+      }
+      environment[name] = config_data[key].as<std::string>();
+    } else if (variable["valueFrom"]["fieldRef"]["fieldPath"].as<std::string>("") ==
+               "spec.nodeName") {
+      environment[name] = node_name;
+    } else {
+      ADD_FAILURE() << name << ": a value the test cannot resolve";
+    }
+  }
+  return environment;
+}
+
+// What calico_backend allows of the default pool's encapsulation: IPIP rides on BGP, so with
+// the vxlan (or no) backend it must be Never — Calico's VXLAN manifests pair
+// calico_backend: vxlan with CALICO_IPV4POOL_IPIP=Never and CALICO_IPV4POOL_VXLAN=Always.
+std::string encapsulation_mismatch(const agent::AgentConfig& config) {
+  const auto& pool = config.ipv4_pool;
+  if (config.backend != agent::NetworkingBackend::kBird &&
+      pool.ipip != agent::EncapsulationMode::kNever) {
+    return "CALICO_IPV4POOL_IPIP=" + std::string(agent::to_string(pool.ipip)) +
+           " needs BGP, but CALICO_NETWORKING_BACKEND=" +
+           std::string(agent::to_string(config.backend));
+  }
+  if (config.backend == agent::NetworkingBackend::kVxlan &&
+      pool.vxlan == agent::EncapsulationMode::kNever) {
+    return "CALICO_NETWORKING_BACKEND=vxlan routes nothing without CALICO_IPV4POOL_VXLAN";
+  }
+  return "";
+}
+
+class ManifestEnvironmentTest : public ManifestsTest {
+ protected:
+  // The DaemonSet's environment with the ConfigMap's data changed by `changes`, through the
+  // agent's own configuration loader.
+  Result<agent::LoadedConfig> load(const std::map<std::string, std::string>& changes = {}) {
+    YAML::Node data = YAML::Clone(only("ConfigMap")["data"]);
+    for (const auto& [key, value] : changes)
+      data[key] = value;
+    return agent::load_config(
+        kubelet_environment(container("containers", "tabby-node"), data, "node-a"), {"tabby-node"});
+  }
+};
+
+TEST_F(ManifestEnvironmentTest, TheShippedEnvironmentLoadsThroughTheAgentsConfiguration) {
+  auto loaded = load();
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  const agent::AgentConfig& config = loaded->config;
+  EXPECT_EQ(config.nodename, "node-a");
+  EXPECT_EQ(config.backend, agent::NetworkingBackend::kBird);
+  EXPECT_EQ(config.datastore.type, api::DatastoreConfig::Type::Etcdv3);
+  ASSERT_EQ(config.datastore.etcd.endpoints.size(), 1u);
+  EXPECT_TRUE(config.wait_for_datastore);
+  EXPECT_TRUE(config.health_enabled);
+  EXPECT_EQ(config.health_port, 9099);
+  EXPECT_EQ(config.ipv4_pool.ipip, agent::EncapsulationMode::kAlways);
+  EXPECT_EQ(config.ipv4_pool.vxlan, agent::EncapsulationMode::kNever);
+  EXPECT_EQ(encapsulation_mismatch(config), "");
+}
+
+TEST_F(ManifestEnvironmentTest, PoolEncapsulationComesFromTheConfigMapNextToTheBackend) {
+  // Not hard-coded in the DaemonSet: switching calico_backend to vxlan alone would leave an
+  // IPIP pool that nothing routes (the trap this guards against).
+  const YAML::Node node = container("containers", "tabby-node");
+  std::map<std::string, std::string> keys;
+  for (const auto& variable : node["env"]) {
+    if (variable["valueFrom"] && variable["valueFrom"]["configMapKeyRef"])
+      keys[variable["name"].as<std::string>()] =
+          variable["valueFrom"]["configMapKeyRef"]["key"].as<std::string>();
+  }
+  EXPECT_EQ(keys["CALICO_NETWORKING_BACKEND"], "calico_backend");
+  EXPECT_EQ(keys["CALICO_IPV4POOL_IPIP"], "ipv4pool_ipip");
+  EXPECT_EQ(keys["CALICO_IPV4POOL_VXLAN"], "ipv4pool_vxlan");
+  // The VXLAN setting the ConfigMap documents loads and pairs up.
+  auto vxlan =
+      load({{"calico_backend", "vxlan"}, {"ipv4pool_ipip", "Never"}, {"ipv4pool_vxlan", "Always"}});
+  ASSERT_TRUE(vxlan) << vxlan.error().message;
+  EXPECT_EQ(vxlan->config.backend, agent::NetworkingBackend::kVxlan);
+  EXPECT_EQ(vxlan->config.ipv4_pool.vxlan, agent::EncapsulationMode::kAlways);
+  EXPECT_EQ(encapsulation_mismatch(vxlan->config), "");
+  auto cross_subnet = load(
+      {{"calico_backend", "vxlan"}, {"ipv4pool_ipip", "Never"}, {"ipv4pool_vxlan", "CrossSubnet"}});
+  ASSERT_TRUE(cross_subnet) << cross_subnet.error().message;
+  EXPECT_EQ(encapsulation_mismatch(cross_subnet->config), "");
+  // Only the backend changed: the pairing check catches it.
+  auto trap = load({{"calico_backend", "vxlan"}});
+  ASSERT_TRUE(trap) << trap.error().message;
+  EXPECT_THAT(encapsulation_mismatch(trap->config), HasSubstr("CALICO_IPV4POOL_IPIP=Always"));
+}
+
+TEST_F(ManifestEnvironmentTest, ABadConfigMapValueFailsTheAgentsConfiguration) {
+  auto both = load({{"ipv4pool_vxlan", "Always"}});
+  ASSERT_FALSE(both);
+  EXPECT_THAT(both.error().message, HasSubstr("cannot both be enabled"));
+  auto mtu = load({{"veth_mtu", "auto"}});
+  ASSERT_FALSE(mtu);
+  EXPECT_THAT(mtu.error().message, HasSubstr("FELIX_IPINIPMTU"));
+  auto backend = load({{"calico_backend", "gobgp"}});
+  ASSERT_FALSE(backend);
+  EXPECT_THAT(backend.error().message, HasSubstr("CALICO_NETWORKING_BACKEND"));
+}
+
+TEST_F(ManifestsTest, BgpPasswordSecretsAreMountedWhereTheAgentReadsThem) {
+  // TABBY_SECRETS_DIR defaults to /etc/tabby/secrets, laid out <secret name>/<key>.
+  const YAML::Node node = container("containers", "tabby-node");
+  for (const auto& variable : node["env"])
+    EXPECT_NE(variable["name"].as<std::string>(), "TABBY_SECRETS_DIR") << "the default moved";
+  std::string volume;
+  for (const auto& mount : node["volumeMounts"]) {
+    if (mount["mountPath"].as<std::string>() == "/etc/tabby/secrets/tabby-bgp-secrets") {
+      volume = mount["name"].as<std::string>();
+      EXPECT_TRUE(mount["readOnly"].as<bool>(false));
+    }
+  }
+  ASSERT_FALSE(volume.empty()) << "no Secret mounted at /etc/tabby/secrets/tabby-bgp-secrets";
+  for (const auto& v : only("DaemonSet")["spec"]["template"]["spec"]["volumes"]) {
+    if (v["name"].as<std::string>() != volume) continue;
+    EXPECT_EQ(v["secret"]["secretName"].as<std::string>(""), "tabby-bgp-secrets");
+    // Optional: a cluster without BGP passwords has no such Secret, and the pod still starts.
+    EXPECT_TRUE(v["secret"]["optional"].as<bool>(false));
+  }
 }
 
 }  // namespace

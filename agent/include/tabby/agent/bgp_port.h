@@ -37,6 +37,11 @@ class BgpPort {
   // True once every established peer has sent its End-of-RIBs (or the wait for them ran out,
   // or there is no peer): until then the agent keeps routes from before a restart.
   virtual bool converged() const = 0;
+  // Before the first apply(): the agent found routes of its own in the kernel, so it restarted
+  // with the dataplane still forwarding. The speaker then restarts gracefully (RFC 4724: the
+  // Restart State and forwarding-state bits, its advertisement deferred until the peers'
+  // End-of-RIBs). Ports without graceful restart ignore it.
+  virtual void set_restarting(bool restarting) { (void)restarting; }
   // Stops every session: gracefully (a Cease the peers' graceful-restart helpers answer by
   // keeping our routes) or not.
   virtual void shutdown(bool graceful) = 0;

@@ -1,7 +1,9 @@
 #pragma once
 // The RIB of tabby's BGP speaker: Adj-RIB-In per peer, the Loc-RIB with the decision process
 // of RFC 4271 section 9.1, Adj-RIB-Out per update group, import and export policy, route
-// reflection (RFC 4456) and the helper side of graceful restart (RFC 4724). Pure: driven by
+// reflection (RFC 4456), route refresh (RFC 2918, enhanced by RFC 7313) and both sides of
+// graceful restart (RFC 4724: the helper's stale routes, the restarting speaker's deferred
+// advertisement). Pure: driven by
 // calls, no I/O, no clock, single-threaded. The Speaker feeds it decoded UPDATEs and session
 // events, and takes from it encoded UPDATEs to send and best-path changes to program.
 //
@@ -22,7 +24,9 @@
 // then the group's stream. iBGP routes go back to the peer they came from only when it is a
 // reflector client (RFC 4456 allows it; the client drops them by ORIGINATOR_ID); an eBGP
 // peer may get its own routes back (with our AS prepended, which its loop check drops), the
-// price of sharing the stream.
+// price of sharing the stream. A group with ADD-PATH send (RFC 7911) for a family advertises
+// every exported path of its prefixes, each under a path identifier kept while the path is
+// advertised; the others the best path only.
 //
 // The Adj-RIB-In is kept inside the Loc-RIB: every received path, accepted or not, sits in
 // its prefix's destination with its received (pre-policy) and accepted attribute sets, so a
@@ -83,6 +87,28 @@ class Rib {
   Result<UpdateReceipt> receive_update(PeerId peer, const UpdateMessage& update,
                                        UpdateVerdict verdict = UpdateVerdict::kAccept);
 
+  // --- route refresh (RFC 2918, RFC 7313) ------------------------------------------------
+  // The peer asked for our routes of the family again (a ROUTE-REFRESH request): it is queued
+  // what it was still owed, then its update group's whole Adj-RIB-Out of the family (between
+  // a BoRR and an EoRR message when the session negotiated enhanced route refresh), for its
+  // next take_updates. The other members of its group get nothing. Fails, naming the peer,
+  // if it is unknown or down or the family was not negotiated with it.
+  Status refresh_peer(PeerId peer, Family family);
+  // The peer's own refresh to us, enhanced (RFC 7313 section 4): at its BoRR its routes of
+  // the family become stale; at its EoRR those it did not announce again are removed. An
+  // EoRR without a BoRR before it changes nothing. Fails if the peer is unknown or down.
+  Status begin_route_refresh(PeerId peer, Family family);
+  Status end_route_refresh(PeerId peer, Family family);
+
+  // --- the restarting speaker (RFC 4724 section 4.1) --------------------------------------
+  // Deferred advertisement: while the owner, restarting, waits for its peers' End-of-RIBs
+  // (route selection deferred), take_updates hands out nothing; the Loc-RIB and best-path
+  // changes go on as usual. Ending it queues for every up peer its group's whole table as it
+  // is now, then End-of-RIB, in place of everything it was owed meanwhile.
+  void defer_advertisement();
+  Status end_advertisement_deferral();
+  bool advertisement_deferred() const;
+
   // --- origination ---------------------------------------------------------------------------
   // Announces (or changes) our own route; it beats every learned path to the prefix.
   void originate(const IpPrefix& prefix, const LocalRoute& route);
@@ -92,7 +118,8 @@ class Rib {
   // Prefixes whose best path or multipath set changed since the last call, each with its
   // state now (possibly unchanged again, if it changed back), in no particular order.
   std::vector<BestPathChange> take_best_path_changes();
-  // The UPDATEs to send to the peer now, in order (empty when the peer is down or up to date).
+  // The messages to send to the peer now, in order (empty when the peer is down or up to date,
+  // or while advertisement is deferred): UPDATEs, and BoRR/EoRR around a refreshed table.
   // Routes that cannot be sent are not advertised: without a local address of their family
   // to use as next hop, or with attributes too large for the peer's UPDATEs (those leave a
   // line in take_problems()). Fails, naming the peer, only if an UPDATE without such a route

@@ -49,6 +49,10 @@ struct RibPeerConfig {
   bool route_reflector_client = false;  // we reflect to it (it is our client)
   NextHopMode next_hop = NextHopMode::kAuto;
   std::uint8_t allow_own_as = 0;  // routes with more occurrences of our AS are loops
+  // RFC 4271 section 6.3's optional check that an eBGP route's AS_PATH starts with the
+  // peer's AS (FRR's enforce-first-as); routes failing it are treated as withdrawn. Off by
+  // default like BIRD: route servers (RFC 7947) leave their AS out.
+  bool enforce_first_as = false;
   Policy import_policy;
   Policy export_policy;
 };
@@ -60,6 +64,8 @@ struct PeerSession {
   CodecContext receive;          // for what the peer sends (ADD-PATH receive)
   CodecContext send;             // for what we send (4-octet AS, extended messages, ADD-PATH)
   std::optional<GracefulRestartCapability> graceful_restart;  // the peer's
+  // RFC 7313, announced by both: a refresh we send goes between BoRR and EoRR messages.
+  bool enhanced_route_refresh = false;
 
   // From our OPEN and the peer's.
   static PeerSession from_opens(const OpenMessage& local, const OpenMessage& remote);
@@ -109,7 +115,7 @@ struct PeerCounters {
   std::size_t accepted = 0;    // of them, accepted by loop checks and import policy
   std::size_t advertised = 0;  // in Adj-RIB-Out
   std::size_t updates_received = 0;
-  std::size_t updates_sent = 0;  // encoded UPDATEs handed out (EoR included)
+  std::size_t updates_sent = 0;  // encoded messages handed out (EoR, BoRR and EoRR included)
 };
 
 // What receive_update did with one UPDATE.
@@ -118,9 +124,13 @@ struct UpdateReceipt {
   std::size_t announced = 0;         // prefixes announced (accepted or not)
   std::size_t withdrawn = 0;         // prefixes withdrawn (treat-as-withdraw included)
   std::size_t rejected = 0;          // announced but refused by loop checks or import policy
+  // Routes ignored as RFC 4271 section 6.3 / RFC 7606 allow without a reset (e.g. a next hop
+  // that is our own address), one line each for the log; their prefixes count as withdrawn.
+  std::vector<std::string> problems;
 };
 
-// An encoded UPDATE, shared by every peer of an update group.
+// An encoded message, header included, shared by every peer of an update group: an UPDATE, or
+// (around a table re-sent for a ROUTE-REFRESH) an RFC 7313 BoRR or EoRR ROUTE-REFRESH message.
 using EncodedUpdate = std::shared_ptr<const std::vector<std::uint8_t>>;
 
 }  // namespace tabby::bgp

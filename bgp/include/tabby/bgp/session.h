@@ -87,8 +87,14 @@ class Session : public std::enable_shared_from_this<Session> {
   Status send_update(std::span<const std::uint8_t> message);
   // Encodes with the session's send context, then sends.
   Status send_update(const UpdateMessage& update);
-  // Sends a ROUTE-REFRESH request for the family (RFC 2918). Fails unless Established.
-  Status send_route_refresh(Family family);
+  // Sends an encoded message of any type (header included), counted by its header's type:
+  // the RIB's stream of UPDATEs with the BoRR/EoRR ROUTE-REFRESH messages around a refreshed
+  // table. Fails unless Established, or when it is shorter than a header.
+  Status send_message(std::span<const std::uint8_t> message);
+  // Sends a ROUTE-REFRESH for the family: a request (RFC 2918) or an RFC 7313 demarcation.
+  // Fails unless Established.
+  Status send_route_refresh(Family family,
+                            RouteRefreshSubtype subtype = RouteRefreshSubtype::kRequest);
 
   const SessionConfig& config() const { return config_; }
   State state() const;

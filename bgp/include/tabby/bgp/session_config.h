@@ -17,6 +17,11 @@ namespace tabby::bgp {
 
 inline constexpr std::uint16_t kBgpPort = 179;
 
+// RFC 7911 ADD-PATH for every unicast family of the session: whether we announce that we
+// take several paths per prefix from the peer (receive), send several to it (send), or both.
+// A direction is used only when the peer announces the opposite one for the family.
+enum class AddPathMode : std::uint8_t { kOff, kReceive, kSend, kBoth };
+
 struct SessionConfig {
   std::uint32_t local_as = 0;
   IpAddress router_id;  // IPv4: our BGP identifier
@@ -46,6 +51,7 @@ struct SessionConfig {
   std::vector<Family> families = {kIpv4Unicast};
   // Announced as is when set (RFC 4724): restart time, our R bit, forwarding-state bits.
   std::optional<GracefulRestartCapability> graceful_restart;
+  AddPathMode add_path = AddPathMode::kOff;  // announced for each unicast family of `families`
 };
 
 // Names the field and the problem: no AS, router ID not IPv4 or zero, a source address of
@@ -61,7 +67,7 @@ FsmConfig fsm_config(const SessionConfig& config);
 
 // Our OPEN: AS_TRANS in My AS when ours needs 4 octets, the FSM's hold time, and the
 // capabilities: multiprotocol per family, route refresh, enhanced route refresh, 4-octet AS,
-// extended messages, graceful restart when configured.
+// extended messages, graceful restart and ADD-PATH when configured.
 OpenMessage local_open(const SessionConfig& config, const OpenValues& values);
 
 // What the FSM decides on from a decoded OPEN.

@@ -8,6 +8,7 @@
 // to it from elsewhere). The best-path callback is called from there too.
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -38,6 +39,19 @@ struct SpeakerConfig {
   std::uint16_t graceful_restart_time = 0;
   bool restarting = false;
   bool forwarding_state_preserved = false;
+  // RFC 4724 section 4.1, when `restarting`: we advertise nothing until the peers' End-of-RIBs
+  // are in (see Speaker), or this long after create(). 120 s rather than FRR's 360 s
+  // select-defer-time: the helpers keep our routes meanwhile only until their own stale-path
+  // timers run out (FRR's is 360 s, counted from when the session came back), so the deferral
+  // must end well before; and what tabby announces (its own blocks) does not depend on what
+  // it learns, so waiting longer for a silent peer buys little.
+  std::chrono::milliseconds selection_deferral_time = std::chrono::seconds(120);
+  // RFC 7313: how long a peer's routes marked stale by its BoRR wait for its EoRR before they
+  // go anyway. FRR's stale-path time, which it uses for the same.
+  std::chrono::milliseconds refresh_stale_time = std::chrono::seconds(360);
+  // RFC 4724 section 4.2, the helper: how long a restarted peer's stale routes wait for its
+  // End-of-RIB once its session is back. FRR's stale-path time.
+  std::chrono::milliseconds stale_path_time = std::chrono::seconds(360);
 };
 
 struct PeerConfig {
@@ -55,9 +69,15 @@ struct PeerConfig {
   bool route_reflector_client = false;
   NextHopMode next_hop = NextHopMode::kAuto;
   std::uint8_t allow_own_as = 0;
+  bool enforce_first_as = false;  // see RibPeerConfig; off like BIRD (route servers omit their AS)
   Policy import_policy;
   Policy export_policy;
   std::vector<Family> families = {kIpv4Unicast};
+  AddPathMode add_path = AddPathMode::kOff;  // RFC 7911, for the unicast families above
+  // The restart time advertised to this peer (BIRD's per-protocol `graceful restart time`,
+  // Calico's maxRestartTime); unset: SpeakerConfig::graceful_restart_time. 0 turns graceful
+  // restart off for this peer.
+  std::optional<std::uint16_t> graceful_restart_time;
   std::uint16_t hold_time_seconds = 240;
   std::uint16_t keepalive_time_seconds = 0;
   Duration connect_retry_time = std::chrono::seconds(5);
@@ -81,13 +101,16 @@ struct PeerStatus {
   MessageCounters messages_received;
   MessageCounters messages_sent;
   std::uint64_t established_transitions = 0;
+  // Established and the peer's End-of-RIB is in for every family of the session.
+  bool initial_table_received = false;
 };
 
 class Speaker : private SessionHandler {
  public:
   using BestPathCallback = std::function<void(const std::vector<BestPathChange>&)>;
 
-  // Opens the listeners; fails naming the config field or the listen address.
+  // Opens the listeners; fails naming the config field or the listen address (`restarting`
+  // needs a graceful restart time).
   static Result<std::unique_ptr<Speaker>> create(boost::asio::io_context& io, SpeakerConfig config);
   ~Speaker() override;
   Speaker(const Speaker&) = delete;
@@ -105,6 +128,22 @@ class Speaker : private SessionHandler {
 
   // Called after every change of the Loc-RIB with the prefixes whose best path changed.
   void on_best_path_change(BestPathCallback callback) { best_path_callback_ = std::move(callback); }
+
+  // Asks the peer to send its routes of the family again (a ROUTE-REFRESH request, RFC 2918).
+  Status request_refresh(const std::string& name, Family family);
+
+  // Graceful restart, the restarting side (RFC 4724 section 4.1). Created with `restarting`,
+  // the speaker sends its peers nothing until every established peer that negotiated
+  // graceful restart (without the Restart State bit: restarting too, it waits for us) has sent
+  // End-of-RIB for each family, and at least one such peer has (or every configured peer is up
+  // and none is such a peer), or selection_deferral_time ran out. Then every peer is sent the
+  // table and End-of-RIB. A peer not up yet is not waited for once another's table is in: as
+  // FRR does, rather than hold everyone's routes for a peer that may be gone.
+  bool advertisement_deferred() const { return rib_.advertisement_deferred(); }
+  // Every configured peer that is established has sent its initial table (End-of-RIB for each
+  // family); true when none is established. For the owner's own restart: the routes it kept
+  // in the kernel from before are reconciled once the tables are in.
+  bool initial_tables_received() const;
 
   std::vector<PeerStatus> peers() const;
   std::optional<PeerStatus> peer(const std::string& name) const;
@@ -137,6 +176,11 @@ class Speaker : private SessionHandler {
   void forget_md5(const IpAddress& address, const std::string& leaving);
   void flush();
   PeerStatus status_of(const Peer& peer) const;
+  // Ends the deferred advertisement of a restart when its peers' tables are in.
+  void check_deferral();
+  // Arms the peer's graceful restart timer: its stale routes go when it runs out.
+  void sweep_stale_after(Peer& peer, std::chrono::milliseconds time);
+  void end_deferral(const std::string& why);
 
   boost::asio::io_context& io_;
   SpeakerConfig config_;
@@ -145,6 +189,7 @@ class Speaker : private SessionHandler {
   std::map<std::string, std::unique_ptr<Peer>> peers_;
   PeerId next_peer_id_ = 1;
   BestPathCallback best_path_callback_;
+  std::unique_ptr<boost::asio::steady_timer> deferral_timer_;  // selection_deferral_time
   bool flushing_ = false;
   bool flush_again_ = false;
 };

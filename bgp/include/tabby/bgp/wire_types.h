@@ -96,6 +96,10 @@ struct CodecContext {
   bool four_octet_as = false;      // RFC 6793: AS numbers in AS_PATH/AGGREGATOR take 4 octets
   bool extended_messages = false;  // RFC 8654: UPDATE/NOTIFICATION/ROUTE-REFRESH up to 65535
   std::vector<Family> add_path;    // RFC 7911: families whose NLRI carry a path identifier
+  // RFC 4760: both sides announced the Multiprotocol capability, so routes may travel in
+  // MP_REACH_NLRI/MP_UNREACH_NLRI; an UPDATE whose attributes cannot all be read may then
+  // hide some (RFC 7606 section 5.3 turns that into a session reset).
+  bool multiprotocol = false;
 
   bool has_add_path(Family family) const;
   // The largest message of `type` allowed in this context.
