@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "tabby/agent/autodetect_host.h"
+#include "tabby/agent/calc_ipam_usage.h"
 #include "tabby/agent/calc_snapshot.h"
 #include "tabby/agent/calc_vxlan.h"
 #include "tabby/agent/datastore_syncer.h"
@@ -149,6 +150,9 @@ class NodeAgent {
       spdlog::warn("dataplane: {}", status.error().message);
     };
     route_loop_.start();
+    // Zero series for the operations that can fail, so a scrape shows the family from the start.
+    for (const char* operation : {"list", "watch", "update"})
+      metrics_.datastore_errors.inc({operation}, 0);
     syncer_.start();
     schedule_tick();
     schedule_redetection();
@@ -216,6 +220,7 @@ class NodeAgent {
     compute_tunnels();
     program_routes();
     refresh_status();
+    publish_ipam_usage();
     metrics_.cluster_num_hosts.set(static_cast<double>(calc_.nodes.size()));
     metrics_.reconcile_duration.observe(
         {"calculation"},
@@ -232,8 +237,11 @@ class NodeAgent {
     for (auto type :
          {ipam::TunnelType::kIpip, ipam::TunnelType::kVxlan, ipam::TunnelType::kVxlanV6}) {
       if (type == ipam::TunnelType::kIpip && !bird()) continue;
-      if (auto address = ipam::ensure_tunnel_address(datastore_, config_.nodename, type); !address)
+      if (auto address = ipam::ensure_tunnel_address(datastore_, config_.nodename, type);
+          !address) {
+        metrics_.datastore_errors.inc({"update"});
         spdlog::warn("tunnel address: {}", address.error().message);
+      }
     }
   }
 
@@ -427,10 +435,41 @@ class NodeAgent {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
 
+  // ipam_blocks and ipam_allocations_in_use of this node, per pool; a deleted pool's series go.
+  void publish_ipam_usage() {
+    std::set<LabelValues> published;
+    for (const PoolIpamUsage& usage : ipam_usage(calc_, config_.nodename)) {
+      const LabelValues labels{usage.pool, config_.nodename};
+      metrics_.ipam_blocks.set(labels, static_cast<double>(usage.blocks));
+      metrics_.ipam_allocations_in_use.set(labels, static_cast<double>(usage.in_use));
+      published.insert(labels);
+    }
+    for (const LabelValues& gone : pool_series_) {
+      if (published.contains(gone)) continue;
+      metrics_.ipam_blocks.remove(gone);
+      metrics_.ipam_allocations_in_use.remove(gone);
+    }
+    pool_series_ = std::move(published);
+  }
+
+  // The syncer counts its own failures and listings; the counters take what is new.
+  void publish_datastore_counters() {
+    const auto add_new = [](CounterFamily& family, const LabelValues& labels, std::uint64_t total,
+                            std::uint64_t& counted) {
+      if (total > counted) family.inc(labels, static_cast<double>(total - counted));
+      counted = total;
+    };
+    add_new(metrics_.datastore_errors, {"list"}, syncer_.list_errors(), list_errors_counted_);
+    add_new(metrics_.datastore_errors, {"watch"}, syncer_.watch_errors(), watch_errors_counted_);
+    add_new(metrics_.resyncs_started, {}, syncer_.resyncs(), resyncs_counted_);
+  }
+
   void refresh_status() {
+    publish_datastore_counters();
     api::NodeStatus status;
     status.node_name = config_.nodename;
     status.bgp_running = bgp_ != nullptr;
+    std::set<LabelValues> peer_series;
     if (bgp_) {
       for (const BgpPeerReport& peer : bgp_->peers()) {
         (peer.family == IpFamily::kV4 ? status.ipv4_peers : status.ipv6_peers)
@@ -453,8 +492,18 @@ class NodeAgent {
                                            static_cast<double>(peer.status.prefixes_received));
         metrics_.bgp_prefixes_advertised.set(labels,
                                              static_cast<double>(peer.status.prefixes_advertised));
+        peer_series.insert(labels);
       }
     }
+    // A peer that went away (or changed type) leaves no stale series behind.
+    for (const LabelValues& gone : peer_series_) {
+      if (peer_series.contains(gone)) continue;
+      for (MetricFamily* family : std::initializer_list<MetricFamily*>{
+               &metrics_.bgp_peer_up, &metrics_.bgp_peer_state, &metrics_.bgp_prefixes_received,
+               &metrics_.bgp_prefixes_advertised, &metrics_.bgp_session_flaps})
+        family->remove(gone);
+    }
+    peer_series_ = std::move(peer_series);
     {
       std::lock_guard lock(status_mutex_);
       status_ = status;
@@ -553,6 +602,9 @@ class NodeAgent {
   std::map<std::string, std::string> last_pools_;
   std::set<std::string> warnings_seen_;
   std::map<std::string, std::uint64_t> transitions_counted_;  // by peer key
+  std::set<LabelValues> peer_series_;                         // per-peer series published
+  std::set<LabelValues> pool_series_;                         // per-pool IPAM series published
+  std::uint64_t list_errors_counted_ = 0, watch_errors_counted_ = 0, resyncs_counted_ = 0;
   std::optional<std::uint32_t> host_mtu_;
   std::string parent_interface_;
   bool ipip_enabled_ = false;

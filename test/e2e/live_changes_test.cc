@@ -369,6 +369,12 @@ TEST_F(LiveChangesTest, AGlobalPeerComesAndGoesWithoutResettingTheOtherSessions)
       << describe(now);
   expect_not_reset(with_ext,
                    [](const std::string& key) { return with_router(key, "ext", kExtAddress); });
+  // The removed peer's series leave the agents' /metrics; the ToR's stay.
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_TRUE(eventually([&] { return established_transitions(i, kExtAddress) < 0; }, 5s, 250ms))
+        << "node" << i << " still exports series of the removed peer";
+    EXPECT_GE(established_transitions(i, cluster.tor_address()), 1);
+  }
   EXPECT_TRUE(cluster.ping_all().empty());
 }
 
