@@ -41,6 +41,7 @@
 #include "tabby/dataplane/ipip_tunnel.h"
 #include "tabby/dataplane/libnl_netlink.h"
 #include "tabby/dataplane/mtu.h"
+#include "tabby/dataplane/mtu_file.h"
 #include "tabby/dataplane/route_reconciler.h"
 #include "tabby/dataplane/route_sync_loop.h"
 #include "tabby/dataplane/sysctls.h"
@@ -60,6 +61,9 @@ constexpr auto kLivenessTimeout = std::chrono::seconds(30);
 // Where BGP passwords' secrets are read from (a mounted Secret volume), see docs/agent.md.
 constexpr const char* kSecretsDirVariable = "TABBY_SECRETS_DIR";
 constexpr const char* kDefaultSecretsDir = "/etc/tabby/secrets";
+// Where the pod MTU is written for the CNI plugin (Felix's /var/lib/calico/mtu); tests that run
+// several agents on one filesystem give each its own.
+constexpr const char* kMtuFileVariable = "TABBY_MTU_FILE";
 
 StartupHost startup_host(const AgentConfig& config) {
   StartupHost host;
@@ -106,6 +110,8 @@ class NodeAgent {
         redetect_(io) {
     const char* secrets = std::getenv(kSecretsDirVariable);
     secrets_dir_ = secrets && *secrets ? secrets : kDefaultSecretsDir;
+    const char* mtu_file = std::getenv(kMtuFileVariable);
+    mtu_file_ = mtu_file && *mtu_file ? mtu_file : dataplane::kDefaultMtuFile;
   }
 
   Status start(const BgpPortFactory& make_bgp, const StartupOutcome& outcome) {
@@ -329,6 +335,33 @@ class NodeAgent {
     }
     for (VxlanDevice& device : vxlan_devices_)
       compute_vxlan(device);
+    write_pod_mtu(ipip);
+  }
+
+  // Felix's /var/lib/calico/mtu: the smallest MTU of the encapsulations the pools ask for
+  // (the host's with none), which the CNI plugin gives pods when its configuration's mtu is 0.
+  // From the pools, not the devices, so a pod started before a tunnel address arrives gets
+  // the MTU it will need. Written when it changes; a failed write is tried again at the next
+  // change of the datastore.
+  void write_pod_mtu(bool ipip) {
+    const bool vxlan_backend = config_.backend != NetworkingBackend::kNone;
+    const std::uint32_t pod =
+        dataplane::compute_mtus(
+            host_mtu(),
+            {.ipip = config_.ipip_mtu,
+             .vxlan = config_.vxlan_mtu,
+             .vxlan_v6 = config_.vxlan_mtu_v6,
+             .ipip_enabled = ipip,
+             .vxlan_enabled = vxlan_backend && pools_want_vxlan(calc_, IpFamily::kV4),
+             .vxlan_v6_enabled = vxlan_backend && ipv6() && pools_want_vxlan(calc_, IpFamily::kV6)})
+            .pod;
+    if (pod == written_pod_mtu_) return;
+    if (Status written = dataplane::write_mtu_file(mtu_file_, pod); !written) {
+      spdlog::warn("pod MTU: {}", written.error().message);
+      return;
+    }
+    spdlog::info("pod MTU {} written to {}", pod, mtu_file_);
+    written_pod_mtu_ = pod;
   }
 
   // One VXLAN device per IP family, as Felix runs one VXLAN manager per IP version:
@@ -590,6 +623,8 @@ class NodeAgent {
   asio::steady_timer redetect_;
   std::unique_ptr<BgpPort> bgp_;
   std::string secrets_dir_;
+  std::string mtu_file_;
+  std::uint32_t written_pod_mtu_ = 0;  // 0: not written yet
 
   HealthClock::time_point started_;  // calico-node's readiness threshold counts from here
   const DatastoreSnapshot* snapshot_ = nullptr;

@@ -69,6 +69,9 @@ TEST_F(ClusterTest, BgpMeshWithATopOfRackRouter) {
     EXPECT_THAT(tor_routes, ::testing::HasSubstr("via " + cluster.node_address(i)));
   // Pods on other nodes are reached straight over the rack (no encapsulation).
   EXPECT_THAT(cluster.node(1).routes(), ::testing::HasSubstr("via 10.0.0.12 dev eth0 proto bird"));
+  // No encapsulation: pods get the host's MTU.
+  EXPECT_THAT(cluster.pods().at(0).netns->must("ip -o link show eth0"),
+              ::testing::HasSubstr("mtu 1500 "));
 
   // Every family the issue names, from node 1's Prometheus endpoint.
   std::string metrics;
@@ -104,6 +107,10 @@ TEST_F(ClusterTest, VxlanBackendWithoutBgp) {
   Cluster& cluster = make({.encapsulation = Encapsulation::kVxlan});
   expect_full_connectivity(cluster);
   EXPECT_THAT(cluster.node(1).routes(), ::testing::HasSubstr("dev vxlan.calico"));
+  // The CNI plugin (mtu 0 in its configuration) took the MTU the agent wrote: the host's
+  // 1500 less VXLAN's 50.
+  for (const Pod& pod : cluster.pods())
+    EXPECT_THAT(pod.netns->must("ip -o link show eth0"), ::testing::HasSubstr("mtu 1450 "));
   EXPECT_THAT(cluster.node_status(1), ::testing::Not(::testing::HasSubstr("Established")));
 }
 
