@@ -270,6 +270,13 @@ class NodeAgent {
     route_context_ = bgp_route_context(calc_, *desired_bgp_, exports_);
     route_context_.parent_interface = parent_interface_;
     route_context_.ipip_mtu = ipip_mtu();
+    // reachableBy gateways go on the interface of their subnet; one dump, only when needed.
+    if (!route_context_.peer_host_routes.empty()) {
+      if (auto interfaces = dataplane::list_interface_addresses())
+        route_context_.interfaces = std::move(*interfaces);
+      else
+        spdlog::warn("reachableBy: cannot list the interfaces: {}", interfaces.error().message);
+    }
     if (Status applied = bgp_->apply(*desired_bgp_, exports_); !applied)
       spdlog::warn("BGP: {}", applied.error().message);
   }

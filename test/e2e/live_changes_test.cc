@@ -378,6 +378,33 @@ TEST_F(LiveChangesTest, AGlobalPeerComesAndGoesWithoutResettingTheOtherSessions)
   EXPECT_TRUE(cluster.ping_all().empty());
 }
 
+// reachableBy: the nodes reach the peer through the named gateway (here the ToR) by a static
+// host route, as BIRD's static protocol installs it, and the route goes with the peer.
+TEST_F(LiveChangesTest, AReachableByPeerGetsAHostRouteThatGoesWithIt) {
+  Cluster& cluster = start();
+  start_external_router();
+  const std::string wanted = std::string(kExtAddress) + " via " + cluster.tor_address() +
+                             " dev eth0 proto bird metric 1024";
+  const auto route_to_ext = [&](int node) {
+    return cluster.node(node).must(std::string("ip -4 route show ") + kExtAddress + "/32");
+  };
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: {name: ext-router}\n"
+      "spec: {peerIP: 10.0.0.2, asNumber: 65001, reachableBy: " +
+      cluster.tor_address() + "}\n");
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_TRUE(
+        eventually([&] { return route_to_ext(i).find(wanted) != std::string::npos; }, 10s, 250ms))
+        << "node" << i << ": " << route_to_ext(i);
+  }
+  remove("bgppeer", "ext-router");
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_TRUE(eventually([&] { return route_to_ext(i).empty(); }, 10s, 250ms))
+        << "node" << i << ": " << route_to_ext(i);
+  }
+  EXPECT_TRUE(cluster.ping_all().empty());
+}
+
 TEST_F(LiveChangesTest, CommunitiesAndExportChangesReachTheTorWithoutAReset) {
   Cluster& cluster = start();
   const Sessions before = settled_sessions();
