@@ -447,11 +447,12 @@ TEST_F(LiveChangesTest, APeerSettingThatNeedsANewSessionResetsOnlyThatSession) {
   apply(tor_peer(", keepaliveTime: 2s"));
   auto of_tor = [this](const std::string& key) { return tor_session(key); };
   expect_renewed(before, of_tor);
-  // The new sessions run with the new timers: hold time 3 x 2 s, below FRR's 9 s.
+  // keepaliveTime sets only the keepalive, as in Calico's BIRD: the hold time stays 240 s
+  // and the session negotiates the smaller, FRR's 9 s (`frr defaults datacenter`).
   const Json neighbor = Json::parse(tor().vtysh("show bgp neighbors 10.0.0.11 json").output,
                                     nullptr, /*allow_exceptions=*/false);
   EXPECT_EQ(neighbor.is_object() ? neighbor["10.0.0.11"].value("bgpTimerHoldTimeMsecs", 0) : 0,
-            6000)
+            9000)
       << neighbor.dump(2);
   expect_not_reset(before, of_tor);
   // The agents count the new sessions: each node's ToR session came up twice, the mesh once.
