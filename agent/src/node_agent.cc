@@ -42,6 +42,7 @@
 #include "tabby/dataplane/libnl_netlink.h"
 #include "tabby/dataplane/mtu.h"
 #include "tabby/dataplane/mtu_file.h"
+#include "tabby/dataplane/nat_outgoing.h"
 #include "tabby/dataplane/route_reconciler.h"
 #include "tabby/dataplane/route_sync_loop.h"
 #include "tabby/dataplane/sysctls.h"
@@ -175,6 +176,11 @@ class NodeAgent {
     health_server_.stop();
     metrics_server_.stop();
     if (config_.cleanup_on_exit) {
+      if (Status removed = dataplane::run_nft_script(dataplane::nat_outgoing_removal_script());
+          !removed) {
+        spdlog::warn("clean-up of the {} tables: {}", dataplane::kNatTable,
+                     removed.error().message);
+      }
       auto report = dataplane::remove_everything(netlink_, dataplane::OwnershipPolicy{});
       if (report) {
         spdlog::info("cleaned up: {} routes, {} links", report->routes_removed,
@@ -225,6 +231,7 @@ class NodeAgent {
     compute_bgp();
     compute_tunnels();
     program_routes();
+    program_nat_outgoing();
     refresh_status();
     publish_ipam_usage();
     metrics_.cluster_num_hosts.set(static_cast<double>(calc_.nodes.size()));
@@ -504,6 +511,35 @@ class NodeAgent {
     add_new(metrics_.resyncs_started, {}, syncer_.resyncs(), resyncs_counted_);
   }
 
+  // Felix's natOutgoing: the nftables tables, rewritten whole when the pools change, again
+  // after a failure (every second) and every route refresh interval (repairing what others
+  // changed), as routes are.
+  void program_nat_outgoing() {
+    dataplane::NatOutgoingPools pools;
+    for (const api::IpPoolView& pool : pool_views(calc_.ip_pools)) {
+      if (pool.cidr.family() == IpFamily::kV6 && !ipv6()) continue;
+      pools.all.push_back(pool.cidr);
+      if (pool.nat_outgoing) pools.masquerade.push_back(pool.cidr);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (nat_applied_ == pools && now - nat_applied_at_ < nat_refresh_interval()) return;
+    if (Status applied = dataplane::run_nft_script(dataplane::nat_outgoing_script(pools));
+        !applied) {
+      metrics_.dataplane_failures.inc();
+      spdlog::warn("natOutgoing: {}", applied.error().message);
+      nat_applied_.reset();
+      return;
+    }
+    if (nat_applied_ != pools)
+      spdlog::info("natOutgoing: masquerading from {} pools", pools.masquerade.size());
+    nat_applied_ = pools;
+    nat_applied_at_ = now;
+  }
+  std::chrono::milliseconds nat_refresh_interval() const {
+    return config_.route_refresh_interval.count() > 0 ? config_.route_refresh_interval
+                                                      : std::chrono::milliseconds(24h);
+  }
+
   void refresh_status() {
     publish_datastore_counters();
     api::NodeStatus status;
@@ -576,6 +612,7 @@ class NodeAgent {
         if (Status resynced = reconciler_.resync(); !resynced)
           spdlog::warn("routes: {}", resynced.error().message);
       }
+      if (snapshot_) program_nat_outgoing();
       refresh_status();
       reread_secrets();
       // A convergence that just happened lets routes from before a restart go.
@@ -650,6 +687,8 @@ class NodeAgent {
   std::optional<std::uint32_t> host_mtu_;
   std::string parent_interface_;
   bool ipip_enabled_ = false;
+  std::optional<dataplane::NatOutgoingPools> nat_applied_;  // none: not (successfully) applied
+  std::chrono::steady_clock::time_point nat_applied_at_;
   bool converged_ = false;
 
   mutable std::mutex status_mutex_;

@@ -405,6 +405,31 @@ TEST_F(LiveChangesTest, AReachableByPeerGetsAHostRouteThatGoesWithIt) {
   EXPECT_TRUE(cluster.ping_all().empty());
 }
 
+// natOutgoing (on in the default pool, CALICO_IPV4POOL_NAT_OUTGOING's default): a pod reaches
+// an address outside every pool that has no route back to the pool, because its node
+// masquerades; with natOutgoing off it does not; pod-to-pod traffic is never masqueraded.
+TEST_F(LiveChangesTest, NatOutgoingLetsPodsReachAddressesWithNoRouteBackToThePool) {
+  Cluster& cluster = start();
+  // "The internet": a namespace on the rack, knowing nothing of the pool.
+  lab::Netns& internet = lab().add_router("inet");
+  lab().attach(internet, "eth0", cluster.rack(), {.address = "10.0.0.3/24"});
+  const Pod& pod = cluster.pods().at(0);  // on node 1
+  const auto reaches_internet = [&] { return pod.netns->ping("10.0.0.3", 1); };
+  const auto nat_table = [&] { return cluster.node(1).sh("nft list table ip tabby-nat"); };
+
+  EXPECT_TRUE(eventually(reaches_internet, 10s, 250ms)) << nat_table().output;
+  EXPECT_THAT(nat_table().output, ::testing::HasSubstr("masquerade"));
+
+  apply(default_pool(/*disable_bgp_export=*/false, "Never", /*nat_outgoing=*/false));
+  EXPECT_TRUE(eventually([&] { return !nat_table().ok(); }, 10s, 250ms)) << nat_table().output;
+  EXPECT_FALSE(reaches_internet());
+  EXPECT_TRUE(cluster.ping_all().empty());
+
+  apply(default_pool(/*disable_bgp_export=*/false, "Never", /*nat_outgoing=*/true));
+  EXPECT_TRUE(eventually(reaches_internet, 10s, 250ms)) << nat_table().output;
+  EXPECT_TRUE(cluster.ping_all().empty());
+}
+
 TEST_F(LiveChangesTest, CommunitiesAndExportChangesReachTheTorWithoutAReset) {
   Cluster& cluster = start();
   const Sessions before = settled_sessions();
