@@ -10,6 +10,7 @@
 #include "tabby/common/version.h"
 #include "tabby/dataplane/cleanup.h"
 #include "tabby/dataplane/libnl_netlink.h"
+#include "tabby/dataplane/nat_outgoing.h"
 
 namespace {
 
@@ -26,6 +27,14 @@ int cleanup() {
   }
   std::printf("removed %zu routes, %zu links, %zu tunnel addresses\n", report->routes_removed,
               report->links_removed.size(), report->addresses_removed);
+  // natOutgoing's nftables tables (ip and ip6 tabby-nat), whether or not they exist.
+  if (auto removed =
+          tabby::dataplane::run_nft_script(tabby::dataplane::nat_outgoing_removal_script());
+      !removed) {
+    std::fprintf(stderr, "tabby-node --cleanup: %s\n", removed.error().message.c_str());
+    return 1;
+  }
+  std::printf("removed the %s tables\n", tabby::dataplane::kNatTable);
   return 0;
 }
 

@@ -24,7 +24,29 @@ BgpRouteContext bgp_route_context(const ClusterSnapshot& snapshot, const Desired
   const auto config = api::bgp_configuration_view(snapshot.bgp_configurations, bgp.node_name);
   context.metric_v4 = static_cast<std::uint32_t>(config.ipv4_normal_route_priority);
   context.metric_v6 = static_cast<std::uint32_t>(config.ipv6_normal_route_priority);
+  for (const DesiredPeer& peer : bgp.peers) {
+    if (peer.reachable_by && peer.reachable_by->family() == peer.address.family())
+      context.peer_host_routes.push_back({peer.address, *peer.reachable_by});
+  }
+  std::sort(context.peer_host_routes.begin(), context.peer_host_routes.end());
+  context.peer_host_routes.erase(
+      std::unique(context.peer_host_routes.begin(), context.peer_host_routes.end()),
+      context.peer_host_routes.end());
   return context;
+}
+
+std::string connected_interface(const IpAddress& gateway,
+                                const std::vector<dataplane::HostInterface>& interfaces) {
+  for (const dataplane::HostInterface& interface : interfaces) {
+    if (!interface.up || interface.loopback) continue;
+    for (const dataplane::HostAddress& address : interface.addresses) {
+      if (address.address.family() != gateway.family()) continue;
+      if (address.prefix_length < 0 || address.prefix_length > address.address.bit_length())
+        continue;
+      if (IpPrefix(address.address, address.prefix_length).contains(gateway)) return interface.name;
+    }
+  }
+  return "";
 }
 
 PathDecision decide_path(const BgpRouteContext& context, const LearnedPath& path) {
@@ -93,6 +115,14 @@ std::vector<dataplane::Route> bgp_routes(const BgpRouteContext& context,
     auto route = dataplane::ecmp_route(prefix, std::move(hops), dataplane::kProtoBird);
     route.metric = prefix.family() == IpFamily::kV4 ? context.metric_v4 : context.metric_v6;
     if (ipip) route.mtu = context.ipip_mtu;
+    routes[prefix] = std::move(route);
+  }
+  for (const PeerHostRoute& host : context.peer_host_routes) {
+    const IpPrefix prefix = IpPrefix::host(host.peer);
+    auto route = dataplane::direct_route(prefix, host.gateway,
+                                         connected_interface(host.gateway, context.interfaces),
+                                         dataplane::kProtoBird);
+    route.metric = prefix.family() == IpFamily::kV4 ? context.metric_v4 : context.metric_v6;
     routes[prefix] = std::move(route);
   }
   std::vector<dataplane::Route> out;

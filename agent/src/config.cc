@@ -78,6 +78,7 @@ const std::vector<std::string> kAgentVariables = {
     "FELIX_MTUIFACEPATTERN",
     "TABBY_STATUS_SOCKET",
     "TABBY_SECRETS_DIR",
+    "TABBY_MTU_FILE",
 };
 
 // A flag that overrides an environment variable.
@@ -448,6 +449,7 @@ Result<AgentConfig> build_config(const Settings& settings, const HostFacts& host
   if (auto status = felix_settings(settings, config); !status) return status.error();
   config.status_socket = settings.value_or("TABBY_STATUS_SOCKET", config.status_socket);
   config.secrets_dir = settings.value_or("TABBY_SECRETS_DIR", config.secrets_dir);
+  config.mtu_file = settings.value_or("TABBY_MTU_FILE", config.mtu_file);
   return config;
 }
 

@@ -37,6 +37,7 @@ void DatastoreSyncer::resync() {
   if (watch_) watch_->cancel();
   watch_.reset();
   generation_ = std::make_shared<int>(0);
+  ++resyncs_;
   auto listed = datastore_.list("/calico/");
   if (listed) {
     std::weak_ptr<int> generation = generation_;
@@ -53,9 +54,11 @@ void DatastoreSyncer::resync() {
       on_change_(snapshot_);
       return;
     }
+    ++watch_errors_;
     listed = watch.error();
+  } else {
+    ++list_errors_;
   }
-  ++errors_;
   in_sync_ = false;
   spdlog::warn("datastore {} not readable, retrying in 1s: {}", datastore_.describe(),
                listed.error().message);

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "tabby/agent/autodetect_host.h"
+#include "tabby/agent/calc_ipam_usage.h"
 #include "tabby/agent/calc_snapshot.h"
 #include "tabby/agent/calc_vxlan.h"
 #include "tabby/agent/datastore_syncer.h"
@@ -40,6 +41,8 @@
 #include "tabby/dataplane/ipip_tunnel.h"
 #include "tabby/dataplane/libnl_netlink.h"
 #include "tabby/dataplane/mtu.h"
+#include "tabby/dataplane/mtu_file.h"
+#include "tabby/dataplane/nat_outgoing.h"
 #include "tabby/dataplane/route_reconciler.h"
 #include "tabby/dataplane/route_sync_loop.h"
 #include "tabby/dataplane/sysctls.h"
@@ -103,6 +106,7 @@ class NodeAgent {
         tick_(io),
         redetect_(io) {
     secrets_dir_ = config.secrets_dir;
+    mtu_file_ = config.mtu_file;
   }
 
   Status start(const BgpPortFactory& make_bgp, const StartupOutcome& outcome) {
@@ -147,6 +151,9 @@ class NodeAgent {
       spdlog::warn("dataplane: {}", status.error().message);
     };
     route_loop_.start();
+    // Zero series for the operations that can fail, so a scrape shows the family from the start.
+    for (const char* operation : {"list", "watch", "update"})
+      metrics_.datastore_errors.inc({operation}, 0);
     syncer_.start();
     schedule_tick();
     schedule_redetection();
@@ -166,6 +173,11 @@ class NodeAgent {
     health_server_.stop();
     metrics_server_.stop();
     if (config_.cleanup_on_exit) {
+      if (Status removed = dataplane::run_nft_script(dataplane::nat_outgoing_removal_script());
+          !removed) {
+        spdlog::warn("clean-up of the {} tables: {}", dataplane::kNatTable,
+                     removed.error().message);
+      }
       auto report = dataplane::remove_everything(netlink_, dataplane::OwnershipPolicy{});
       if (report) {
         spdlog::info("cleaned up: {} routes, {} links", report->routes_removed,
@@ -216,7 +228,9 @@ class NodeAgent {
     compute_bgp();
     compute_tunnels();
     program_routes();
+    program_nat_outgoing();
     refresh_status();
+    publish_ipam_usage();
     metrics_.cluster_num_hosts.set(static_cast<double>(calc_.nodes.size()));
     metrics_.reconcile_duration.observe(
         {"calculation"},
@@ -233,8 +247,11 @@ class NodeAgent {
     for (auto type :
          {ipam::TunnelType::kIpip, ipam::TunnelType::kVxlan, ipam::TunnelType::kVxlanV6}) {
       if (type == ipam::TunnelType::kIpip && !bird()) continue;
-      if (auto address = ipam::ensure_tunnel_address(datastore_, config_.nodename, type); !address)
+      if (auto address = ipam::ensure_tunnel_address(datastore_, config_.nodename, type);
+          !address) {
+        metrics_.datastore_errors.inc({"update"});
         spdlog::warn("tunnel address: {}", address.error().message);
+      }
     }
   }
 
@@ -264,6 +281,13 @@ class NodeAgent {
     route_context_ = bgp_route_context(calc_, *desired_bgp_, exports_);
     route_context_.parent_interface = parent_interface_;
     route_context_.ipip_mtu = ipip_mtu();
+    // reachableBy gateways go on the interface of their subnet; one dump, only when needed.
+    if (!route_context_.peer_host_routes.empty()) {
+      if (auto interfaces = dataplane::list_interface_addresses())
+        route_context_.interfaces = std::move(*interfaces);
+      else
+        spdlog::warn("reachableBy: cannot list the interfaces: {}", interfaces.error().message);
+    }
     if (Status applied = bgp_->apply(*desired_bgp_, exports_); !applied)
       spdlog::warn("BGP: {}", applied.error().message);
   }
@@ -334,6 +358,33 @@ class NodeAgent {
     }
     for (VxlanDevice& device : vxlan_devices_)
       compute_vxlan(device);
+    write_pod_mtu(ipip);
+  }
+
+  // Felix's /var/lib/calico/mtu: the smallest MTU of the encapsulations the pools ask for
+  // (the host's with none), which the CNI plugin gives pods when its configuration's mtu is 0.
+  // From the pools, not the devices, so a pod started before a tunnel address arrives gets
+  // the MTU it will need. Written when it changes; a failed write is tried again at the next
+  // change of the datastore.
+  void write_pod_mtu(bool ipip) {
+    const bool vxlan_backend = config_.backend != NetworkingBackend::kNone;
+    const std::uint32_t pod =
+        dataplane::compute_mtus(
+            host_mtu(),
+            {.ipip = config_.ipip_mtu,
+             .vxlan = config_.vxlan_mtu,
+             .vxlan_v6 = config_.vxlan_mtu_v6,
+             .ipip_enabled = ipip,
+             .vxlan_enabled = vxlan_backend && pools_want_vxlan(calc_, IpFamily::kV4),
+             .vxlan_v6_enabled = vxlan_backend && ipv6() && pools_want_vxlan(calc_, IpFamily::kV6)})
+            .pod;
+    if (pod == written_pod_mtu_) return;
+    if (Status written = dataplane::write_mtu_file(mtu_file_, pod); !written) {
+      spdlog::warn("pod MTU: {}", written.error().message);
+      return;
+    }
+    spdlog::info("pod MTU {} written to {}", pod, mtu_file_);
+    written_pod_mtu_ = pod;
   }
 
   // One VXLAN device per IP family, as Felix runs one VXLAN manager per IP version:
@@ -440,10 +491,70 @@ class NodeAgent {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
 
+  // ipam_blocks and ipam_allocations_in_use of this node, per pool; a deleted pool's series go.
+  void publish_ipam_usage() {
+    std::set<LabelValues> published;
+    for (const PoolIpamUsage& usage : ipam_usage(calc_, config_.nodename)) {
+      const LabelValues labels{usage.pool, config_.nodename};
+      metrics_.ipam_blocks.set(labels, static_cast<double>(usage.blocks));
+      metrics_.ipam_allocations_in_use.set(labels, static_cast<double>(usage.in_use));
+      published.insert(labels);
+    }
+    for (const LabelValues& gone : pool_series_) {
+      if (published.contains(gone)) continue;
+      metrics_.ipam_blocks.remove(gone);
+      metrics_.ipam_allocations_in_use.remove(gone);
+    }
+    pool_series_ = std::move(published);
+  }
+
+  // The syncer counts its own failures and listings; the counters take what is new.
+  void publish_datastore_counters() {
+    const auto add_new = [](CounterFamily& family, const LabelValues& labels, std::uint64_t total,
+                            std::uint64_t& counted) {
+      if (total > counted) family.inc(labels, static_cast<double>(total - counted));
+      counted = total;
+    };
+    add_new(metrics_.datastore_errors, {"list"}, syncer_.list_errors(), list_errors_counted_);
+    add_new(metrics_.datastore_errors, {"watch"}, syncer_.watch_errors(), watch_errors_counted_);
+    add_new(metrics_.resyncs_started, {}, syncer_.resyncs(), resyncs_counted_);
+  }
+
+  // Felix's natOutgoing: the nftables tables, rewritten whole when the pools change, again
+  // after a failure (every second) and every route refresh interval (repairing what others
+  // changed), as routes are.
+  void program_nat_outgoing() {
+    dataplane::NatOutgoingPools pools;
+    for (const api::IpPoolView& pool : pool_views(calc_.ip_pools)) {
+      if (pool.cidr.family() == IpFamily::kV6 && !ipv6()) continue;
+      pools.all.push_back(pool.cidr);
+      if (pool.nat_outgoing) pools.masquerade.push_back(pool.cidr);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (nat_applied_ == pools && now - nat_applied_at_ < nat_refresh_interval()) return;
+    if (Status applied = dataplane::run_nft_script(dataplane::nat_outgoing_script(pools));
+        !applied) {
+      metrics_.dataplane_failures.inc();
+      spdlog::warn("natOutgoing: {}", applied.error().message);
+      nat_applied_.reset();
+      return;
+    }
+    if (nat_applied_ != pools)
+      spdlog::info("natOutgoing: masquerading from {} pools", pools.masquerade.size());
+    nat_applied_ = pools;
+    nat_applied_at_ = now;
+  }
+  std::chrono::milliseconds nat_refresh_interval() const {
+    return config_.route_refresh_interval.count() > 0 ? config_.route_refresh_interval
+                                                      : std::chrono::milliseconds(24h);
+  }
+
   void refresh_status() {
+    publish_datastore_counters();
     api::NodeStatus status;
     status.node_name = config_.nodename;
     status.bgp_running = bgp_ != nullptr;
+    std::set<LabelValues> peer_series;
     if (bgp_) {
       for (const BgpPeerReport& peer : bgp_->peers()) {
         (peer.family == IpFamily::kV4 ? status.ipv4_peers : status.ipv6_peers)
@@ -466,8 +577,18 @@ class NodeAgent {
                                            static_cast<double>(peer.status.prefixes_received));
         metrics_.bgp_prefixes_advertised.set(labels,
                                              static_cast<double>(peer.status.prefixes_advertised));
+        peer_series.insert(labels);
       }
     }
+    // A peer that went away (or changed type) leaves no stale series behind.
+    for (const LabelValues& gone : peer_series_) {
+      if (peer_series.contains(gone)) continue;
+      for (MetricFamily* family : std::initializer_list<MetricFamily*>{
+               &metrics_.bgp_peer_up, &metrics_.bgp_peer_state, &metrics_.bgp_prefixes_received,
+               &metrics_.bgp_prefixes_advertised, &metrics_.bgp_session_flaps})
+        family->remove(gone);
+    }
+    peer_series_ = std::move(peer_series);
     {
       std::lock_guard lock(status_mutex_);
       status_ = status;
@@ -500,6 +621,7 @@ class NodeAgent {
         if (Status resynced = reconciler_.resync(); !resynced)
           spdlog::warn("routes: {}", resynced.error().message);
       }
+      if (snapshot_) program_nat_outgoing();
       refresh_status();
       reread_secrets();
       // A convergence that just happened lets routes from before a restart go.
@@ -561,6 +683,8 @@ class NodeAgent {
   asio::steady_timer redetect_;
   std::unique_ptr<BgpPort> bgp_;
   std::string secrets_dir_;
+  std::string mtu_file_;
+  std::uint32_t written_pod_mtu_ = 0;  // 0: not written yet
 
   HealthClock::time_point started_;  // calico-node's readiness threshold counts from here
   const DatastoreSnapshot* snapshot_ = nullptr;
@@ -573,9 +697,14 @@ class NodeAgent {
   std::map<std::string, std::string> last_pools_;
   std::set<std::string> warnings_seen_;
   std::map<std::string, std::uint64_t> transitions_counted_;  // by peer key
+  std::set<LabelValues> peer_series_;                         // per-peer series published
+  std::set<LabelValues> pool_series_;                         // per-pool IPAM series published
+  std::uint64_t list_errors_counted_ = 0, watch_errors_counted_ = 0, resyncs_counted_ = 0;
   std::optional<std::uint32_t> host_mtu_;
   std::string parent_interface_;
   bool ipip_enabled_ = false;
+  std::optional<dataplane::NatOutgoingPools> nat_applied_;  // none: not (successfully) applied
+  std::chrono::steady_clock::time_point nat_applied_at_;
   bool converged_ = false;
   std::optional<Error> fatal_;
 

@@ -330,10 +330,10 @@ class SpeakerBgpPort final : public BgpPort {
     // maxRestartTime / nodeMeshMaxRestartTime, as confd writes `graceful restart time`.
     config.graceful_restart_time = static_cast<std::uint16_t>(std::min<std::int64_t>(
         peer.restart_time.count(), bgp::GracefulRestartCapability::kMaxRestartTime));
-    if (peer.keepalive_time) {
+    // Calico's BIRD gets only `keepalive time`: the hold time stays BIRD's 240 s, and the
+    // session runs with the smaller of both ends' hold times.
+    if (peer.keepalive_time)
       config.keepalive_time_seconds = static_cast<std::uint16_t>(peer.keepalive_time->count());
-      config.hold_time_seconds = static_cast<std::uint16_t>(3 * peer.keepalive_time->count());
-    }
     config.local_ipv4 = desired.address_v4;
     config.local_ipv6 = desired.address_v6;
     config.import_policy = bgp::Policy::accept_all();

@@ -97,6 +97,11 @@ std::variant<NetworkConfig, PluginError> parse_network_config(const std::string&
       return config_error("nodename_file_optional: must be true or false");
     config.nodename_file_optional = object["nodename_file_optional"].get<bool>();
   }
+  if (object.contains("mtu_file")) {
+    auto value = string_field(object, "mtu_file", false);
+    if (auto* error = std::get_if<PluginError>(&value)) return *error;
+    config.mtu_file = std::get<std::string>(value);
+  }
   if (object.contains("mtu")) {
     if (!object["mtu"].is_number_integer() || object["mtu"].get<int>() < 0 ||
         object["mtu"].get<int>() > 65535) {

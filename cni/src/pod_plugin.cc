@@ -7,6 +7,7 @@
 #include "tabby/api/resource_store.h"
 #include "tabby/common/sha1.h"
 #include "tabby/dataplane/libnl_netlink.h"
+#include "tabby/dataplane/mtu_file.h"
 #include "tabby/dataplane/sysctls.h"
 
 namespace tabby::cni {
@@ -59,6 +60,13 @@ std::string host_interface_name(const std::string& namespace_, const std::string
                                 const std::string& container_id) {
   if (pod.empty()) return "cali" + container_id.substr(0, 11);
   return "cali" + sha1_hex(namespace_ + "." + pod).substr(0, 11);
+}
+
+Result<std::uint32_t> pod_mtu(const NetworkConfig& config) {
+  if (config.mtu > 0) return static_cast<std::uint32_t>(config.mtu);
+  auto written = dataplane::read_mtu_file(config.mtu_file);
+  if (!written) return written.error();
+  return written->value_or(0);
 }
 
 std::string workload_endpoint_name(const std::string& node, const std::string& orchestrator,
@@ -175,10 +183,16 @@ PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env)
   if (cni.command == "VERSION") return {0, format_version_info("1.0.0")};
   auto parsed = parse_network_config(stdin_text);
   if (auto* error = std::get_if<PluginError>(&parsed)) return {1, format_error(*error, "1.0.0")};
-  const NetworkConfig& config = std::get<NetworkConfig>(parsed);
+  NetworkConfig& config = std::get<NetworkConfig>(parsed);
   const std::string& version = config.cni_version;
   if (cni.command != "DEL" && cni.netns.empty())
     return fail(ErrorCode::kInvalidEnvironment, "CNI_NETNS is not set", version);
+  if (cni.command == "ADD") {
+    // Resolved before anything is allocated: a bad MTU file fails the ADD cleanly.
+    auto mtu = pod_mtu(config);
+    if (!mtu) return fail(ErrorCode::kIoFailure, mtu.error().message, version);
+    config.mtu = static_cast<int>(*mtu);
+  }
   auto node = node_name(config);
   if (auto* error = std::get_if<PluginError>(&node)) return {1, format_error(*error, version)};
   const PodIdentity id = identity(cni);

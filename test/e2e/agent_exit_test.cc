@@ -85,6 +85,8 @@ TEST_F(AgentExitTest, CleanupOnExitSaysGoodbyeAndLeavesNothingBehind) {
   ASSERT_THAT(cluster.node(2).routes(), HasSubstr(via_node1));
   ASSERT_THAT(cluster.tor().routes(), HasSubstr(via_node1));
   ASSERT_THAT(cluster.node(1).routes(), HasSubstr("proto bird"));
+  // The default pool has natOutgoing: node 1 masquerades in its own nftables table.
+  ASSERT_THAT(cluster.node(1).must("nft list tables"), HasSubstr("table ip tabby-nat"));
   cluster.stop_agent(1);
   // A Cease, not a dropped session: the peers withdraw node 1's routes now, not when the
   // graceful-restart timer (120 s) runs out.
@@ -101,6 +103,7 @@ TEST_F(AgentExitTest, CleanupOnExitSaysGoodbyeAndLeavesNothingBehind) {
   // And node 1's kernel has none of the routes or devices the agent made.
   EXPECT_THAT(cluster.node(1).routes(), Not(HasSubstr("proto bird")));
   EXPECT_THAT(cluster.node(1).routes(), Not(HasSubstr("blackhole")));
+  EXPECT_THAT(cluster.node(1).must("nft list tables"), Not(HasSubstr("tabby-nat")));
   // The other nodes still reach each other.
   EXPECT_TRUE(cluster.pods().at(2).netns->ping(cluster.pods().at(4).address, 3));
 }

@@ -68,6 +68,10 @@ std::string Cluster::datastore_path() const {
   return (lab_.dir() / "datastore.db").string();
 }
 
+std::string Cluster::mtu_file(int node) const {
+  return (lab_.dir() / (node_name(node) + "-mtu")).string();
+}
+
 std::string Cluster::secrets_dir() const {
   return (lab_.dir() / "secrets").string();
 }
@@ -171,6 +175,7 @@ std::vector<std::string> Cluster::agent_environment(int node) const {
       "TABBY_SECRETS_DIR=" + secrets_dir(),
       // Each agent writes its name here, not into the host's /var/lib/calico.
       "CALICO_NODENAME_FILE=" + (lab_.dir() / (node_name(node) + "-nodename")).string(),
+      "TABBY_MTU_FILE=" + mtu_file(node),
       std::string("FELIX_IPV6SUPPORT=") + (dual_stack() ? "true" : "false"),
       "FELIX_LOGSEVERITYSCREEN=Info",
   };
@@ -194,13 +199,9 @@ void Cluster::wait_ready(int i) {
 }
 
 std::string Cluster::cni_config(int node) const {
-  int mtu = spec_.encapsulation == Encapsulation::kIpip    ? 1480
-            : spec_.encapsulation == Encapsulation::kVxlan ? 1450
-                                                           : 1500;
-  // Calico gives pods the smallest MTU of the encapsulations in use: vxlan-v6.calico's.
-  if (dual_stack() && spec_.encapsulation == Encapsulation::kVxlan) mtu = 1430;
+  // mtu 0, the manifest's default: the plugin takes the MTU the node's agent wrote.
   return R"({"cniVersion":"1.0.0","name":"k8s-pod-network","type":"tabby","nodename":")" +
-         node_name(node) + R"(","mtu":)" + std::to_string(mtu) +
+         node_name(node) + R"(","mtu":0,"mtu_file":")" + mtu_file(node) + "\"" +
          (spec_.etcd
               ? R"(,"datastore_type":"etcdv3","etcd_endpoints":"http://)" + etcd_address() + ":2379"
               : R"(,"datastore_type":"sqlite","datastore_path":")" + datastore_path()) +

@@ -105,6 +105,8 @@ class Cluster {
   // Node i's agent, for its log.
   const lab::Process& agent(int node) const { return *agents_.at(node - 1); }
   std::string status_socket(int node) const;
+  // Where node i's agent writes the pod MTU (TABBY_MTU_FILE) for its CNI plugin.
+  std::string mtu_file(int node) const;
   // The agents' TABBY_SECRETS_DIR: <secret name>/<key> files, as a mounted Secret volume.
   std::string secrets_dir() const;
 

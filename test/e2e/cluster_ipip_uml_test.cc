@@ -25,6 +25,9 @@ TEST_F(IpipClusterTest, PodsReachEachOtherThroughTunl0) {
   lab::eventually([&] { return (failures = cluster.ping_all()).empty(); }, 30s, 500ms);
   EXPECT_THAT(failures, ::testing::IsEmpty());
   EXPECT_THAT(cluster.node(1).routes(), ::testing::HasSubstr("via 10.0.0.12 dev tunl0 proto bird"));
+  // The pods got tunl0's MTU (1500 less IPIP's 20) from the agent's MTU file.
+  EXPECT_THAT(cluster.pods().at(0).netns->must("ip -o link show eth0"),
+              ::testing::HasSubstr("mtu 1480 "));
   for (int i = 1; i <= 3; ++i)
     EXPECT_TRUE(cluster.all_peers_established(i)) << cluster.node_status(i);
 }

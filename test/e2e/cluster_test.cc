@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "tabby/lab/lab_test.h"
@@ -17,6 +18,23 @@ namespace {
 
 using lab::eventually;
 using namespace std::chrono_literals;
+
+// The value of the first series in a Prometheus exposition whose line starts with `series`
+// (a name, or a name and its leading labels: `ipam_blocks{ippool="p",`); -1 when none.
+double metric(const std::string& exposition, const std::string& series) {
+  std::istringstream lines(exposition);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series, 0) == 0) return std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return -1;
+}
+
+// GET /metrics from the agent on node i, as Prometheus scrapes it.
+std::string scrape(const Cluster& cluster, int node) {
+  return cluster.node(node)
+      .exec({"curl", "-s", "--max-time", "5", "http://127.0.0.1:9091/metrics"}, 10s)
+      .output;
+}
 
 class ClusterTest : public lab::LabTest {
  protected:
@@ -61,12 +79,49 @@ TEST_F(ClusterTest, BgpMeshWithATopOfRackRouter) {
     // FRR: "IPv4 Unicast: TX received" (the node may send several paths).
     EXPECT_THAT(neighbor.substr(add_path, 200), ::testing::HasSubstr("TX received")) << neighbor;
   }
+
+  // No encapsulation: pods get the host's MTU.
+  EXPECT_THAT(cluster.pods().at(0).netns->must("ip -o link show eth0"),
+              ::testing::HasSubstr("mtu 1500 "));
+
+  // Every family the issue names, from node 1's Prometheus endpoint.
+  std::string metrics;
+  eventually(
+      [&] {
+        metrics = scrape(cluster, 1);
+        return metric(metrics, "tabby_bgp_peer_prefixes_received{peer=\"10.0.0.12\",") >= 1;
+      },
+      10s, 250ms);
+  for (const std::string peer : {"10.0.0.1", "10.0.0.12", "10.0.0.13"}) {
+    const std::string labels = "{peer=\"" + peer + "\",";
+    EXPECT_EQ(metric(metrics, "tabby_bgp_peer_up" + labels), 1) << peer << "\n" << metrics;
+    EXPECT_EQ(metric(metrics, "tabby_bgp_peer_state" + labels), 6) << peer;
+    EXPECT_GE(metric(metrics, "tabby_bgp_peer_established_transitions_total" + labels), 1) << peer;
+    EXPECT_GE(metric(metrics, "tabby_bgp_peer_prefixes_advertised" + labels), 1) << peer;
+  }
+  // Node 2's block, from node 2 and (eBGP) from the ToR.
+  EXPECT_GE(metric(metrics, "tabby_bgp_peer_prefixes_received{peer=\"10.0.0.12\","), 1);
+  // Its pods' /32s, the blackhole of its block and the routes to the other nodes' blocks.
+  EXPECT_GE(metric(metrics, "felix_route_table_num_routes{ip_version=\"4\"}"), 5);
+  // Node 1 holds a block of the default pool with its two pods' addresses in it.
+  EXPECT_GE(metric(metrics, "ipam_blocks{ippool=\"default-ipv4-ippool\",node=\"node1\"}"), 1)
+      << metrics;
+  EXPECT_GE(
+      metric(metrics, "ipam_allocations_in_use{ippool=\"default-ipv4-ippool\",node=\"node1\"}"), 2);
+  EXPECT_GE(metric(metrics, "tabby_reconcile_duration_seconds_count{reconciler=\"dataplane\"}"), 1);
+  EXPECT_EQ(metric(metrics, "tabby_datastore_errors_total{operation=\"list\"}"), 0);
+  EXPECT_GE(metric(metrics, "felix_resyncs_started"), 1);
+  EXPECT_EQ(metric(metrics, "felix_cluster_num_hosts"), 3);
 }
 
 TEST_F(ClusterTest, VxlanBackendWithoutBgp) {
   Cluster& cluster = make({.encapsulation = Encapsulation::kVxlan});
   expect_full_connectivity(cluster);
   EXPECT_THAT(cluster.node(1).routes(), ::testing::HasSubstr("dev vxlan.calico"));
+  // The CNI plugin (mtu 0 in its configuration) took the MTU the agent wrote: the host's
+  // 1500 less VXLAN's 50.
+  for (const Pod& pod : cluster.pods())
+    EXPECT_THAT(pod.netns->must("ip -o link show eth0"), ::testing::HasSubstr("mtu 1450 "));
   EXPECT_THAT(cluster.node_status(1), ::testing::Not(::testing::HasSubstr("Established")));
 }
 

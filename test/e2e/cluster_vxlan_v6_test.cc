@@ -94,6 +94,13 @@ TEST_F(ClusterVxlanV6Test, Ipv6PodsReachEachOtherThroughVxlanV6) {
   EXPECT_THAT(link, HasSubstr("dstport 4789"));
   EXPECT_THAT(node1.must("ip -6 addr show dev vxlan-v6.calico"), HasSubstr(tunnels[0]));
   EXPECT_THAT(node1.must("ip -d link show vxlan.calico"), HasSubstr("mtu 1450"));
+  // The pods get the smallest MTU of the encapsulations in use, vxlan-v6.calico's, from the
+  // file the agent writes for the CNI plugin (the network configuration says mtu 0).
+  std::ifstream mtu_file(cluster.mtu_file(1));
+  std::string mtu;
+  std::getline(mtu_file, mtu);
+  EXPECT_EQ(mtu, "1430");
+  EXPECT_THAT(cluster.pods().at(0).netns->must("ip -o link show eth0"), HasSubstr("mtu 1430 "));
 
   // The remote IPv6 blocks go through the remote VTEPs on vxlan-v6.calico.
   const std::string routes = node1.must("ip -6 -o route show");

@@ -369,6 +369,64 @@ TEST_F(LiveChangesTest, AGlobalPeerComesAndGoesWithoutResettingTheOtherSessions)
       << describe(now);
   expect_not_reset(with_ext,
                    [](const std::string& key) { return with_router(key, "ext", kExtAddress); });
+  // The removed peer's series leave the agents' /metrics; the ToR's stay.
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_TRUE(eventually([&] { return established_transitions(i, kExtAddress) < 0; }, 5s, 250ms))
+        << "node" << i << " still exports series of the removed peer";
+    EXPECT_GE(established_transitions(i, cluster.tor_address()), 1);
+  }
+  EXPECT_TRUE(cluster.ping_all().empty());
+}
+
+// reachableBy: the nodes reach the peer through the named gateway (here the ToR) by a static
+// host route, as BIRD's static protocol installs it, and the route goes with the peer.
+TEST_F(LiveChangesTest, AReachableByPeerGetsAHostRouteThatGoesWithIt) {
+  Cluster& cluster = start();
+  start_external_router();
+  const std::string wanted = std::string(kExtAddress) + " via " + cluster.tor_address() +
+                             " dev eth0 proto bird metric 1024";
+  const auto route_to_ext = [&](int node) {
+    return cluster.node(node).must(std::string("ip -4 route show ") + kExtAddress + "/32");
+  };
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: {name: ext-router}\n"
+      "spec: {peerIP: 10.0.0.2, asNumber: 65001, reachableBy: " +
+      cluster.tor_address() + "}\n");
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_TRUE(
+        eventually([&] { return route_to_ext(i).find(wanted) != std::string::npos; }, 10s, 250ms))
+        << "node" << i << ": " << route_to_ext(i);
+  }
+  remove("bgppeer", "ext-router");
+  for (int i = 1; i <= 2; ++i) {
+    EXPECT_TRUE(eventually([&] { return route_to_ext(i).empty(); }, 10s, 250ms))
+        << "node" << i << ": " << route_to_ext(i);
+  }
+  EXPECT_TRUE(cluster.ping_all().empty());
+}
+
+// natOutgoing (on in the default pool, CALICO_IPV4POOL_NAT_OUTGOING's default): a pod reaches
+// an address outside every pool that has no route back to the pool, because its node
+// masquerades; with natOutgoing off it does not; pod-to-pod traffic is never masqueraded.
+TEST_F(LiveChangesTest, NatOutgoingLetsPodsReachAddressesWithNoRouteBackToThePool) {
+  Cluster& cluster = start();
+  // "The internet": a namespace on the rack, knowing nothing of the pool.
+  lab::Netns& internet = lab().add_router("inet");
+  lab().attach(internet, "eth0", cluster.rack(), {.address = "10.0.0.3/24"});
+  const Pod& pod = cluster.pods().at(0);  // on node 1
+  const auto reaches_internet = [&] { return pod.netns->ping("10.0.0.3", 1); };
+  const auto nat_table = [&] { return cluster.node(1).sh("nft list table ip tabby-nat"); };
+
+  EXPECT_TRUE(eventually(reaches_internet, 10s, 250ms)) << nat_table().output;
+  EXPECT_THAT(nat_table().output, ::testing::HasSubstr("masquerade"));
+
+  apply(default_pool(/*disable_bgp_export=*/false, "Never", /*nat_outgoing=*/false));
+  EXPECT_TRUE(eventually([&] { return !nat_table().ok(); }, 10s, 250ms)) << nat_table().output;
+  EXPECT_FALSE(reaches_internet());
+  EXPECT_TRUE(cluster.ping_all().empty());
+
+  apply(default_pool(/*disable_bgp_export=*/false, "Never", /*nat_outgoing=*/true));
+  EXPECT_TRUE(eventually(reaches_internet, 10s, 250ms)) << nat_table().output;
   EXPECT_TRUE(cluster.ping_all().empty());
 }
 
@@ -414,11 +472,12 @@ TEST_F(LiveChangesTest, APeerSettingThatNeedsANewSessionResetsOnlyThatSession) {
   apply(tor_peer(", keepaliveTime: 2s"));
   auto of_tor = [this](const std::string& key) { return tor_session(key); };
   expect_renewed(before, of_tor);
-  // The new sessions run with the new timers: hold time 3 x 2 s, below FRR's 9 s.
+  // keepaliveTime sets only the keepalive, as in Calico's BIRD: the hold time stays 240 s
+  // and the session negotiates the smaller, FRR's 9 s (`frr defaults datacenter`).
   const Json neighbor = Json::parse(tor().vtysh("show bgp neighbors 10.0.0.11 json").output,
                                     nullptr, /*allow_exceptions=*/false);
   EXPECT_EQ(neighbor.is_object() ? neighbor["10.0.0.11"].value("bgpTimerHoldTimeMsecs", 0) : 0,
-            6000)
+            9000)
       << neighbor.dump(2);
   expect_not_reset(before, of_tor);
   // The agents count the new sessions: each node's ToR session came up twice, the mesh once.

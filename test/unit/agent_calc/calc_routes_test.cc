@@ -162,6 +162,54 @@ TEST(BgpRoutesTest, ContextFromSnapshot) {
   EXPECT_EQ(decide_path(context, {prefix("192.168.2.0/26"), ip("10.1.0.3")}).kind, K::kIpip);
 }
 
+// BGPPeer reachableBy: BIRD's static `peerIP/32 via reachableBy`, in the kernel as proto bird
+// on the interface of the gateway's subnet, winning over a learned route for the peer's /32.
+TEST(BgpRoutesTest, ReachableByBecomesAHostRouteToThePeer) {
+  ClusterSnapshot snapshot{
+      .node_name = "a",
+      .nodes = {node("a", "ipv4Address: 10.0.0.2/24")},
+      .ip_pools = {pool("p", "cidr: 192.168.0.0/16")},
+      .bgp_peers = {peer("far", "peerIP: 10.9.0.1, asNumber: 65001, reachableBy: 10.0.1.254"),
+                    peer("far-again",
+                         "peerIP: 10.9.0.1, asNumber: 65002, "
+                         "reachableBy: 10.0.1.254"),
+                    peer("near", "peerIP: 10.0.0.1, asNumber: 65001")}};
+  auto bgp = desired_bgp(snapshot).value();
+  auto context = bgp_route_context(snapshot, bgp, bgp_export(snapshot, bgp));
+  EXPECT_THAT(context.peer_host_routes,
+              ElementsAre(PeerHostRoute{ip("10.9.0.1"), ip("10.0.1.254")}));
+
+  context.interfaces = {
+      {.index = 1, .name = "lo", .up = true, .loopback = true, .addresses = {{ip("127.0.0.1"), 8}}},
+      {.index = 2, .name = "eth0", .up = true, .addresses = {{ip("10.0.0.2"), 24}}},
+      {.index = 3, .name = "eth1", .up = true, .addresses = {{ip("10.0.1.2"), 24}}}};
+  const auto routes = bgp_routes(context, {{prefix("10.9.0.1/32"), ip("10.0.0.1")},
+                                           {prefix("192.168.2.0/26"), ip("10.0.0.3")}});
+  EXPECT_THAT(texts(routes), ElementsAre("10.9.0.1/32 via 10.0.1.254 dev eth1 proto 12 metric 1024",
+                                         "192.168.2.0/26 via 10.0.0.3 proto 12 metric 1024"));
+
+  // The peer goes: so does its route.
+  snapshot.bgp_peers.erase(snapshot.bgp_peers.begin(), snapshot.bgp_peers.begin() + 2);
+  bgp = desired_bgp(snapshot).value();
+  context = bgp_route_context(snapshot, bgp, bgp_export(snapshot, bgp));
+  EXPECT_THAT(context.peer_host_routes, ::testing::IsEmpty());
+  EXPECT_THAT(texts(bgp_routes(context, {})), ::testing::IsEmpty());
+}
+
+TEST(BgpRoutesTest, TheGatewaysInterfaceIsTheUpOneOnItsSubnet) {
+  const std::vector<dataplane::HostInterface> interfaces = {
+      {.index = 2, .name = "eth0", .up = false, .addresses = {{ip("10.0.1.3"), 24}}},
+      {.index = 3,
+       .name = "eth1",
+       .up = true,
+       .addresses = {{ip("fd00::2"), 64}, {ip("10.0.1.2"), 24}}},
+      {.index = 4, .name = "eth2", .up = true, .addresses = {{ip("10.0.0.0"), 16}}}};
+  EXPECT_EQ(connected_interface(ip("10.0.1.254"), interfaces), "eth1");
+  EXPECT_EQ(connected_interface(ip("fd00::1"), interfaces), "eth1");
+  EXPECT_EQ(connected_interface(ip("10.0.200.1"), interfaces), "eth2");
+  EXPECT_EQ(connected_interface(ip("10.1.0.1"), interfaces), "");
+}
+
 // The VXLAN backend: a on 10.0.0.0/24 with b; c on another subnet; d has no VTEP yet.
 ClusterSnapshot vxlan_cluster(const std::string& mode) {
   return ClusterSnapshot{

@@ -439,9 +439,11 @@ TEST(AgentConfigFelix, MtuIfacePatternIsARegex) {
                         "over interface names"));
 }
 
-TEST(AgentConfigTabby, SecretsDir) {
+TEST(AgentConfigTabby, SecretsDirAndMtuFile) {
   EXPECT_EQ(load(base()).secrets_dir, "/etc/tabby/secrets");
   EXPECT_EQ(load_with("TABBY_SECRETS_DIR", "/run/secrets").secrets_dir, "/run/secrets");
+  EXPECT_EQ(load(base()).mtu_file, "/var/lib/calico/mtu");
+  EXPECT_EQ(load_with("TABBY_MTU_FILE", "/run/mtu").mtu_file, "/run/mtu");
 }
 
 // Felix logs the settings it ignores; tabby warns once per FELIX_ variable it does not read.
@@ -609,6 +611,7 @@ TEST(KnownEnvironmentVariables, ListsEveryNameTheAgentReads) {
                            "FELIX_MTUIFACEPATTERN",
                            "TABBY_STATUS_SOCKET",
                            "TABBY_SECRETS_DIR",
+                           "TABBY_MTU_FILE",
                            "ETCD_DISCOVERY_SRV"}) {
     EXPECT_TRUE(std::binary_search(names.begin(), names.end(), name)) << name;
   }
@@ -639,6 +642,7 @@ TEST(KnownEnvironmentVariables, EveryListedVariableIsActuallyRead) {
                                               "FELIX_PROMETHEUSMETRICSHOST",
                                               "TABBY_STATUS_SOCKET",
                                               "TABBY_SECRETS_DIR",
+                                              "TABBY_MTU_FILE",
                                               "FELIX_MTUIFACEPATTERN",  // "%bogus%" is a regex
                                               "WAIT_FOR_DATASTORE",
                                               "DISABLE_NODE_IP_CHECK",

@@ -106,7 +106,7 @@ TEST_F(SpeakerBgpPortTest, ExportChangesKeepTheSession) {
 }
 
 TEST_F(SpeakerBgpPortTest, TheEstablishedCountRunsOnAcrossAReset) {
-  a_desired_.peers[0].keepalive_time = 5s;  // the hold time is in OPEN: a new session
+  a_desired_.peers[0].keepalive_time = 5s;  // BIRD restarts on a new keepalive
   ASSERT_TRUE(a_->apply(a_desired_, {}).ok());
   EXPECT_FALSE(established(*a_));
   ASSERT_TRUE(run_until(io_, [&] { return established(*a_) && established(*b_); }));

@@ -54,6 +54,9 @@ TEST_F(DatastoreSyncerTest, TheFirstListAndLaterChangesReachTheSnapshot) {
   EXPECT_TRUE(syncer_.in_sync());
   EXPECT_EQ(changes_, 1);
   ASSERT_NE(last_.find(api::Kind::kNode, "n1"), nullptr);
+  // felix_resyncs_started and tabby_datastore_errors_total come from these counts.
+  EXPECT_EQ(syncer_.resyncs(), 1u);
+  EXPECT_EQ(syncer_.errors(), 0u);
 
   apply(
       "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p1}\n"
@@ -68,6 +71,7 @@ TEST_F(DatastoreSyncerTest, TheFirstListAndLaterChangesReachTheSnapshot) {
   ASSERT_TRUE(datastore_->remove(api::resource_key(api::Kind::kNode, "", "n1")).ok());
   run_until([&] { return last_.of(api::Kind::kNode).size() == 1; });
   EXPECT_EQ(last_.find(api::Kind::kNode, "n1"), nullptr);
+  EXPECT_EQ(syncer_.resyncs(), 1u);  // changes came by the watch, no new listing
 }
 
 TEST_F(DatastoreSyncerTest, IpamBlocksAreDecodedAndBadValuesDropped) {

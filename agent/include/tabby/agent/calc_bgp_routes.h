@@ -5,7 +5,9 @@
 // `via <next hop> dev tunl0 onlink` (CrossSubnet: only when the next hop is outside this
 // node's subnet), any other learned path goes `via <next hop>`, this node's own blocks are
 // blackholes. Learned routes inside VXLAN pools are left to the VXLAN calculation, those
-// inside service ranges are never programmed.
+// inside service ranges are never programmed. A BGPPeer's reachableBy becomes the static host
+// route `peerIP/32 via reachableBy` of BIRD's static protocol, so the peer's address is never
+// resolved through a BGP-learned route.
 
 #include <cstdint>
 #include <optional>
@@ -16,6 +18,7 @@
 #include "tabby/agent/calc_bgp_state.h"
 #include "tabby/agent/calc_inputs.h"
 #include "tabby/api/views.h"
+#include "tabby/dataplane/interface_addresses.h"
 #include "tabby/dataplane/route.h"
 
 namespace tabby::agent {
@@ -25,6 +28,14 @@ struct LearnedPath {
   IpPrefix prefix;
   IpAddress next_hop;
   bool from_bgp = true;  // false: originated on this node (static, kernel, direct)
+};
+
+// A peer's reachableBy: `peer/32 (or /128) via gateway`.
+struct PeerHostRoute {
+  IpAddress peer;
+  IpAddress gateway;
+  friend bool operator==(const PeerHostRoute&, const PeerHostRoute&) = default;
+  friend auto operator<=>(const PeerHostRoute&, const PeerHostRoute&) = default;
 };
 
 struct BgpRouteContext {
@@ -39,6 +50,10 @@ struct BgpRouteContext {
   // the gateway (which must then be on a connected subnet).
   std::string parent_interface;
   std::uint32_t ipip_mtu = 0;  // 0: no route MTU
+  // The desired peers' reachableBy routes (unique, sorted), and the host's interfaces the
+  // gateways are found on (the agent lists them only when there are such routes).
+  std::vector<PeerHostRoute> peer_host_routes;
+  std::vector<dataplane::HostInterface> interfaces;
   // v3.32's BIRD writes learned routes with metric = the normal route priority.
   std::uint32_t metric_v4 = 1024, metric_v6 = 1024;
 };
@@ -55,8 +70,15 @@ struct PathDecision {
 
 PathDecision decide_path(const BgpRouteContext& context, const LearnedPath& path);
 
-// Every route the BGP backend wants in the kernel: the blackholes, then one route per
-// learned prefix (ECMP when several paths are programmed), proto bird; sorted by prefix.
+// The up interface with an address whose subnet holds `gateway` (the first, in the order
+// given), else "": how BIRD resolves a static route's `via` to a device.
+std::string connected_interface(const IpAddress& gateway,
+                                const std::vector<dataplane::HostInterface>& interfaces);
+
+// Every route the BGP backend wants in the kernel: the blackholes, one route per learned
+// prefix (ECMP when several paths are programmed) and the peers' reachableBy host routes,
+// which win over a learned route for the same prefix as BIRD's static routes do (preference
+// 200 over 100); proto bird, sorted by prefix.
 std::vector<dataplane::Route> bgp_routes(const BgpRouteContext& context,
                                          const std::vector<LearnedPath>& paths);
 

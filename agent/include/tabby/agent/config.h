@@ -22,6 +22,7 @@
 #include "tabby/common/ip.h"
 #include "tabby/common/result.h"
 #include "tabby/dataplane/mtu.h"
+#include "tabby/dataplane/mtu_file.h"
 
 namespace tabby::agent {
 
@@ -121,7 +122,8 @@ struct AgentConfig {
 
   // tabby's own.
   std::string status_socket = "/var/run/tabby/status.sock";  // TABBY_STATUS_SOCKET
-  std::string secrets_dir = "/etc/tabby/secrets";  // TABBY_SECRETS_DIR: BGP passwords' Secrets
+  std::string secrets_dir = "/etc/tabby/secrets";     // TABBY_SECRETS_DIR: BGP passwords' Secrets
+  std::string mtu_file = dataplane::kDefaultMtuFile;  // TABBY_MTU_FILE: the pod MTU, for the CNI
   // To log once logging is set up: one line per FELIX_ variable tabby does not read.
   std::vector<std::string> warnings;
   bool cleanup_on_exit = false;  // --cleanup-on-exit: remove routes and tunnels on SIGTERM

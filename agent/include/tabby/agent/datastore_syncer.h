@@ -31,7 +31,12 @@ class DatastoreSyncer {
 
   bool in_sync() const { return in_sync_; }
   const DatastoreSnapshot& snapshot() const { return snapshot_; }
-  std::uint64_t errors() const { return errors_; }
+  // Failed reads of the datastore, all kinds, and by the operation that failed.
+  std::uint64_t errors() const { return list_errors_ + watch_errors_; }
+  std::uint64_t list_errors() const { return list_errors_; }
+  std::uint64_t watch_errors() const { return watch_errors_; }
+  // Full listings started (the first, and one after every failure or compaction).
+  std::uint64_t resyncs() const { return resyncs_; }
 
  private:
   void resync();
@@ -49,7 +54,8 @@ class DatastoreSyncer {
   bool in_sync_ = false;
   bool change_pending_ = false;
   bool stopped_ = false;
-  std::uint64_t errors_ = 0;
+  std::uint64_t list_errors_ = 0, watch_errors_ = 0;
+  std::uint64_t resyncs_ = 0;
   // Events posted by a watch that has since been replaced are dropped by generation.
   std::shared_ptr<int> generation_ = std::make_shared<int>(0);
 };

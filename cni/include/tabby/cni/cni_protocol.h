@@ -57,7 +57,8 @@ struct NetworkConfig {
   std::string nodename_file = "/var/lib/calico/nodename";
   bool nodename_file_optional = false;
   std::map<std::string, std::string> datastore_env;  // DATASTORE_TYPE, ETCD_ENDPOINTS, ...
-  int mtu = 0;
+  int mtu = 0;  // 0: the MTU the agent wrote to mtu_file, else the kernel's default
+  std::string mtu_file = "/var/lib/calico/mtu";  // tests point it elsewhere
   std::string log_level = "info";
   nlohmann::json prev_result;  // when chained
 };

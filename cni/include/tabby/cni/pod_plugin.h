@@ -7,6 +7,7 @@
 // sets the host side's sysctls and its /32 route, and writes the WorkloadEndpoint. DEL
 // undoes all of it and is idempotent, even when the netns is gone.
 
+#include <cstdint>
 #include <string>
 
 #include "tabby/cni/cni_protocol.h"
@@ -20,6 +21,10 @@ std::string host_interface_name(const std::string& namespace_, const std::string
 // Calico's WorkloadEndpoint name: segments joined by '-', each with its '-' doubled.
 std::string workload_endpoint_name(const std::string& node, const std::string& orchestrator,
                                    const std::string& workload, const std::string& ifname);
+
+// The pod's MTU: the configuration's mtu, or when that is 0 the one the agent wrote to
+// mtu_file (Calico's /var/lib/calico/mtu); 0 (the kernel's default) when neither says.
+Result<std::uint32_t> pod_mtu(const NetworkConfig& config);
 
 PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env);
 
