@@ -212,6 +212,8 @@ class NodeAgent {
     keep_tunnel_addresses(snapshot);
     calc_ = calc_snapshot(snapshot, config_.nodename, secrets_dir_);
     parent_interface_ = find_parent_interface();
+    // IPv6 routes leave by the NIC holding the node's IPv6 address, found as VXLAN finds it.
+    parent_interface_v6_ = vxlan_parent_interface(IpFamily::kV6);
     compute_bgp();
     compute_tunnels();
     program_routes();
@@ -255,6 +257,7 @@ class NodeAgent {
     exports_ = bgp_export(calc_, *desired_bgp_);
     route_context_ = bgp_route_context(calc_, *desired_bgp_, exports_);
     route_context_.parent_interface = parent_interface_;
+    route_context_.parent_interface_v6 = parent_interface_v6_;
     route_context_.ipip_mtu = ipip_mtu();
     if (Status applied = bgp_->apply(*desired_bgp_, exports_); !applied)
       spdlog::warn("BGP: {}", applied.error().message);
@@ -555,6 +558,7 @@ class NodeAgent {
   std::map<std::string, std::uint64_t> transitions_counted_;  // by peer key
   std::optional<std::uint32_t> host_mtu_;
   std::string parent_interface_;
+  std::string parent_interface_v6_;
   bool ipip_enabled_ = false;
   bool converged_ = false;
 

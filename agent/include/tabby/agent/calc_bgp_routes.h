@@ -35,9 +35,10 @@ struct BgpRouteContext {
   std::vector<api::IpPoolView> pools;
   std::vector<IpPrefix> blackholes;     // BgpExport::blackholes
   std::vector<IpPrefix> kernel_reject;  // BgpExport::kernel_reject
-  // The NIC holding the node address, for direct routes; empty: the kernel picks it from
-  // the gateway (which must then be on a connected subnet).
+  // The NICs holding the node's IPv4 and IPv6 addresses, for direct routes of that family;
+  // empty: the kernel picks it from the gateway (which must then be on a connected subnet).
   std::string parent_interface;
+  std::string parent_interface_v6;
   std::uint32_t ipip_mtu = 0;  // 0: no route MTU
   // v3.32's BIRD writes learned routes with metric = the normal route priority.
   std::uint32_t metric_v4 = 1024, metric_v6 = 1024;
