@@ -227,6 +227,7 @@ class NodeAgent {
     compute_bgp();
     compute_tunnels();
     program_routes();
+    resync_after_felix_change();
     refresh_status();
     metrics_.cluster_num_hosts.set(static_cast<double>(calc_.nodes.size()));
     metrics_.reconcile_duration.observe(
@@ -266,7 +267,18 @@ class NodeAgent {
     }
     config_ = std::move(update.config);
     spdlog::set_level(config_.log_severity);
+    felix_changed_ = !update.changes.empty();
     return true;
+  }
+
+  // A new VNI or port recreates a tunnel device, and the kernel drops the routes through the
+  // old one without a notification: after a live FelixConfiguration change the routes are
+  // checked against the kernel rather than the reconciler's memory.
+  void resync_after_felix_change() {
+    if (!felix_changed_) return;
+    felix_changed_ = false;
+    if (Status resynced = reconciler_.resync(); !resynced)
+      spdlog::warn("routes: {}", resynced.error().message);
   }
 
   // calico-node keeps the tunnel addresses in line with the pools while it runs.
@@ -576,6 +588,7 @@ class NodeAgent {
   const AgentConfig environment_;          // load_config's, which FelixConfiguration is laid under
   std::vector<std::string> felix_errors_;  // the invalid FelixConfiguration fields last logged
   bool restart_requested_ = false;
+  bool felix_changed_ = false;  // a live change was applied: resync the routes once
   asio::io_context& io_;
   api::Datastore& datastore_;
   dataplane::NetlinkLayer& netlink_;
