@@ -241,6 +241,7 @@ class NodeAgent {
   // agent, which exits with kConfigChangedExitCode for the DaemonSet to start it again, as
   // Felix does. Returns false when stopping.
   bool apply_felix_configuration(const DatastoreSnapshot& snapshot) {
+    if (restart_requested_) return false;  // stopping already
     FelixSettingsUpdate update = resolve_felix_settings(
         environment_, snapshot.find(api::Kind::kFelixConfiguration, "default"),
         snapshot.find(api::Kind::kFelixConfiguration,
