@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -113,6 +114,9 @@ struct AgentConfig {
   std::string prometheus_metrics_host;  // empty: every address
   std::uint16_t prometheus_metrics_port = 9091;
   spdlog::level::level_enum log_severity = spdlog::level::info;  // FELIX_LOGSEVERITYSCREEN
+  // The FELIX_* variables the environment (or a flag) set: these beat FelixConfiguration
+  // resources, whose values fill in the rest (felix_settings.h).
+  std::set<std::string> felix_from_environment;
 
   // tabby's own.
   std::string status_socket = "/var/run/tabby/status.sock";  // TABBY_STATUS_SOCKET
