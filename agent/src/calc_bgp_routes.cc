@@ -64,7 +64,10 @@ PathDecision decide_path(const BgpRouteContext& context, const LearnedPath& path
   if (pool && pool->vxlan_mode != api::EncapMode::kNever) {
     return skip("inside a VXLAN pool, routed from IPAM by the VXLAN calculation");
   }
-  const dataplane::NextHop direct{.gateway = path.next_hop, .device = context.parent_interface};
+  const dataplane::NextHop direct{.gateway = path.next_hop,
+                                  .device = prefix.family() == IpFamily::kV4
+                                                ? context.parent_interface
+                                                : context.parent_interface_v6};
   if (pool && prefix.family() == IpFamily::kV4) {
     const bool same_subnet = context.subnet_v4 && context.subnet_v4->contains(path.next_hop);
     const bool tunnel = pool->ipip_mode == api::EncapMode::kAlways ||

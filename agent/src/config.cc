@@ -385,6 +385,10 @@ Status felix_settings(const Settings& settings, AgentConfig& config) {
   config.health_host = settings.value_or("FELIX_HEALTHHOST", config.health_host);
   config.prometheus_metrics_host =
       settings.value_or("FELIX_PROMETHEUSMETRICSHOST", config.prometheus_metrics_host);
+  for (const std::string& name : kAgentVariables) {
+    if (name.starts_with("FELIX_") && settings.get(name))
+      config.felix_from_environment.insert(name);
+  }
   return {};
 }
 

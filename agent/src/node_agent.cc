@@ -11,6 +11,7 @@
 #include "tabby/agent/node_agent.h"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -25,6 +26,7 @@
 #include "tabby/agent/calc_snapshot.h"
 #include "tabby/agent/calc_vxlan.h"
 #include "tabby/agent/datastore_syncer.h"
+#include "tabby/agent/felix_settings.h"
 #include "tabby/agent/health_aggregator.h"
 #include "tabby/agent/health_bgp.h"
 #include "tabby/agent/health_server.h"
@@ -87,16 +89,19 @@ StartupHost startup_host(const AgentConfig& config) {
 
 class NodeAgent {
  public:
-  NodeAgent(const AgentConfig& config, asio::io_context& io, api::Datastore& datastore,
-            dataplane::NetlinkLayer& netlink)
-      : config_(config),
+  // `environment` is load_config's; `felix` the FelixConfiguration read at start-up over it.
+  NodeAgent(const AgentConfig& environment, const FelixSettingsUpdate& felix, asio::io_context& io,
+            api::Datastore& datastore, dataplane::NetlinkLayer& netlink)
+      : config_(felix.config),
+        environment_(environment),
+        felix_errors_(felix.errors),
         io_(io),
         datastore_(datastore),
         netlink_(netlink),
         reconciler_(netlink),
         route_loop_(io, netlink, reconciler_,
-                    config.route_refresh_interval.count() > 0 ? config.route_refresh_interval
-                                                              : std::chrono::milliseconds(24h)),
+                    config_.route_refresh_interval.count() > 0 ? config_.route_refresh_interval
+                                                               : std::chrono::milliseconds(24h)),
         syncer_(io, datastore,
                 [this](const DatastoreSnapshot& snapshot) { on_snapshot(snapshot); }),
         metrics_(registry_),
@@ -105,8 +110,8 @@ class NodeAgent {
         status_server_([this] { return status_copy(); }),
         tick_(io),
         redetect_(io) {
-    secrets_dir_ = config.secrets_dir;
-    mtu_file_ = config.mtu_file;
+    secrets_dir_ = config_.secrets_dir;
+    mtu_file_ = config_.mtu_file;
   }
 
   Status start(const BgpPortFactory& make_bgp, const StartupOutcome& outcome) {
@@ -162,6 +167,9 @@ class NodeAgent {
 
   // Why the agent stopped by itself (the run loop ended without a signal), if it did.
   const std::optional<Error>& fatal() const { return fatal_; }
+  // Set when a FelixConfiguration change needs a restart: the agent has stopped and exits
+  // with kConfigChangedExitCode.
+  bool restart_requested() const { return restart_requested_; }
 
   void stop() {
     syncer_.stop();
@@ -215,6 +223,7 @@ class NodeAgent {
 
   void on_snapshot(const DatastoreSnapshot& snapshot) {
     const auto started = std::chrono::steady_clock::now();
+    if (!apply_felix_configuration(snapshot)) return;
     snapshot_ = &snapshot;
     if (const api::Resource* node = snapshot.find(api::Kind::kNode, config_.nodename)) {
       node_ = *node;
@@ -225,16 +234,66 @@ class NodeAgent {
     keep_tunnel_addresses(snapshot);
     calc_ = calc_snapshot(snapshot, config_.nodename, secrets_dir_);
     parent_interface_ = find_parent_interface();
+    // IPv6 routes leave by the NIC holding the node's IPv6 address, found as VXLAN finds it.
+    parent_interface_v6_ = vxlan_parent_interface(IpFamily::kV6);
     compute_bgp();
     compute_tunnels();
     program_routes();
     program_nat_outgoing();
+    resync_after_felix_change();
     refresh_status();
     publish_ipam_usage();
     metrics_.cluster_num_hosts.set(static_cast<double>(calc_.nodes.size()));
     metrics_.reconcile_duration.observe(
         {"calculation"},
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+
+  // Felix's settings from FelixConfiguration default and node.<name> (under the environment's).
+  // What can change live does: the tunnels computed next pick up MTUs, VNI and port (a new VNI
+  // or port recreates the device), the log level applies at once. Anything else stops the
+  // agent, which exits with kConfigChangedExitCode for the DaemonSet to start it again, as
+  // Felix does. Returns false when stopping.
+  bool apply_felix_configuration(const DatastoreSnapshot& snapshot) {
+    if (restart_requested_) return false;  // stopping already
+    FelixSettingsUpdate update = resolve_felix_settings(
+        environment_, snapshot.find(api::Kind::kFelixConfiguration, "default"),
+        snapshot.find(api::Kind::kFelixConfiguration,
+                      node_felix_configuration_name(config_.nodename)),
+        config_);
+    if (update.errors != felix_errors_) {
+      for (const std::string& error : update.errors)
+        spdlog::error("{}", error);
+      felix_errors_ = update.errors;
+    }
+    for (const FelixSettingChange& change : update.changes) {
+      spdlog::info("FelixConfiguration: {} changed from {} to {}{}", change.field, change.before,
+                   change.after,
+                   change.effect == FelixSettingEffect::kRestart ? " (needs a restart)" : "");
+    }
+    if (update.needs_restart()) {
+      spdlog::warn("config changed, restarting (exit code {})", kConfigChangedExitCode);
+      restart_requested_ = true;
+      asio::post(io_, [this] {
+        stop();
+        io_.stop();
+      });
+      return false;
+    }
+    config_ = std::move(update.config);
+    spdlog::set_level(config_.log_severity);
+    felix_changed_ = !update.changes.empty();
+    return true;
+  }
+
+  // A new VNI or port recreates a tunnel device, and the kernel drops the routes through the
+  // old one without a notification: after a live FelixConfiguration change the routes are
+  // checked against the kernel rather than the reconciler's memory.
+  void resync_after_felix_change() {
+    if (!felix_changed_) return;
+    felix_changed_ = false;
+    if (Status resynced = reconciler_.resync(); !resynced)
+      spdlog::warn("routes: {}", resynced.error().message);
   }
 
   // calico-node keeps the tunnel addresses in line with the pools while it runs.
@@ -280,6 +339,7 @@ class NodeAgent {
     exports_ = bgp_export(calc_, *desired_bgp_);
     route_context_ = bgp_route_context(calc_, *desired_bgp_, exports_);
     route_context_.parent_interface = parent_interface_;
+    route_context_.parent_interface_v6 = parent_interface_v6_;
     route_context_.ipip_mtu = ipip_mtu();
     // reachableBy gateways go on the interface of their subnet; one dump, only when needed.
     if (!route_context_.peer_host_routes.empty()) {
@@ -666,7 +726,11 @@ class NodeAgent {
     });
   }
 
-  const AgentConfig& config_;
+  AgentConfig config_;                     // effective: the environment's with FelixConfiguration's
+  const AgentConfig environment_;          // load_config's, which FelixConfiguration is laid under
+  std::vector<std::string> felix_errors_;  // the invalid FelixConfiguration fields last logged
+  bool restart_requested_ = false;
+  bool felix_changed_ = false;  // a live change was applied: resync the routes once
   asio::io_context& io_;
   api::Datastore& datastore_;
   dataplane::NetlinkLayer& netlink_;
@@ -702,6 +766,7 @@ class NodeAgent {
   std::uint64_t list_errors_counted_ = 0, watch_errors_counted_ = 0, resyncs_counted_ = 0;
   std::optional<std::uint32_t> host_mtu_;
   std::string parent_interface_;
+  std::string parent_interface_v6_;
   bool ipip_enabled_ = false;
   std::optional<dataplane::NatOutgoingPools> nat_applied_;  // none: not (successfully) applied
   std::chrono::steady_clock::time_point nat_applied_at_;
@@ -711,6 +776,30 @@ class NodeAgent {
   mutable std::mutex status_mutex_;
   api::NodeStatus status_;
 };
+
+// The FelixConfiguration resources start-up has just ensured, read once before the dataplane
+// starts. A datastore that cannot list them leaves the environment's settings: the watch
+// applies the resources as soon as it syncs.
+FelixSettingsUpdate startup_felix_settings(api::Datastore& datastore, const AgentConfig& config) {
+  DatastoreSnapshot stored;
+  if (auto listed = datastore.list(api::resource_prefix(api::Kind::kFelixConfiguration))) {
+    stored = snapshot_from(*listed);
+  } else {
+    spdlog::warn("FelixConfiguration: cannot list ({}); using the environment's settings",
+                 listed.error().message);
+  }
+  const std::string node_name = node_felix_configuration_name(config.nodename);
+  FelixSettingsUpdate update =
+      resolve_felix_settings(config, stored.find(api::Kind::kFelixConfiguration, "default"),
+                             stored.find(api::Kind::kFelixConfiguration, node_name), config);
+  for (const std::string& error : update.errors)
+    spdlog::error("{}", error);
+  for (const FelixSettingChange& change : update.changes)
+    spdlog::info("FelixConfiguration sets {}={} (built-in {})", change.field, change.after,
+                 change.before);
+  spdlog::set_level(update.config.log_severity);
+  return update;
+}
 
 }  // namespace
 
@@ -735,11 +824,13 @@ Status run_node_agent(const AgentConfig& config, const BgpPortFactory& make_bgp)
   if (Status written = write_nodename_file(config.nodename_file, config.nodename); !written)
     return written.error();
 
+  const FelixSettingsUpdate felix = startup_felix_settings(**datastore, config);
+
   auto netlink = dataplane::LibnlNetlink::open();
   if (!netlink) return Error{"netlink: " + netlink.error().message};
 
   asio::io_context io;
-  NodeAgent agent(config, io, **datastore, **netlink);
+  NodeAgent agent(config, felix, io, **datastore, **netlink);
   if (Status started = agent.start(make_bgp, *outcome); !started) return started;
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
@@ -752,6 +843,11 @@ Status run_node_agent(const AgentConfig& config, const BgpPortFactory& make_bgp)
   spdlog::info("tabby-node running");
   io.run();
   if (agent.fatal()) return *agent.fatal();
+  if (agent.restart_requested()) {
+    spdlog::info("exiting {} to start again with the new configuration", kConfigChangedExitCode);
+    spdlog::default_logger()->flush();
+    std::exit(kConfigChangedExitCode);
+  }
   return {};
 }
 

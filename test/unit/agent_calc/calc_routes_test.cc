@@ -28,6 +28,7 @@ BgpRouteContext context_for(const std::vector<api::Resource>& pools) {
   context.blackholes = {prefix("192.168.1.0/26")};
   context.kernel_reject = {prefix("10.96.0.0/12")};
   context.parent_interface = "eth0";
+  context.parent_interface_v6 = "eth1";  // IPv6 on another NIC
   return context;
 }
 
@@ -59,7 +60,7 @@ const dataplane::NextHop kTunnelSame{.gateway = ip("10.0.0.3"), .device = "tunl0
 const dataplane::NextHop kTunnelFar{.gateway = ip("10.0.5.3"), .device = "tunl0", .onlink = true};
 const dataplane::NextHop kDirectSame{.gateway = ip("10.0.0.3"), .device = "eth0"};
 const dataplane::NextHop kDirectFar{.gateway = ip("10.0.5.3"), .device = "eth0"};
-const dataplane::NextHop kDirectV6{.gateway = ip("fd00::3"), .device = "eth0"};
+const dataplane::NextHop kDirectV6{.gateway = ip("fd00::3"), .device = "eth1"};
 const LearnedPath kSame{prefix("192.168.2.0/26"), ip("10.0.0.3")};
 const LearnedPath kFar{prefix("192.168.2.0/26"), ip("10.0.5.3")};
 using K = PathDecision::Kind;
@@ -113,7 +114,13 @@ INSTANTIATE_TEST_SUITE_P(
                  "cidr: 'fd00:10::/64'",
                  {prefix("fd00:10::/122"), ip("fd00::3")},
                  K::kDirect,
-                 kDirectV6}),
+                 kDirectV6},
+        // An IPv6 route leaves by the NIC holding the node's IPv6 address, not the IPv4 one.
+        PathCase{"ipv6_outside_pools",
+                 "",
+                 {prefix("::/0"), ip("fd00::1")},
+                 K::kDirect,
+                 {.gateway = ip("fd00::1"), .device = "eth1"}}),
     [](const auto& test) { return test.param.name; });
 
 TEST(BgpRoutesTest, BlackholesLearnedRoutesAndEcmp) {

@@ -46,9 +46,10 @@ struct BgpRouteContext {
   std::vector<api::IpPoolView> pools;
   std::vector<IpPrefix> blackholes;     // BgpExport::blackholes
   std::vector<IpPrefix> kernel_reject;  // BgpExport::kernel_reject
-  // The NIC holding the node address, for direct routes; empty: the kernel picks it from
-  // the gateway (which must then be on a connected subnet).
+  // The NICs holding the node's IPv4 and IPv6 addresses, for direct routes of that family;
+  // empty: the kernel picks it from the gateway (which must then be on a connected subnet).
   std::string parent_interface;
+  std::string parent_interface_v6;
   std::uint32_t ipip_mtu = 0;  // 0: no route MTU
   // The desired peers' reachableBy routes (unique, sorted), and the host's interfaces the
   // gateways are found on (the agent lists them only when there are such routes).

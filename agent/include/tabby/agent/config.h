@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -119,6 +120,9 @@ struct AgentConfig {
   spdlog::level::level_enum log_severity = spdlog::level::info;  // FELIX_LOGSEVERITYSCREEN
   // FELIX_MTUIFACEPATTERN: the NICs whose smallest MTU is the host's (a regex, checked at load).
   std::string mtu_iface_pattern = dataplane::kDefaultMtuInterfacePattern;
+  // The FELIX_* variables the environment (or a flag) set: these beat FelixConfiguration
+  // resources, whose values fill in the rest (felix_settings.h).
+  std::set<std::string> felix_from_environment;
 
   // tabby's own.
   std::string status_socket = "/var/run/tabby/status.sock";  // TABBY_STATUS_SOCKET
