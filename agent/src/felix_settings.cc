@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <regex>
 
 #include "tabby/agent/config_values.h"
 #include "tabby/common/log.h"
@@ -55,6 +56,16 @@ Parsed<std::chrono::milliseconds> duration(const Json& value) {
   auto parsed = parse_go_duration(text);
   if (!parsed) return Error{allowed};
   return *parsed;
+}
+
+Parsed<std::string> interface_pattern(const Json& value) {
+  if (!value.is_string()) return Error{"use a regular expression over interface names"};
+  try {
+    (void)std::regex(value.get<std::string>(), std::regex::ECMAScript);
+  } catch (const std::regex_error& error) {
+    return Error{fmt::format("use a regular expression over interface names ({})", error.what())};
+  }
+  return value.get<std::string>();
 }
 
 Parsed<spdlog::level::level_enum> log_level(const Json& value) {
@@ -126,6 +137,12 @@ const std::vector<FelixField>& fields() {
       {"vxlanPort", "FELIX_VXLANPORT", kLive,
        [](const Json& v, AgentConfig& c) { return store(integer(v, 1, 65535), c.vxlan_port); },
        [](const AgentConfig& c) { return shown(std::uint64_t{c.vxlan_port}); }},
+      // The host MTU is found once, at start (the tunnel MTUs derive from it).
+      {"mtuIfacePattern", "FELIX_MTUIFACEPATTERN", kRestart,
+       [](const Json& v, AgentConfig& c) {
+         return store(interface_pattern(v), c.mtu_iface_pattern);
+       },
+       [](const AgentConfig& c) { return shown(c.mtu_iface_pattern); }},
       {"routeRefreshInterval", "FELIX_ROUTEREFRESHINTERVAL", kRestart,
        [](const Json& v, AgentConfig& c) { return store(duration(v), c.route_refresh_interval); },
        [](const AgentConfig& c) { return shown(c.route_refresh_interval); }},
