@@ -23,11 +23,14 @@ bgp::FilterMatchOperator to_bgp(MatchOperator match) {
   return bgp::FilterMatchOperator::kIn;
 }
 
-// A community as Calico writes it: "aa:nn" (standard, 16-bit parts) or "aa:nn:mm" (large,
-// 32-bit parts). The API validated it when the BGPFilter was written; this only refuses to
-// guess at anything else.
-using AnyCommunity = std::variant<bgp::Community, bgp::LargeCommunity>;
+std::uint32_t priority_value(int priority) {
+  return priority < 0 ? 0 : static_cast<std::uint32_t>(priority);  // 0: refused as out of range
+}
 
+}  // namespace
+
+// The API validated the text when the resource was written; this only refuses to guess at
+// anything else.
 Result<AnyCommunity> parse_community(const std::string& text) {
   std::vector<std::uint64_t> parts;
   std::size_t start = 0;
@@ -56,12 +59,6 @@ Result<AnyCommunity> parse_community(const std::string& text) {
   }
   return Error{"\"" + text + "\" is not a community (aa:nn with 16-bit parts or aa:nn:mm)"};
 }
-
-std::uint32_t priority_value(int priority) {
-  return priority < 0 ? 0 : static_cast<std::uint32_t>(priority);  // 0: refused as out of range
-}
-
-}  // namespace
 
 Result<bgp::FilterRule> speaker_filter_rule(const FilterRule& rule, IpFamily family) {
   bgp::FilterRule out{.family = family,

@@ -291,21 +291,15 @@ class SpeakerBgpPort final : public BgpPort {
   }
 
   static void add_community(const std::string& text, bgp::LocalRoute& route) {
-    std::vector<std::uint32_t> parts;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-      const auto colon = text.find(':', start);
-      parts.push_back(static_cast<std::uint32_t>(std::stoul(
-          text.substr(start, colon == std::string::npos ? std::string::npos : colon - start))));
-      if (colon == std::string::npos) break;
-      start = colon + 1;
+    auto community = parse_community(text);
+    if (!community) {  // the API refuses such BGPConfiguration communities
+      spdlog::warn("BGP: community {}", community.error().message);
+      return;
     }
-    if (parts.size() == 2) {
-      route.communities.push_back(bgp::make_community(static_cast<std::uint16_t>(parts[0]),
-                                                      static_cast<std::uint16_t>(parts[1])));
-    } else if (parts.size() == 3) {
-      route.large_communities.push_back({parts[0], parts[1], parts[2]});
-    }
+    if (const auto* standard = std::get_if<bgp::Community>(&*community))
+      route.communities.push_back(*standard);
+    else
+      route.large_communities.push_back(std::get<bgp::LargeCommunity>(*community));
   }
 
   bgp::PeerConfig peer_config(const DesiredPeer& peer, const DesiredBgp& desired,

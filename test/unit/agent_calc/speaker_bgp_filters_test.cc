@@ -177,5 +177,17 @@ TEST(SpeakerBgpFiltersTest, AFilterItCannotTakeIsLeftOutWithAWarning) {
   EXPECT_THAT(warnings[0], HasSubstr("operations may only be used with action Accept"));
 }
 
+// The community text of BGPFilter rules and BGPConfiguration communities.
+TEST(SpeakerBgpFiltersTest, ParseCommunity) {
+  auto standard = parse_community("65000:100");
+  ASSERT_TRUE(standard.ok());
+  EXPECT_EQ(std::get<bgp::Community>(*standard), bgp::make_community(65000, 100));
+  auto large = parse_community("4200000000:1:2");
+  ASSERT_TRUE(large.ok());
+  EXPECT_EQ(std::get<bgp::LargeCommunity>(*large), (bgp::LargeCommunity{4200000000u, 1, 2}));
+  for (const char* bad : {"70000:1", "1:2:3:4", "1", "a:b", "1::2", ""})
+    EXPECT_FALSE(parse_community(bad).ok()) << bad;
+}
+
 }  // namespace
 }  // namespace tabby::agent

@@ -6,12 +6,18 @@
 // (speaker_bgp_port.cc); priority and setPriority are LOCAL_PREF = 2147483647 - priority.
 
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "tabby/agent/calc_bgp_filters.h"
 #include "tabby/bgp/policy_filter.h"
 
 namespace tabby::agent {
+
+// A community as Calico writes it (BGPFilter rules, BGPConfiguration communities): "aa:nn"
+// (standard, 16-bit parts) or "aa:nn:mm" (large, 32-bit parts).
+using AnyCommunity = std::variant<bgp::Community, bgp::LargeCommunity>;
+Result<AnyCommunity> parse_community(const std::string& text);
 
 // One rule, or what of it the speaker cannot take (a malformed community: the API refuses
 // those when the BGPFilter is written).
