@@ -345,8 +345,9 @@ Result<RouterIdSetting> router_id_setting(const Settings& settings) {
 Status felix_settings(const Settings& settings, AgentConfig& config) {
   const auto felix_bool = [](std::string_view text) { return parse_felix_bool(text); };
   const auto mtu = [](std::string_view text) -> Result<std::uint64_t> {
+    // IPv4's smallest MTU is 68: a smaller one would make the pod MTU file unusable.
     auto value = parse_unsigned(text, 0, 65535);
-    if (!value) return Error{"use 0 (automatic) or an MTU up to 65535"};
+    if (!value || (*value != 0 && *value < 68)) return Error{"use 0 (automatic) or 68 to 65535"};
     return value;
   };
   const auto log_level = [](std::string_view text) -> Result<spdlog::level::level_enum> {

@@ -36,6 +36,13 @@ Parsed<std::uint64_t> integer(const Json& value, std::uint64_t min, std::uint64_
   return static_cast<std::uint64_t>(number);
 }
 
+// 0 (automatic) or an MTU IPv4 can use.
+Parsed<std::uint64_t> mtu(const Json& value) {
+  auto parsed = integer(value, 0, 65535);
+  if (!parsed || (*parsed != 0 && *parsed < 68)) return Error{"use 0 (automatic) or 68 to 65535"};
+  return parsed;
+}
+
 Parsed<bool> boolean(const Json& value) {
   if (!value.is_boolean()) return Error{"use true or false"};
   return value.get<bool>();
@@ -123,13 +130,13 @@ const std::vector<FelixField>& fields() {
        [](const Json& v, AgentConfig& c) { return store(boolean(v), c.ipv6_support); },
        [](const AgentConfig& c) { return shown(c.ipv6_support); }},
       {"ipipMTU", "FELIX_IPINIPMTU", kLive,
-       [](const Json& v, AgentConfig& c) { return store(integer(v, 0, 65535), c.ipip_mtu); },
+       [](const Json& v, AgentConfig& c) { return store(mtu(v), c.ipip_mtu); },
        [](const AgentConfig& c) { return shown(std::uint64_t{c.ipip_mtu}); }},
       {"vxlanMTU", "FELIX_VXLANMTU", kLive,
-       [](const Json& v, AgentConfig& c) { return store(integer(v, 0, 65535), c.vxlan_mtu); },
+       [](const Json& v, AgentConfig& c) { return store(mtu(v), c.vxlan_mtu); },
        [](const AgentConfig& c) { return shown(std::uint64_t{c.vxlan_mtu}); }},
       {"vxlanMTUV6", "FELIX_VXLANMTUV6", kLive,
-       [](const Json& v, AgentConfig& c) { return store(integer(v, 0, 65535), c.vxlan_mtu_v6); },
+       [](const Json& v, AgentConfig& c) { return store(mtu(v), c.vxlan_mtu_v6); },
        [](const AgentConfig& c) { return shown(std::uint64_t{c.vxlan_mtu_v6}); }},
       {"vxlanVNI", "FELIX_VXLANVNI", kLive,
        [](const Json& v, AgentConfig& c) { return store(integer(v, 1, 16777215), c.vxlan_vni); },

@@ -171,16 +171,20 @@ class NodeAgent {
   // with kConfigChangedExitCode.
   bool restart_requested() const { return restart_requested_; }
 
-  void stop() {
+  // `for_restart`: the agent stops only to start again at once (a FelixConfiguration change
+  // that needs a restart), so --cleanup-on-exit does not apply: the node keeps forwarding and
+  // its peers keep its routes through the graceful restart.
+  void stop(bool for_restart = false) {
+    const bool cleanup = config_.cleanup_on_exit && !for_restart;
     syncer_.stop();
     tick_.cancel();
     redetect_.cancel();
     route_loop_.stop();
-    if (bgp_) bgp_->shutdown(/*graceful=*/!config_.cleanup_on_exit);
+    if (bgp_) bgp_->shutdown(/*graceful=*/!cleanup);
     status_server_.stop();
     health_server_.stop();
     metrics_server_.stop();
-    if (config_.cleanup_on_exit) {
+    if (cleanup) {
       if (Status removed = dataplane::run_nft_script(dataplane::nat_outgoing_removal_script());
           !removed) {
         spdlog::warn("clean-up of the {} tables: {}", dataplane::kNatTable,
@@ -275,7 +279,7 @@ class NodeAgent {
       spdlog::warn("config changed, restarting (exit code {})", kConfigChangedExitCode);
       restart_requested_ = true;
       asio::post(io_, [this] {
-        stop();
+        stop(/*for_restart=*/true);
         io_.stop();
       });
       return false;
@@ -386,15 +390,16 @@ class NodeAgent {
     }
     return *host_mtu_;
   }
-  std::uint32_t ipip_mtu() {
-    return config_.ipip_mtu ? config_.ipip_mtu : host_mtu() - dataplane::kIpipOverhead;
+  // FELIX_IPINIPMTU / FELIX_VXLANMTU(V6), else the host's MTU less the encapsulation (20, 50
+  // bytes; 70 over IPv6, the larger header).
+  dataplane::Mtus tunnel_mtus() {
+    return dataplane::compute_mtus(
+        host_mtu(),
+        {.ipip = config_.ipip_mtu, .vxlan = config_.vxlan_mtu, .vxlan_v6 = config_.vxlan_mtu_v6});
   }
-  // FELIX_VXLANMTU(V6), else the host's MTU less the encapsulation: 50 bytes over IPv4, 70
-  // over IPv6 (the larger IPv6 header).
+  std::uint32_t ipip_mtu() { return tunnel_mtus().ipip; }
   std::uint32_t vxlan_mtu(IpFamily family) {
-    if (family == IpFamily::kV4)
-      return config_.vxlan_mtu ? config_.vxlan_mtu : host_mtu() - dataplane::kVxlanOverhead;
-    return config_.vxlan_mtu_v6 ? config_.vxlan_mtu_v6 : host_mtu() - dataplane::kVxlanV6Overhead;
+    return family == IpFamily::kV4 ? tunnel_mtus().vxlan : tunnel_mtus().vxlan_v6;
   }
 
   bool any_pool(bool (*wants)(const api::IpPoolView&)) const {
@@ -592,13 +597,29 @@ class NodeAgent {
     }
     const auto now = std::chrono::steady_clock::now();
     if (nat_applied_ == pools && now - nat_applied_at_ < nat_refresh_interval()) return;
+    // No pool masquerades and no table of ours can exist: nothing to do, and no need for nft
+    // at all (a node without nf_tables that never uses natOutgoing must not fail here).
+    if (pools.masquerade.empty() && !nat_table_may_exist_) {
+      nat_applied_ = pools;
+      nat_applied_at_ = now;
+      return;
+    }
+    if (!nat_applied_ && now < nat_retry_at_) return;  // failed lately: not every tick
     if (Status applied = dataplane::run_nft_script(dataplane::nat_outgoing_script(pools));
         !applied) {
       metrics_.dataplane_failures.inc();
-      spdlog::warn("natOutgoing: {}", applied.error().message);
+      if (applied.error().message != nat_last_error_)
+        spdlog::warn("natOutgoing: {}", applied.error().message);
+      nat_last_error_ = applied.error().message;
       nat_applied_.reset();
+      nat_retry_at_ = now + std::chrono::seconds(10);
+      // Without masquerading pools only the removal failed: nft cannot run here, so no table
+      // of ours can be there either; stop trying until a pool asks for natOutgoing.
+      if (pools.masquerade.empty()) nat_table_may_exist_ = false;
       return;
     }
+    nat_table_may_exist_ = !pools.masquerade.empty();
+    nat_last_error_.clear();
     if (nat_applied_ != pools)
       spdlog::info("natOutgoing: masquerading from {} pools", pools.masquerade.size());
     nat_applied_ = pools;
@@ -710,7 +731,9 @@ class NodeAgent {
     redetect_.expires_after(config_.autodetect_poll_interval);
     redetect_.async_wait([this](boost::system::error_code error) {
       if (error) return;
-      const StartupSettings settings = StartupSettings::from(config_);
+      // From the environment, as at start-up (calico-node reads FELIX_IPV6SUPPORT there; a
+      // FelixConfiguration ipv6Support only reaches the running dataplane).
+      const StartupSettings settings = StartupSettings::from(environment_);
       const StartupHost host = startup_host(config_);
       const AddressRedetection round = redetect_node_address(datastore_, settings, host);
       if (round.stop) {
@@ -770,6 +793,9 @@ class NodeAgent {
   bool ipip_enabled_ = false;
   std::optional<dataplane::NatOutgoingPools> nat_applied_;  // none: not (successfully) applied
   std::chrono::steady_clock::time_point nat_applied_at_;
+  std::chrono::steady_clock::time_point nat_retry_at_;  // after a failure
+  bool nat_table_may_exist_ = true;                     // at start: perhaps left by an earlier run
+  std::string nat_last_error_;
   bool converged_ = false;
   std::optional<Error> fatal_;
 

@@ -446,6 +446,9 @@ void Speaker::check_deferral() {
     // too (its Restart State bit): that one waits for our End-of-RIB.
     const auto& gr = peer->peer_graceful_restart;
     if (!gr || gr->restart_state()) continue;
+    // Nor one we did not offer graceful restart to (restart time 0 for it): it owes us no
+    // End-of-RIB (BIRD sends none then).
+    if (peer->config.graceful_restart_time.value_or(config_.graceful_restart_time) == 0) continue;
     if (!rib_.initial_table_received(peer->id)) return;
     some_table_in = true;
   }

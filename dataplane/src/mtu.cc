@@ -24,11 +24,16 @@ Result<std::optional<std::uint32_t>> detect_host_mtu(const std::vector<LinkInfo>
 }
 
 Mtus compute_mtus(std::uint32_t host_mtu, const MtuConfig& config) {
+  // A host MTU too small for the overhead gives IPv4's minimum, not an unsigned wrap-around.
+  const auto less = [&](std::uint32_t overhead) -> std::uint32_t {
+    constexpr std::uint32_t kMinimum = 68;
+    return host_mtu > overhead + kMinimum ? host_mtu - overhead : kMinimum;
+  };
   Mtus mtus;
   mtus.host = host_mtu;
-  mtus.ipip = config.ipip ? config.ipip : host_mtu - kIpipOverhead;
-  mtus.vxlan = config.vxlan ? config.vxlan : host_mtu - kVxlanOverhead;
-  mtus.vxlan_v6 = config.vxlan_v6 ? config.vxlan_v6 : host_mtu - kVxlanV6Overhead;
+  mtus.ipip = config.ipip ? config.ipip : less(kIpipOverhead);
+  mtus.vxlan = config.vxlan ? config.vxlan : less(kVxlanOverhead);
+  mtus.vxlan_v6 = config.vxlan_v6 ? config.vxlan_v6 : less(kVxlanV6Overhead);
   mtus.pod = host_mtu;
   std::vector<std::uint32_t> enabled;
   if (config.ipip_enabled) enabled.push_back(mtus.ipip);

@@ -404,11 +404,14 @@ TEST(AgentConfigFelix, Values) {
 
 TEST(AgentConfigFelix, Errors) {
   EXPECT_EQ(error_with("FELIX_IPINIPMTU", "big"),
-            "FELIX_IPINIPMTU=\"big\" is not valid: use 0 (automatic) or an MTU up to 65535");
+            "FELIX_IPINIPMTU=\"big\" is not valid: use 0 (automatic) or 68 to 65535");
   EXPECT_EQ(error_with("FELIX_VXLANMTU", "70000"),
-            "FELIX_VXLANMTU=\"70000\" is not valid: use 0 (automatic) or an MTU up to 65535");
+            "FELIX_VXLANMTU=\"70000\" is not valid: use 0 (automatic) or 68 to 65535");
   EXPECT_EQ(error_with("FELIX_VXLANMTUV6", "-1"),
-            "FELIX_VXLANMTUV6=\"-1\" is not valid: use 0 (automatic) or an MTU up to 65535");
+            "FELIX_VXLANMTUV6=\"-1\" is not valid: use 0 (automatic) or 68 to 65535");
+  // Below IPv4's minimum the pod MTU file could not be used.
+  EXPECT_EQ(error_with("FELIX_VXLANMTU", "40"),
+            "FELIX_VXLANMTU=\"40\" is not valid: use 0 (automatic) or 68 to 65535");
   EXPECT_EQ(error_with("FELIX_VXLANVNI", "16777216"),
             "FELIX_VXLANVNI=\"16777216\" is not valid: use a whole number from 0 to 16777215");
   EXPECT_EQ(error_with("FELIX_VXLANPORT", "0"),

@@ -192,6 +192,11 @@ TEST(MtuTest, EncapsulationsSubtractTheirOverheadAndConfigWins) {
   EXPECT_EQ(compute_mtus(1500, {.ipip_enabled = true, .vxlan_enabled = true}).pod, 1450u);
   EXPECT_EQ(compute_mtus(1500, {}).pod, 1500u);
   EXPECT_EQ(compute_mtus(9000, {.ipip = 1400, .ipip_enabled = true}).pod, 1400u);
+  // A host MTU smaller than the overhead allows gives IPv4's minimum, never a wrap-around.
+  const auto tiny = compute_mtus(100, {.vxlan_enabled = true});
+  EXPECT_EQ(tiny.vxlan, 68u);
+  EXPECT_EQ(tiny.vxlan_v6, 68u);
+  EXPECT_EQ(tiny.ipip, 80u);
 }
 
 TEST(CleanupTest, RemovesOnlyWhatTabbyPutThere) {
