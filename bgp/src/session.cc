@@ -66,6 +66,12 @@ Result<std::shared_ptr<Session>> Session::create(asio::io_context& io, SessionCo
 Session::Session(asio::io_context& io, SessionConfig config, SessionHandler& handler)
     : io_(io), config_(std::move(config)), handler_(handler), restart_timer_(io) {}
 
+void Session::clear_restart_state() {
+  if (config_.graceful_restart)
+    config_.graceful_restart->flags &=
+        static_cast<std::uint8_t>(~GracefulRestartCapability::kRestartStateFlag);
+}
+
 Session::~Session() {
   for (auto& attempt : attempts_) {
     if (!attempt) continue;

@@ -460,6 +460,10 @@ void Speaker::end_deferral(const std::string& why) {
   if (!rib_.advertisement_deferred()) return;
   if (deferral_timer_) deferral_timer_->cancel();
   bgp_logger().info("bgp: restart: {}; advertising our routes", why);
+  // Sessions made during the restart would otherwise keep sending the Restart State bit in
+  // every later OPEN, and differ from session_config() (a needless reset on set_peer).
+  for (auto& [name, peer] : peers_)
+    if (peer->session) peer->session->clear_restart_state();
   if (auto ended = rib_.end_advertisement_deferral(); !ended)
     bgp_logger().error("bgp: {}", ended.error().message);
   flush();

@@ -315,5 +315,22 @@ TEST(SessionCreate, RefusesAnInvalidConfig) {
   EXPECT_THAT(created.error().message, HasSubstr("local AS"));
 }
 
+// After our restart the OPENs lose the Restart State bit and keep the rest of the capability.
+TEST(SessionRestartState, ClearedOnRequest) {
+  asio::io_context io;
+  Recorder recorder;
+  SessionConfig c = config(65001, "10.0.0.1", 65002);
+  c.graceful_restart = GracefulRestartCapability{
+      GracefulRestartCapability::kRestartStateFlag,
+      120,
+      {{kIpv4Unicast, GracefulRestartCapability::kForwardingStatePreserved}}};
+  auto session = *Session::create(io, c, recorder);
+  ASSERT_TRUE(session->config().graceful_restart->restart_state());
+  session->clear_restart_state();
+  EXPECT_FALSE(session->config().graceful_restart->restart_state());
+  EXPECT_EQ(session->config().graceful_restart->restart_time, 120);
+  EXPECT_TRUE(session->config().graceful_restart->families[0].forwarding_state_preserved());
+}
+
 }  // namespace
 }  // namespace tabby::bgp

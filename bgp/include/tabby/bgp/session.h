@@ -97,6 +97,9 @@ class Session : public std::enable_shared_from_this<Session> {
                             RouteRefreshSubtype subtype = RouteRefreshSubtype::kRequest);
 
   const SessionConfig& config() const { return config_; }
+  // Our restart is over (RFC 4724): OPENs from now on carry no Restart State bit. The
+  // session is not reset; only a later reconnection sends a new OPEN.
+  void clear_restart_state();
   State state() const;
   bool established() const { return state() == State::kEstablished; }
   // The negotiation of the Established session, if any.
