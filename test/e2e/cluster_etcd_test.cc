@@ -63,7 +63,8 @@ TEST_F(ClusterEtcdTest, AgentsStartedBeforeEtcdWaitForItThenComeUp) {
          "DATASTORE_TYPE=etcdv3", "ETCD_ENDPOINTS=" + endpoints, "WAIT_FOR_DATASTORE=true",
          "TABBY_STATUS_SOCKET=" + (lab().dir() / (name + ".sock")).string(),
          "CALICO_NODENAME_FILE=" + (lab().dir() / (name + "-nodename")).string(),
-         "FELIX_HEALTHENABLED=true", "FELIX_IPV6SUPPORT=false"}));
+         "TABBY_MTU_FILE=" + (lab().dir() / (name + "-mtu")).string(), "FELIX_HEALTHENABLED=true",
+         "FELIX_IPV6SUPPORT=false"}));
   }
   // No etcd yet: the agents keep waiting (alive, not ready) and say what they wait for.
   for (auto* agent : agents) {

@@ -73,6 +73,7 @@ class CrossSubnetTest : public lab::LabTest {
            "DATASTORE_TYPE=sqlite", "TABBY_DATASTORE_PATH=" + database_,
            "TABBY_STATUS_SOCKET=" + (lab().dir() / (node.name + ".sock")).string(),
            "CALICO_NODENAME_FILE=" + (lab().dir() / (node.name + "-nodename")).string(),
+           "TABBY_MTU_FILE=" + (lab().dir() / (node.name + "-mtu")).string(),
            "FELIX_HEALTHENABLED=true", "FELIX_IPV6SUPPORT=false"}));
     }
     for (size_t i = 0; i < nodes_.size(); ++i) {

@@ -59,7 +59,8 @@ class TwoNicRoutesTest : public lab::LabTest, public ::testing::WithParamInterfa
          "DATASTORE_TYPE=sqlite", "TABBY_DATASTORE_PATH=" + database_,
          "TABBY_STATUS_SOCKET=" + (lab().dir() / (name + ".sock")).string(),
          "CALICO_NODENAME_FILE=" + (lab().dir() / (name + "-nodename")).string(),
-         "FELIX_HEALTHENABLED=true", "FELIX_IPV6SUPPORT=false"});
+         "TABBY_MTU_FILE=" + (lab().dir() / (name + "-mtu")).string(), "FELIX_HEALTHENABLED=true",
+         "FELIX_IPV6SUPPORT=false"});
     return agent;
   }
 
