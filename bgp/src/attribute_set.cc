@@ -1,6 +1,6 @@
-// Interning: a multimap from hash to live entries. Each entry is one allocation (make_shared)
-// that holds the attributes, their hash and the table; its destructor takes it out of the
-// table, so the table never holds a dead entry.
+// Interning: a multimap from hash to live entries. Each entry is one allocation that holds the
+// attributes, their reference count, their hash and the table; the last handle to go takes it
+// out of the table, so the table never holds a dead entry.
 
 #include "tabby/bgp/attribute_set.h"
 
@@ -63,14 +63,12 @@ std::size_t hash_value(const PathAttributes& a) {
 
 namespace {
 
-struct Entry {
+// The interned set with what its table needs: the hash it is filed under, and the table itself
+// (shared, so that sets may outlive the interner).
+struct Entry : detail::InternedAttributes {
   Entry(PathAttributes a, std::size_t h, std::shared_ptr<AttributeInterner::Table> t)
-      : attributes(std::move(a)), hash(h), table(std::move(t)) {}
-  ~Entry();
-  Entry(const Entry&) = delete;
-  Entry& operator=(const Entry&) = delete;
+      : InternedAttributes(std::move(a)), hash(h), table(std::move(t)) {}
 
-  PathAttributes attributes;
   std::size_t hash;
   std::shared_ptr<AttributeInterner::Table> table;
 };
@@ -78,26 +76,25 @@ struct Entry {
 }  // namespace
 
 struct AttributeInterner::Table {
-  struct Slot {
-    const Entry* entry;
-    std::weak_ptr<const Entry> owner;
-  };
-  std::unordered_multimap<std::size_t, Slot> slots;
+  std::unordered_multimap<std::size_t, const Entry*> entries;
 };
 
-namespace {
+namespace detail {
 
-Entry::~Entry() {
-  auto [first, last] = table->slots.equal_range(hash);
+void release_last(const InternedAttributes* set) {
+  const auto* entry = static_cast<const Entry*>(set);
+  auto& entries = entry->table->entries;
+  auto [first, last] = entries.equal_range(entry->hash);
   for (auto it = first; it != last; ++it) {
-    if (it->second.entry == this) {
-      table->slots.erase(it);
+    if (it->second == entry) {
+      entries.erase(it);
       break;
     }
   }
+  delete entry;
 }
 
-}  // namespace
+}  // namespace detail
 
 AttributeInterner::AttributeInterner() : table_(std::make_shared<Table>()) {}
 AttributeInterner::~AttributeInterner() = default;
@@ -105,19 +102,16 @@ AttributeInterner::~AttributeInterner() = default;
 AttributeSet AttributeInterner::intern(PathAttributes attributes) {
   attributes.placement.clear();
   const std::size_t h = hash_value(attributes);
-  auto [first, last] = table_->slots.equal_range(h);
-  for (auto it = first; it != last; ++it) {
-    if (it->second.entry->attributes != attributes) continue;
-    // Null only while the entry is being destroyed (it then leaves the table).
-    if (auto owner = it->second.owner.lock()) return AttributeSet(owner, &owner->attributes);
-  }
-  auto entry = std::make_shared<const Entry>(std::move(attributes), h, table_);
-  table_->slots.emplace(h, Table::Slot{entry.get(), entry});
-  return AttributeSet(entry, &entry->attributes);
+  auto [first, last] = table_->entries.equal_range(h);
+  for (auto it = first; it != last; ++it)
+    if (it->second->attributes == attributes) return AttributeSet(it->second);
+  const auto* entry = new Entry(std::move(attributes), h, table_);
+  table_->entries.emplace(h, entry);
+  return AttributeSet(entry);
 }
 
 std::size_t AttributeInterner::size() const {
-  return table_->slots.size();
+  return table_->entries.size();
 }
 
 }  // namespace tabby::bgp

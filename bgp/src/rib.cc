@@ -166,7 +166,8 @@ void Rib::State::decide(const IpPrefix& prefix, Destination& d) {
   }
   for (std::size_t i = 0; i < d.paths.size(); ++i)
     if (!taken[i]) ordered.push_back(std::move(d.paths[i]));
-  d.paths = std::move(ordered);
+  for (std::size_t i = 0; i < ordered.size(); ++i)
+    d.paths[i] = std::move(ordered[i]);
   d.multipath = static_cast<std::uint8_t>(decision.multipath.size());
 }
 
@@ -177,7 +178,7 @@ void Rib::State::set_path(const IpPrefix& prefix, PeerState* peer, std::uint32_t
       return c.peer == peer && c.path_id == path_id;
     });
     if (it == d.paths.end()) {
-      d.paths.push_back(Candidate{peer, path_id, false, nullptr, nullptr});
+      d.paths.push_back(Candidate{peer, nullptr, nullptr, path_id, false});
       it = d.paths.end() - 1;
       if (peer) ++peer->counters.received;
     } else if (peer && it->accepted) {
@@ -198,7 +199,7 @@ void Rib::State::remove_path(const IpPrefix& prefix, PeerState* peer, std::uint3
                   [&](const Candidate& c) { return c.peer == peer && c.path_id == path_id; });
   if (!present) return;
   modify(prefix, [&](Destination& d) {
-    std::erase_if(d.paths, [&](const Candidate& c) {
+    d.paths.erase_if([&](const Candidate& c) {
       if (c.peer != peer || c.path_id != path_id) return false;
       if (peer) {
         --peer->counters.received;
@@ -408,7 +409,7 @@ void Rib::peer_down(PeerId id, PeerDown mode) {
     return !kept(detail::family_of(prefix));
   });
   // Marking stale changes no decision: the paths stay in use.
-  for (auto& [prefix, d] : state_->loc_rib) {
+  for (auto&& [prefix, d] : state_->loc_rib) {
     for (auto& c : d.paths)
       if (c.peer == peer) c.stale = true;
   }

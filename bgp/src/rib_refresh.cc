@@ -69,7 +69,7 @@ Status Rib::begin_route_refresh(PeerId id, Family family) {
   if (!peer->up) return Error{"BoRR from " + peer_name(*peer) + " while its session is down"};
   if (family != kIpv4Unicast && family != kIpv6Unicast) return {};  // nothing of it is kept
   // Marking stale changes no decision: the paths stay in use until the EoRR.
-  for (auto& [prefix, d] : state_->loc_rib) {
+  for (auto&& [prefix, d] : state_->loc_rib) {
     if (detail::family_of(prefix) != family) continue;
     for (Candidate& c : d.paths)
       if (c.peer == peer) c.stale = true;

@@ -4,8 +4,9 @@
 //
 // Memory: the Adj-RIB-In is not a table of its own. Each Loc-RIB destination holds every
 // path received for the prefix, accepted or not (a refused one keeps its received attributes
-// for counters and for re-running import policy), so a learned route costs one Candidate (48
-// octets) in its destination's vector plus its share of an interned attribute set.
+// for counters and for re-running import policy), so a learned route costs one Candidate (32
+// octets, in place in its destination when it is the only one: loc_rib.h, rib_destination.h)
+// plus its share of an interned attribute set.
 
 #include <cstdint>
 #include <deque>
@@ -16,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "loc_rib.h"
+#include "rib_destination.h"
 #include "tabby/bgp/rib.h"
 #include "tabby/bgp/rib_export.h"
 #include "update_packer.h"
@@ -32,22 +35,6 @@ inline Family family_of(const IpPrefix& prefix) {
 
 struct PeerState;
 struct Group;
-
-struct Candidate {
-  PeerState* peer = nullptr;  // null: the owner's own route
-  std::uint32_t path_id = 0;
-  bool stale = false;
-  AttributeSet received;  // as received (next hop included), before import policy
-  AttributeSet accepted;  // after import policy; null when refused
-};
-
-struct Destination {
-  std::vector<Candidate> paths;
-  // paths[0, multipath) is the multipath set, best first; 0 when no path is accepted.
-  std::uint8_t multipath = 0;
-};
-
-using LocRib = std::unordered_map<IpPrefix, Destination, PrefixHash>;
 
 // Everything about a group's peers that changes what they are sent.
 struct GroupKey {

@@ -114,7 +114,7 @@ TEST(RibText, PrintsPeersAndRoutes) {
   bgp::PathAttributes attributes;
   attributes.as_path = bgp::AsPath{{bgp::AsSegment{bgp::AsSegmentType::kSequence, {65002, 65010}}}};
   attributes.local_pref = 100;
-  learned.attributes = std::make_shared<const bgp::PathAttributes>(attributes);
+  learned.attributes = bgp::AttributeInterner().intern(attributes);
   const std::string text =
       format_rib({peer}, {{IpPrefix::parse("10.100.0.0/24").value(), local},
                           {IpPrefix::parse("10.202.0.0/24").value(), learned}});
@@ -139,7 +139,7 @@ TEST(RibText, PrintsReflectionAndCommunityAttributes) {
   attributes.originator_id = IpAddress::parse("10.0.0.3").value();
   attributes.cluster_list = {IpAddress::parse("10.255.0.2").value(),
                              IpAddress::parse("10.255.0.9").value()};
-  reflected.attributes = std::make_shared<const bgp::PathAttributes>(attributes);
+  reflected.attributes = bgp::AttributeInterner().intern(attributes);
   EXPECT_EQ(format_rib({}, {{IpPrefix::parse("10.203.0.0/24").value(), reflected}}),
             "route 10.203.0.0/24 via 10.0.0.3 peer 10.0.0.2 as-path - local-pref 200 med 5 "
             "communities 65000:42,no-export large-communities 4200000001:1:2 originator-id "
@@ -154,7 +154,7 @@ TEST(RibText, ListsEveryPathOfAPrefixWithSeveral) {
   first.path_id = 1;
   bgp::PathAttributes attributes;
   attributes.as_path = bgp::AsPath{{bgp::AsSegment{bgp::AsSegmentType::kSequence, {65002}}}};
-  first.attributes = std::make_shared<const bgp::PathAttributes>(attributes);
+  first.attributes = bgp::AttributeInterner().intern(attributes);
   bgp::RoutePath second = first;
   second.next_hop = IpAddress::parse("10.0.0.4").value();
   second.path_id = 7;

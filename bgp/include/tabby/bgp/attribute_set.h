@@ -4,16 +4,83 @@
 // peer usually has a few hundred distinct attribute sets, so a route costs a pointer instead
 // of a few hundred bytes of vectors.
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "tabby/bgp/path_attributes.h"
 
 namespace tabby::bgp {
 
-// A shared, immutable attribute set. Two AttributeSets from the same interner hold equal
-// attributes exactly when they are the same pointer, so comparing routes is a pointer compare.
-using AttributeSet = std::shared_ptr<const PathAttributes>;
+class AttributeInterner;
+
+namespace detail {
+
+// One interned set: the attributes and the count of AttributeSets that point at it. The count
+// sits next to the attributes (rather than in a shared_ptr's control block) so that a handle
+// is one pointer: the Loc-RIB holds two per path, a million paths at a time.
+struct InternedAttributes {
+  explicit InternedAttributes(PathAttributes a) : attributes(std::move(a)) {}
+  PathAttributes attributes;
+  // Atomic: a handle may be copied or dropped on another thread (the owner's, with a
+  // best-path change) while the RIB's thread holds the set too.
+  mutable std::atomic<std::uint32_t> references{0};
+};
+
+// Takes the set out of its interner's table and frees it; called for the last handle.
+void release_last(const InternedAttributes* set);
+
+}  // namespace detail
+
+// A shared, immutable attribute set (or null). Two AttributeSets from the same interner hold
+// equal attributes exactly when they point at the same set, so comparing routes is a pointer
+// compare.
+class AttributeSet {
+ public:
+  AttributeSet() = default;
+  AttributeSet(std::nullptr_t) {}  // NOLINT: null converts implicitly, as with a pointer
+  AttributeSet(const AttributeSet& other) : set_(other.set_) { acquire(); }
+  AttributeSet(AttributeSet&& other) noexcept : set_(other.set_) { other.set_ = nullptr; }
+  AttributeSet& operator=(const AttributeSet& other) {
+    if (set_ != other.set_) {
+      AttributeSet copy(other);
+      swap(copy);
+    }
+    return *this;
+  }
+  AttributeSet& operator=(AttributeSet&& other) noexcept {
+    AttributeSet moved(std::move(other));
+    swap(moved);
+    return *this;
+  }
+  ~AttributeSet() { reset(); }
+
+  void reset() {
+    if (set_ != nullptr && set_->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      detail::release_last(set_);
+    }
+    set_ = nullptr;
+  }
+  void swap(AttributeSet& other) noexcept { std::swap(set_, other.set_); }
+
+  const PathAttributes* get() const { return set_ ? &set_->attributes : nullptr; }
+  const PathAttributes& operator*() const { return set_->attributes; }
+  const PathAttributes* operator->() const { return &set_->attributes; }
+  explicit operator bool() const { return set_ != nullptr; }
+
+  friend bool operator==(const AttributeSet& a, const AttributeSet& b) { return a.set_ == b.set_; }
+  friend bool operator==(const AttributeSet& a, std::nullptr_t) { return a.set_ == nullptr; }
+
+ private:
+  friend class AttributeInterner;
+  explicit AttributeSet(const detail::InternedAttributes* set) : set_(set) { acquire(); }
+  void acquire() {
+    if (set_ != nullptr) set_->references.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  const detail::InternedAttributes* set_ = nullptr;
+};
 
 // Hash of the values operator== compares (placement left out).
 std::size_t hash_value(const PathAttributes& attributes);
