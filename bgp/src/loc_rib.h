@@ -77,6 +77,12 @@ class PrefixTable {
     }
   }
 
+  // Starts loading the prefix's first index slot into the cache: a lookup soon after then
+  // waits less for memory (the index of a full table is far larger than the cache).
+  void prefetch(const IpPrefix& prefix) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[Keys::hash(Keys::pack(prefix)) & mask_]);
+  }
+
   // The prefix's entry number, and whether it was added now.
   std::pair<std::uint32_t, bool> emplace(const IpPrefix& prefix) {
     if ((size_ + 1) * 5 > slots_.size() * 4) grow();
@@ -188,14 +194,12 @@ class LocRib {
     using value_type = Reference;
     using difference_type = std::ptrdiff_t;
     using reference = Reference;
-    struct pointer {
-      Reference ref;
-      Reference* operator->() { return &ref; }
-    };
 
     iterator() = default;
+    // The prefix is unpacked from its key on each call: what needs only the destination asks
+    // for that.
     Reference operator*() const;
-    pointer operator->() const { return {**this}; }
+    Destination& destination() const;
     iterator& operator++() {
       ++number_;
       skip_free();
@@ -229,10 +233,17 @@ class LocRib {
     const auto [n, added] = v6 ? v6_.emplace(prefix) : v4_.emplace(prefix);
     return {iterator(this, v6, n), added};
   }
+  void prefetch(const IpPrefix& prefix) const {
+    if (prefix.family() == IpFamily::kV6) {
+      v6_.prefetch(prefix);
+    } else {
+      v4_.prefetch(prefix);
+    }
+  }
   Destination& at(const IpPrefix& prefix) const {
     const auto it = find(prefix);
     if (it == end()) throw std::out_of_range("Loc-RIB has no " + prefix.to_string());
-    return it->second;
+    return it.destination();
   }
   void erase(const iterator& it) {
     if (it.v6_) {
@@ -265,6 +276,10 @@ inline LocRib::Reference LocRib::iterator::operator*() const {
   }
   auto& e = rib_->v4_.entry(number_);
   return {V4Keys::unpack(e.key), e.destination};
+}
+
+inline Destination& LocRib::iterator::destination() const {
+  return v6_ ? rib_->v6_.entry(number_).destination : rib_->v4_.entry(number_).destination;
 }
 
 inline void LocRib::iterator::skip_free() {

@@ -155,7 +155,14 @@ Result<UpdateReceipt> Rib::receive_update(PeerId id, const UpdateMessage& update
     // Without per-prefix terms the import result is the same for every prefix of the UPDATE.
     const bool per_prefix = !peer->config.import_policy.terms.empty();
     std::optional<AttributeSet> shared;
-    for (const auto& n : nlri) {
+    // A full table's prefixes land all over the Loc-RIB's index: ask for the slots a few
+    // prefixes ahead so that their cache misses overlap.
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t i = 0; i < std::min(kAhead, nlri.size()); ++i)
+      state_->loc_rib.prefetch(nlri[i].prefix);
+    for (std::size_t i = 0; i < nlri.size(); ++i) {
+      const Nlri& n = nlri[i];
+      if (i + kAhead < nlri.size()) state_->loc_rib.prefetch(nlri[i + kAhead].prefix);
       if (!family_fits(n.prefix, family)) continue;
       AttributeSet accepted;
       if (per_prefix) {

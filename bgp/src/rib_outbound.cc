@@ -228,7 +228,7 @@ Status Rib::State::flush(Group& group) {
       // ADD-PATH: withdraw the identifiers of paths gone, announce new or changed paths.
       auto [out, inserted] = group.adj_out_paths.try_emplace(prefix);
       std::vector<SentPath> now =
-          export_paths(group, prefix, d == loc_rib.end() ? nullptr : &d->second, out->second);
+          export_paths(group, prefix, d == loc_rib.end() ? nullptr : &d.destination(), out->second);
       for (const auto& old : out->second) {
         if (std::none_of(now.begin(), now.end(),
                          [&](const SentPath& p) { return p.path_id == old.path_id; }))
@@ -247,8 +247,8 @@ Status Rib::State::flush(Group& group) {
       }
       continue;
     }
-    AttributeSet now = d == loc_rib.end() ? nullptr : cache.get(prefix, d->second, [&] {
-      return export_best(group, prefix, d->second);
+    AttributeSet now = d == loc_rib.end() ? nullptr : cache.get(prefix, d.destination(), [&] {
+      return export_best(group, prefix, d.destination());
     });
     auto [out, inserted] = group.adj_out.try_emplace(prefix);
     if (now == out->second) {
