@@ -512,10 +512,14 @@ void Session::on_open(Attempt& attempt, const OpenMessage& open) {
 
 void Session::send(Attempt& attempt, std::vector<std::uint8_t> bytes, MessageType type) {
   if (!attempt.conn || !attempt.conn->connected) return;
+  append(attempt, bytes, type);
+  flush(attempt);
+}
+
+void Session::append(Attempt& attempt, std::span<const std::uint8_t> bytes, MessageType type) {
   ++counters_.sent[type];
   auto& out = attempt.conn->out;
   out.insert(out.end(), bytes.begin(), bytes.end());
-  flush(attempt);
 }
 
 void Session::flush(Attempt& attempt) {
@@ -565,6 +569,29 @@ Status Session::send_message(std::span<const std::uint8_t> message) {
                  std::to_string(static_cast<int>(type)) + " not sent, session is " +
                  to_string(primary->fsm.state())};
   send(*primary, std::vector<std::uint8_t>(message.begin(), message.end()), type);
+  return {};
+}
+
+Status Session::send_messages(std::span<const std::span<const std::uint8_t>> messages) {
+  auto primary = attempts_[0];
+  bool updates = false;
+  for (const auto& message : messages) {
+    if (message.size() < kHeaderLength)
+      return Error{"peer " + config_.peer_address.to_string() + ": a message of " +
+                   std::to_string(message.size()) + " octets has no header"};
+    updates =
+        updates || static_cast<MessageType>(message[kHeaderLength - 1]) == MessageType::kUpdate;
+  }
+  if (messages.empty()) return {};
+  if (primary->fsm.state() != State::kEstablished)
+    return Error{"peer " + config_.peer_address.to_string() + ": " +
+                 std::to_string(messages.size()) + " messages not sent, session is " +
+                 to_string(primary->fsm.state())};
+  if (!primary->conn || !primary->conn->connected) return {};
+  for (const auto& message : messages)
+    append(*primary, message, static_cast<MessageType>(message[kHeaderLength - 1]));
+  flush(*primary);
+  if (updates) run(*primary, primary->fsm.update_sent(FsmClock::now()));
   return {};
 }
 

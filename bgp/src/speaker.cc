@@ -312,7 +312,7 @@ void Speaker::on_update(Session& session, const UpdateMessage& update, UpdateVer
     for (const auto& problem : received->problems)
       bgp_logger().warn("bgp peer {}: {}", peer->config.name, problem);
   }
-  flush();
+  schedule_flush();
 }
 
 void Speaker::on_route_refresh(Session& session, const RouteRefreshMessage& refresh) {
@@ -412,6 +412,7 @@ void Speaker::flush() {
   flushing_ = true;
   do {
     flush_again_ = false;
+    std::vector<std::span<const std::uint8_t>> messages;
     for (auto& [name, peer] : peers_) {
       if (!peer->session || !peer->session->established() || !rib_.is_up(peer->id)) continue;
       auto updates = rib_.take_updates(peer->id);
@@ -419,16 +420,26 @@ void Speaker::flush() {
         bgp_logger().error("bgp peer {}: {}", name, updates.error().message);
         continue;
       }
+      messages.clear();
       for (const EncodedUpdate& update : *updates)
-        if (auto sent = peer->session->send_message(*update); !sent) {
-          bgp_logger().warn("bgp peer {}: {}", name, sent.error().message);
-          break;
-        }
+        messages.emplace_back(*update);
+      if (auto sent = peer->session->send_messages(messages); !sent)
+        bgp_logger().warn("bgp peer {}: {}", name, sent.error().message);
     }
     auto changes = rib_.take_best_path_changes();
     if (!changes.empty() && best_path_callback_) best_path_callback_(changes);
   } while (flush_again_);
   flushing_ = false;
+}
+
+void Speaker::schedule_flush() {
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    flush_scheduled_ = false;
+    flush();
+  });
 }
 
 // --- graceful restart, the restarting side -----------------------------------------------

@@ -91,6 +91,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // the RIB's stream of UPDATEs with the BoRR/EoRR ROUTE-REFRESH messages around a refreshed
   // table. Fails unless Established, or when it is shorter than a header.
   Status send_message(std::span<const std::uint8_t> message);
+  // Sends several such messages with one write: a route reflector passing one client's
+  // UPDATE to two hundred others sends each of them what it owes in one go. Fails, sending
+  // none, on the first that send_message would refuse.
+  Status send_messages(std::span<const std::span<const std::uint8_t>> messages);
   // Sends a ROUTE-REFRESH for the family: a request (RFC 2918) or an RFC 7313 demarcation.
   // Fails unless Established.
   Status send_route_refresh(Family family,
@@ -125,6 +129,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_message(Attempt& attempt, std::span<const std::uint8_t> bytes);
   void on_open(Attempt& attempt, const OpenMessage& open);
   void send(Attempt& attempt, std::vector<std::uint8_t> bytes, MessageType type);
+  // Queues the message behind what the connection has still to write (the caller flushes).
+  void append(Attempt& attempt, std::span<const std::uint8_t> bytes, MessageType type);
   void flush(Attempt& attempt);
   void connection_failed(Attempt& attempt, const std::string& what);
   void update_contexts(Attempt& attempt);

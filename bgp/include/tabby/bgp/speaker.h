@@ -175,6 +175,9 @@ class Speaker : private SessionHandler {
   // Removes the listeners' MD5 key for the address unless a peer other than `leaving` uses it.
   void forget_md5(const IpAddress& address, const std::string& leaving);
   void flush();
+  // flush() once the messages already read are handled: UPDATEs that arrive together leave
+  // together, in one write per peer.
+  void schedule_flush();
   PeerStatus status_of(const Peer& peer) const;
   // Ends the deferred advertisement of a restart when its peers' tables are in.
   void check_deferral();
@@ -192,6 +195,9 @@ class Speaker : private SessionHandler {
   std::unique_ptr<boost::asio::steady_timer> deferral_timer_;  // selection_deferral_time
   bool flushing_ = false;
   bool flush_again_ = false;
+  bool flush_scheduled_ = false;
+  // Handlers posted to io_ hold it weakly: they do nothing once the Speaker is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace tabby::bgp
