@@ -118,7 +118,7 @@ Rib::State::State(RibConfig c)
 template <typename Change>
 void Rib::State::modify(const IpPrefix& prefix, Change change) {
   auto [it, created] = loc_rib.try_emplace(prefix);
-  Destination& d = it.destination();
+  Destination& d = it.value();
   const auto before = detail::selection(d);
   change(d);
   decide(prefix, d);
@@ -195,7 +195,7 @@ void Rib::State::remove_path(const IpPrefix& prefix, PeerState* peer, std::uint3
   auto found = loc_rib.find(prefix);
   if (found == loc_rib.end()) return;
   const bool present =
-      std::any_of(found.destination().paths.begin(), found.destination().paths.end(),
+      std::any_of(found.value().paths.begin(), found.value().paths.end(),
                   [&](const Candidate& c) { return c.peer == peer && c.path_id == path_id; });
   if (!present) return;
   modify(prefix, [&](Destination& d) {
@@ -342,7 +342,7 @@ Status Rib::update_peer(RibPeerConfig config) {
       const auto kept = new_group.adj_out_paths.find(prefix);
       for (const auto& path : paths) {
         const bool reused = kept != new_group.adj_out_paths.end() &&
-                            std::any_of(kept->second.begin(), kept->second.end(),
+                            std::any_of(kept.value().begin(), kept.value().end(),
                                         [&](const auto& p) { return p.path_id == path.path_id; });
         if (!reused) gone.withdrawn.push_back(Nlri{prefix, path.path_id});
       }
@@ -479,9 +479,9 @@ std::vector<BestPathChange> Rib::take_best_path_changes() {
   for (const auto& prefix : dirty) {
     BestPathChange change{prefix, std::nullopt, {}};
     auto it = state_->loc_rib.find(prefix);
-    if (it != state_->loc_rib.end() && it.destination().multipath > 0) {
-      for (std::size_t i = 0; i < it.destination().multipath; ++i)
-        change.multipath.push_back(state_->route_path(it.destination().paths[i]));
+    if (it != state_->loc_rib.end() && it.value().multipath > 0) {
+      for (std::size_t i = 0; i < it.value().multipath; ++i)
+        change.multipath.push_back(state_->route_path(it.value().paths[i]));
       change.best = change.multipath.front();
     }
     changes.push_back(std::move(change));
@@ -499,15 +499,15 @@ std::optional<PeerCounters> Rib::counters(PeerId id) const {
 
 std::optional<RoutePath> Rib::best_path(const IpPrefix& prefix) const {
   auto it = state_->loc_rib.find(prefix);
-  if (it == state_->loc_rib.end() || it.destination().multipath == 0) return std::nullopt;
-  return state_->route_path(it.destination().paths.front());
+  if (it == state_->loc_rib.end() || it.value().multipath == 0) return std::nullopt;
+  return state_->route_path(it.value().paths.front());
 }
 
 std::vector<RoutePath> Rib::paths(const IpPrefix& prefix) const {
   std::vector<RoutePath> out;
   auto it = state_->loc_rib.find(prefix);
   if (it == state_->loc_rib.end()) return out;
-  const auto& d = it.destination();
+  const auto& d = it.value();
   for (std::size_t i = 0; i < d.multipath; ++i)
     out.push_back(state_->route_path(d.paths[i]));
   // The rest in decision order: the best of what is left, again and again.

@@ -228,35 +228,35 @@ Status Rib::State::flush(Group& group) {
       // ADD-PATH: withdraw the identifiers of paths gone, announce new or changed paths.
       auto [out, inserted] = group.adj_out_paths.try_emplace(prefix);
       std::vector<SentPath> now =
-          export_paths(group, prefix, d == loc_rib.end() ? nullptr : &d.destination(), out->second);
-      for (const auto& old : out->second) {
+          export_paths(group, prefix, d == loc_rib.end() ? nullptr : &d.value(), out.value());
+      for (const auto& old : out.value()) {
         if (std::none_of(now.begin(), now.end(),
                          [&](const SentPath& p) { return p.path_id == old.path_id; }))
           builder.withdraw(Nlri{prefix, old.path_id});
       }
       for (const auto& path : now) {
-        const auto old = std::find_if(out->second.begin(), out->second.end(),
+        const auto old = std::find_if(out.value().begin(), out.value().end(),
                                       [&](const SentPath& p) { return p.path_id == path.path_id; });
-        if (old == out->second.end() || old->attributes != path.attributes)
+        if (old == out.value().end() || old->attributes != path.attributes)
           builder.announce(Nlri{prefix, path.path_id}, path.attributes);
       }
       if (now.empty()) {
         group.adj_out_paths.erase(out);
       } else {
-        out->second = std::move(now);
+        out.value() = std::move(now);
       }
       continue;
     }
-    AttributeSet now = d == loc_rib.end() ? nullptr : cache.get(prefix, d.destination(), [&] {
-      return export_best(group, prefix, d.destination());
+    AttributeSet now = d == loc_rib.end() ? nullptr : cache.get(prefix, d.value(), [&] {
+      return export_best(group, prefix, d.value());
     });
     auto [out, inserted] = group.adj_out.try_emplace(prefix);
-    if (now == out->second) {
+    if (now == out.value()) {
       if (inserted) group.adj_out.erase(out);
       continue;
     }
     if (now) {
-      out->second = now;
+      out.value() = now;
       builder.announce(prefix, now);
     } else {
       group.adj_out.erase(out);
@@ -298,8 +298,8 @@ Result<std::vector<EncodedUpdate>> Rib::State::pack_or_drop(Group& group,
       if (group.sends_paths(detail::family_of(nlri.prefix))) {
         auto sent = group.adj_out_paths.find(nlri.prefix);
         if (sent != group.adj_out_paths.end()) {
-          std::erase_if(sent->second, [&](const SentPath& p) { return p.path_id == nlri.path_id; });
-          if (sent->second.empty()) group.adj_out_paths.erase(sent);
+          std::erase_if(sent.value(), [&](const SentPath& p) { return p.path_id == nlri.path_id; });
+          if (sent.value().empty()) group.adj_out_paths.erase(sent);
         }
       } else {
         group.adj_out.erase(nlri.prefix);

@@ -5,7 +5,7 @@
 // Memory: the Adj-RIB-In is not a table of its own. Each Loc-RIB destination holds every
 // path received for the prefix, accepted or not (a refused one keeps its received attributes
 // for counters and for re-running import policy), so a learned route costs one Candidate (32
-// octets, in place in its destination when it is the only one: loc_rib.h, rib_destination.h)
+// octets, in place in its destination when it is the only one: prefix_map.h, rib_destination.h)
 // plus its share of an interned attribute set.
 
 #include <cstdint>
@@ -17,7 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "loc_rib.h"
+#include "prefix_map.h"
 #include "rib_destination.h"
 #include "tabby/bgp/rib.h"
 #include "tabby/bgp/rib_export.h"
@@ -35,6 +35,8 @@ inline Family family_of(const IpPrefix& prefix) {
 
 struct PeerState;
 struct Group;
+
+using LocRib = PrefixMap<Destination>;
 
 // Everything about a group's peers that changes what they are sent.
 struct GroupKey {
@@ -65,9 +67,9 @@ struct Group {
   GroupKey key;
   CodecContext send;
   // Families without ADD-PATH send: the best path of each prefix.
-  std::unordered_map<IpPrefix, AttributeSet, PrefixHash> adj_out;
+  PrefixMap<AttributeSet> adj_out;
   // ADD-PATH send families (key.add_path): every exported path, by (prefix, path identifier).
-  std::unordered_map<IpPrefix, std::vector<SentPath>, PrefixHash> adj_out_paths;
+  PrefixMap<std::vector<SentPath>> adj_out_paths;
   std::vector<IpPrefix> dirty;  // to re-export (duplicates are harmless)
   std::deque<EncodedUpdate> log;
   std::uint64_t log_base = 0;  // sequence number of log.front()

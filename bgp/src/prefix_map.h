@@ -1,13 +1,14 @@
 #pragma once
-// The Loc-RIB's table: prefix -> Destination, for a million prefixes in as few octets and cache
-// misses as possible (issue 3's benchmark feeds a full table from one peer).
+// A map from prefix to value for the RIB's big tables (the Loc-RIB, each update group's
+// Adj-RIB-Out): a million prefixes in as few octets and cache misses as possible (issue 3's
+// benchmark feeds a full table from one peer).
 //
-// Each family has a PrefixTable: the destinations in an array that grows by fixed-size chunks
-// (never moved, so references stay valid and growth never copies the table), found through an
-// open-addressing index of 8-octet slots (32 bits of hash, 32 bits of entry number) with linear
-// probing and backward-shift deletion. An IPv4 prefix is packed into 8 octets, so an IPv4
-// route costs 56 octets of entry plus 8-16 of index, and a lookup touches one index slot and,
-// when the hash matches, one entry.
+// Each family has a PrefixTable: the entries (packed prefix and value) in an array that grows
+// by fixed-size chunks (never moved, so references stay valid and growth never copies the
+// table), found through an open-addressing index of 8-octet slots (32 bits of hash, 32 bits of
+// entry number) with linear probing and backward-shift deletion. An IPv4 prefix is packed into
+// 8 octets, so a Loc-RIB route costs 56 octets of entry plus 8-16 of index, and a lookup
+// touches one index slot and, when the hash matches, one entry.
 
 #include <cstdint>
 #include <iterator>
@@ -16,7 +17,6 @@
 #include <utility>
 #include <vector>
 
-#include "rib_destination.h"
 #include "tabby/common/ip.h"
 
 namespace tabby::bgp::detail {
@@ -50,13 +50,13 @@ struct V6Keys {
   static std::uint32_t hash(const Key& key);
 };
 
-template <typename Keys>
+template <typename Keys, typename Value>
 class PrefixTable {
  public:
   using Key = typename Keys::Key;
   struct Entry {
     Key key = Keys::kFree;
-    Destination destination;
+    Value value{};
   };
   static constexpr std::uint32_t kNone = 0xffffffff;
 
@@ -181,11 +181,12 @@ class PrefixTable {
 // Both families' tables behind the part of std::unordered_map's interface the RIB uses.
 // Iteration visits IPv4 then IPv6, each in entry order; erasing the entry an iterator is on
 // (or any other) leaves the iterator valid, and so does adding one.
-class LocRib {
+template <typename Value>
+class PrefixMap {
  public:
   struct Reference {
     IpPrefix first;
-    Destination& second;
+    Value& second;
   };
 
   class iterator {
@@ -196,10 +197,19 @@ class LocRib {
     using reference = Reference;
 
     iterator() = default;
-    // The prefix is unpacked from its key on each call: what needs only the destination asks
-    // for that.
-    Reference operator*() const;
-    Destination& destination() const;
+    // The prefix is unpacked from its key on each call: what needs only the value asks for
+    // that.
+    Reference operator*() const {
+      if (v6_) {
+        auto& e = map_->v6_.entry(number_);
+        return {V6Keys::unpack(e.key), e.value};
+      }
+      auto& e = map_->v4_.entry(number_);
+      return {V4Keys::unpack(e.key), e.value};
+    }
+    Value& value() const {
+      return v6_ ? map_->v6_.entry(number_).value : map_->v4_.entry(number_).value;
+    }
     iterator& operator++() {
       ++number_;
       skip_free();
@@ -208,11 +218,21 @@ class LocRib {
     friend bool operator==(const iterator&, const iterator&) = default;
 
    private:
-    friend class LocRib;
-    iterator(LocRib* rib, bool v6, std::uint32_t number) : rib_(rib), v6_(v6), number_(number) {}
-    void skip_free();
+    friend class PrefixMap;
+    iterator(PrefixMap* map, bool v6, std::uint32_t number) : map_(map), v6_(v6), number_(number) {}
+    void skip_free() {
+      if (!v6_) {
+        while (number_ < map_->v4_.end() && map_->v4_.entry(number_).key == V4Keys::kFree)
+          ++number_;
+        if (number_ < map_->v4_.end()) return;
+        v6_ = true;
+        number_ = 0;
+      }
+      while (number_ < map_->v6_.end() && map_->v6_.entry(number_).key == V6Keys::kFree)
+        ++number_;
+    }
 
-    LocRib* rib_ = nullptr;
+    PrefixMap* map_ = nullptr;
     bool v6_ = false;
     std::uint32_t number_ = 0;
   };
@@ -233,6 +253,13 @@ class LocRib {
     const auto [n, added] = v6 ? v6_.emplace(prefix) : v4_.emplace(prefix);
     return {iterator(this, v6, n), added};
   }
+  // Adds the prefix with the value unless it is there already (then the value is dropped).
+  std::pair<iterator, bool> emplace(const IpPrefix& prefix, Value value) {
+    auto added = try_emplace(prefix);
+    if (added.second) added.first.value() = std::move(value);
+    return added;
+  }
+  std::size_t count(const IpPrefix& prefix) const { return find(prefix) == end() ? 0 : 1; }
   void prefetch(const IpPrefix& prefix) const {
     if (prefix.family() == IpFamily::kV6) {
       v6_.prefetch(prefix);
@@ -240,10 +267,10 @@ class LocRib {
       v4_.prefetch(prefix);
     }
   }
-  Destination& at(const IpPrefix& prefix) const {
+  Value& at(const IpPrefix& prefix) const {
     const auto it = find(prefix);
-    if (it == end()) throw std::out_of_range("Loc-RIB has no " + prefix.to_string());
-    return it.destination();
+    if (it == end()) throw std::out_of_range("no " + prefix.to_string() + " in the table");
+    return it.value();
   }
   void erase(const iterator& it) {
     if (it.v6_) {
@@ -251,6 +278,12 @@ class LocRib {
     } else {
       v4_.erase(it.number_);
     }
+  }
+  std::size_t erase(const IpPrefix& prefix) {
+    const auto it = find(prefix);
+    if (it == end()) return 0;
+    erase(it);
+    return 1;
   }
   std::size_t size() const { return v4_.size() + v6_.size(); }
   bool empty() const { return size() == 0; }
@@ -260,38 +293,13 @@ class LocRib {
   }
 
  private:
-  static constexpr std::uint32_t kNone = PrefixTable<V4Keys>::kNone;
-  // Iterators hand out mutable destinations, as the map this replaces did through its
-  // non-const interface; the RIB's const inspectors only read through them.
-  LocRib* self() const { return const_cast<LocRib*>(this); }
+  static constexpr std::uint32_t kNone = PrefixTable<V4Keys, Value>::kNone;
+  // Iterators hand out mutable values, as the maps this replaces did through their non-const
+  // interface; the RIB's const inspectors only read through them.
+  PrefixMap* self() const { return const_cast<PrefixMap*>(this); }
 
-  PrefixTable<V4Keys> v4_;
-  PrefixTable<V6Keys> v6_;
+  PrefixTable<V4Keys, Value> v4_;
+  PrefixTable<V6Keys, Value> v6_;
 };
-
-inline LocRib::Reference LocRib::iterator::operator*() const {
-  if (v6_) {
-    auto& e = rib_->v6_.entry(number_);
-    return {V6Keys::unpack(e.key), e.destination};
-  }
-  auto& e = rib_->v4_.entry(number_);
-  return {V4Keys::unpack(e.key), e.destination};
-}
-
-inline Destination& LocRib::iterator::destination() const {
-  return v6_ ? rib_->v6_.entry(number_).destination : rib_->v4_.entry(number_).destination;
-}
-
-inline void LocRib::iterator::skip_free() {
-  if (!v6_) {
-    while (number_ < rib_->v4_.end() && rib_->v4_.entry(number_).key == V4Keys::kFree)
-      ++number_;
-    if (number_ < rib_->v4_.end()) return;
-    v6_ = true;
-    number_ = 0;
-  }
-  while (number_ < rib_->v6_.end() && rib_->v6_.entry(number_).key == V6Keys::kFree)
-    ++number_;
-}
 
 }  // namespace tabby::bgp::detail

@@ -1,6 +1,6 @@
-// The Loc-RIB table's keys: packing prefixes and hashing them.
+// PrefixMap's keys: packing prefixes and hashing them.
 
-#include "loc_rib.h"
+#include "prefix_map.h"
 
 namespace tabby::bgp::detail {
 namespace {
