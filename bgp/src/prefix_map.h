@@ -121,7 +121,8 @@ class PrefixTable {
     slots_[i] = 0;
     e = Entry{};
     free_.push_back(n);
-    --size_;
+    // The last one gone (a peer with the full table went down): the memory goes too.
+    if (--size_ == 0) clear();
   }
 
   void clear() {
@@ -150,7 +151,7 @@ class PrefixTable {
       free_.pop_back();
       return n;
     }
-    if (used_ == kNone - 1) throw std::length_error("Loc-RIB: more than 4 billion prefixes");
+    if (used_ == kNone - 1) throw std::length_error("prefix table: more than 4 billion prefixes");
     if ((used_ >> kChunkBits) == chunks_.size())
       chunks_.push_back(std::make_unique<Entry[]>(std::size_t{1} << kChunkBits));
     return used_++;
@@ -230,6 +231,8 @@ class PrefixMap {
       }
       while (number_ < map_->v6_.end() && map_->v6_.entry(number_).key == V6Keys::kFree)
         ++number_;
+      // Past the last entry is end(), however the tables changed since end() was taken.
+      if (number_ >= map_->v6_.end()) number_ = kNone;
     }
 
     PrefixMap* map_ = nullptr;
@@ -242,7 +245,7 @@ class PrefixMap {
     it.skip_free();
     return it;
   }
-  iterator end() const { return iterator(self(), true, v6_.end()); }
+  iterator end() const { return iterator(self(), true, kNone); }
   iterator find(const IpPrefix& prefix) const {
     const bool v6 = prefix.family() == IpFamily::kV6;
     const std::uint32_t n = v6 ? v6_.find(prefix) : v4_.find(prefix);

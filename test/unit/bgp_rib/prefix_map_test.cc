@@ -166,6 +166,17 @@ TEST(PrefixMapTest, ErasingWhileIteratingVisitsTheRest) {
   }
   EXPECT_EQ(visited, 100);
   EXPECT_EQ(map.size(), 66u);
+  // Everything erased on the way, IPv6 last: the loop ends at end() taken before.
+  map.emplace(prefix("fd00::/64"), 1);
+  map.emplace(prefix("fd00:1::/64"), 2);
+  const auto end = map.end();
+  visited = 0;
+  for (auto it = map.begin(); it != end; ++it) {
+    ++visited;
+    map.erase(it);
+  }
+  EXPECT_EQ(visited, 68);
+  EXPECT_TRUE(map.empty());
 }
 
 struct PathListTest : ::testing::Test {
