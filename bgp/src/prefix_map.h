@@ -121,8 +121,9 @@ class PrefixTable {
     slots_[i] = 0;
     e = Entry{};
     free_.push_back(n);
-    // The last one gone (a peer with the full table went down): the memory goes too.
-    if (--size_ == 0) clear();
+    // The last of a big table gone (a peer with the full table went down): the memory goes
+    // too. A small one keeps its first chunk for the next prefix.
+    if (--size_ == 0 && chunks_.size() > 1) clear();
   }
 
   void clear() {

@@ -226,22 +226,27 @@ Status Rib::State::flush(Group& group) {
     auto d = loc_rib.find(prefix);
     if (group.sends_paths(detail::family_of(prefix))) {
       // ADD-PATH: withdraw the identifiers of paths gone, announce new or changed paths.
-      auto [out, inserted] = group.adj_out_paths.try_emplace(prefix);
+      static const std::vector<SentPath> kNoneSent;
+      auto out = group.adj_out_paths.find(prefix);
+      const std::vector<SentPath>& sent =
+          out == group.adj_out_paths.end() ? kNoneSent : out.value();
       std::vector<SentPath> now =
-          export_paths(group, prefix, d == loc_rib.end() ? nullptr : &d.value(), out.value());
-      for (const auto& old : out.value()) {
+          export_paths(group, prefix, d == loc_rib.end() ? nullptr : &d.value(), sent);
+      for (const auto& old : sent) {
         if (std::none_of(now.begin(), now.end(),
                          [&](const SentPath& p) { return p.path_id == old.path_id; }))
           builder.withdraw(Nlri{prefix, old.path_id});
       }
       for (const auto& path : now) {
-        const auto old = std::find_if(out.value().begin(), out.value().end(),
+        const auto old = std::find_if(sent.begin(), sent.end(),
                                       [&](const SentPath& p) { return p.path_id == path.path_id; });
-        if (old == out.value().end() || old->attributes != path.attributes)
+        if (old == sent.end() || old->attributes != path.attributes)
           builder.announce(Nlri{prefix, path.path_id}, path.attributes);
       }
       if (now.empty()) {
-        group.adj_out_paths.erase(out);
+        if (out != group.adj_out_paths.end()) group.adj_out_paths.erase(out);
+      } else if (out == group.adj_out_paths.end()) {
+        group.adj_out_paths.emplace(prefix, std::move(now));
       } else {
         out.value() = std::move(now);
       }
@@ -250,9 +255,11 @@ Status Rib::State::flush(Group& group) {
     AttributeSet now = d == loc_rib.end() ? nullptr : cache.get(prefix, d.value(), [&] {
       return export_best(group, prefix, d.value());
     });
-    auto [out, inserted] = group.adj_out.try_emplace(prefix);
-    if (now == out.value()) {
-      if (inserted) group.adj_out.erase(out);
+    auto out = group.adj_out.find(prefix);
+    if (out == group.adj_out.end()) {
+      if (!now) continue;  // neither advertised nor to be: most of a table from an eBGP peer
+      out = group.adj_out.try_emplace(prefix).first;
+    } else if (now == out.value()) {
       continue;
     }
     if (now) {
