@@ -128,7 +128,10 @@ void Rib::State::modify(const IpPrefix& prefix, Change change) {
   for (auto& g : groups)
     if (g->sends_paths(family)) g->dirty.push_back(prefix);
   if (!(before == after)) {
-    best_dirty.push_back(prefix);
+    if (!d.change_pending) {
+      d.change_pending = true;
+      best_dirty.push_back(prefix);
+    }
     if (before.best != after.best) {
       for (auto& g : groups)
         if (!g->sends_paths(family)) g->dirty.push_back(prefix);
@@ -472,20 +475,33 @@ void Rib::withdraw_local(const IpPrefix& prefix) {
 std::vector<BestPathChange> Rib::take_best_path_changes() {
   auto dirty = std::move(state_->best_dirty);
   state_->best_dirty.clear();
-  std::sort(dirty.begin(), dirty.end());
-  dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
   std::vector<BestPathChange> changes;
   changes.reserve(dirty.size());
+  // A prefix is listed once while its destination lives (Destination::change_pending); one
+  // that went and came back may be listed again, and one that went twice is in `gone` twice.
+  std::vector<IpPrefix> gone;
   for (const auto& prefix : dirty) {
-    BestPathChange change{prefix, std::nullopt, {}};
     auto it = state_->loc_rib.find(prefix);
-    if (it != state_->loc_rib.end() && it.value().multipath > 0) {
-      for (std::size_t i = 0; i < it.value().multipath; ++i)
-        change.multipath.push_back(state_->route_path(it.value().paths[i]));
+    if (it == state_->loc_rib.end()) {
+      gone.push_back(prefix);
+      continue;
+    }
+    Destination& d = it.value();
+    if (!d.change_pending) continue;  // taken already, from an earlier listing
+    d.change_pending = false;
+    BestPathChange change{prefix, std::nullopt, {}};
+    if (d.multipath > 0) {
+      change.multipath.reserve(d.multipath);
+      for (std::size_t i = 0; i < d.multipath; ++i)
+        change.multipath.push_back(state_->route_path(d.paths[i]));
       change.best = change.multipath.front();
     }
     changes.push_back(std::move(change));
   }
+  std::sort(gone.begin(), gone.end());
+  gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+  for (const auto& prefix : gone)
+    changes.push_back(BestPathChange{prefix, std::nullopt, {}});
   return changes;
 }
 

@@ -122,10 +122,12 @@ class PathList {
 };
 
 struct Destination {
-  // Shares the path list's tail padding with multipath: 48 octets in all.
+  // Shares the path list's tail padding with the fields below: 48 octets in all.
   [[no_unique_address]] PathList paths;
   // paths[0, multipath) is the multipath set, best first; 0 when no path is accepted.
   std::uint8_t multipath = 0;
+  // Listed in the RIB's best-path changes not yet taken (each prefix listed once).
+  bool change_pending = false;
 };
 
 static_assert(sizeof(Candidate) == 32);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "rib_test_support.h"
 
 namespace tabby::bgp {
@@ -60,6 +62,44 @@ TEST_F(RibInboundTest, AcceptsAnEbgpRouteWithLocalPrefReplaced) {
   EXPECT_EQ(rib_.counters(1)->received, 1u);
   EXPECT_EQ(rib_.counters(1)->accepted, 1u);
   EXPECT_EQ(rib_.counters(1)->updates_received, 2u);
+}
+
+TEST_F(RibInboundTest, EachPrefixIsOneChangeWithItsStateWhenTaken) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");
+  add(peer_config(2, "10.0.0.3", 65002), "10.0.0.3");
+  // 198.51.100.0/24 changes three times, 203.0.113.0/24 comes and goes, 192.0.2.0/24 goes,
+  // comes back and goes again, 2001:db8::/32 goes and comes back: one change each.
+  feed(1, announce({"192.0.2.0/24"}, attrs({65001})));
+  rib_.take_best_path_changes();
+  feed(1, announce({"198.51.100.0/24", "203.0.113.0/24"}, attrs({65001, 65010})));
+  feed(2, announce({"198.51.100.0/24"}, attrs({65002})));  // shorter: the new best
+  feed(1, withdraw({"203.0.113.0/24", "192.0.2.0/24"}));
+  feed(1, announce({"192.0.2.0/24"}, attrs({65001})));
+  feed(1, withdraw({"192.0.2.0/24"}));
+  feed(1, announce({"198.51.100.0/24"}, attrs({65001})));  // as short: peer 1's lower address
+  PathAttributes v6 = attrs({65001});
+  v6.next_hop = ip("2001:db8:1::2");
+  feed(1, announce({"2001:db8::/32"}, v6));
+  feed(1, withdraw({"2001:db8::/32"}));
+  feed(1, announce({"2001:db8::/32"}, v6));
+
+  std::map<IpPrefix, std::optional<PeerId>> seen;
+  for (const auto& change : rib_.take_best_path_changes()) {
+    EXPECT_FALSE(seen.count(change.prefix)) << change.prefix.to_string() << " twice";
+    seen[change.prefix] = change.best ? std::optional<PeerId>(change.best->peer) : std::nullopt;
+  }
+  EXPECT_EQ(seen, (std::map<IpPrefix, std::optional<PeerId>>{{pfx("192.0.2.0/24"), std::nullopt},
+                                                             {pfx("198.51.100.0/24"), 1},
+                                                             {pfx("203.0.113.0/24"), std::nullopt},
+                                                             {pfx("2001:db8::/32"), 1}}));
+  EXPECT_TRUE(rib_.take_best_path_changes().empty());
+  feed(2, withdraw({"198.51.100.0/24"}));  // not the best: no change
+  EXPECT_TRUE(rib_.take_best_path_changes().empty());
+  feed(1, withdraw({"198.51.100.0/24"}));
+  const auto changes = rib_.take_best_path_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].prefix, pfx("198.51.100.0/24"));
+  EXPECT_FALSE(changes[0].best);
 }
 
 TEST_F(RibInboundTest, Ipv6RoutesCarryTheirMpReachNextHop) {
