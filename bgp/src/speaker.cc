@@ -20,9 +20,11 @@ struct Speaker::Peer {
   std::shared_ptr<Session> session;
   LocalAddresses local;  // next-hop-self addresses; the session's own one learned when it is up
   std::optional<GracefulRestartCapability> peer_graceful_restart;  // from its last OPEN
-  std::unique_ptr<asio::steady_timer> restart_timer;               // RFC 4724 restart time
+  // Timers are shared so that their handlers can hold them weakly: a handler already queued
+  // when its timer was replaced or dropped (cancel() is too late then) finds it gone.
+  std::shared_ptr<asio::steady_timer> restart_timer;  // RFC 4724 restart time
   // RFC 7313: per family, from the peer's BoRR until its EoRR (refresh_stale_time).
-  std::map<Family, std::unique_ptr<asio::steady_timer>> refresh_timers;
+  std::map<Family, std::shared_ptr<asio::steady_timer>> refresh_timers;
 };
 
 Result<std::unique_ptr<Speaker>> Speaker::create(asio::io_context& io, SpeakerConfig config) {
@@ -45,9 +47,12 @@ Result<std::unique_ptr<Speaker>> Speaker::create(asio::io_context& io, SpeakerCo
   if (config.stale_path_time.count() < 0) return Error{"BGP speaker: stale path time is negative"};
   std::unique_ptr<Speaker> speaker(new Speaker(io, std::move(config)));
   for (const ListenEndpoint& endpoint : speaker->config_.listen) {
-    auto listener = Listener::open(
-        io, endpoint.address, endpoint.port,
-        [s = speaker.get()](asio::ip::tcp::socket socket) { s->incoming(std::move(socket)); });
+    auto listener =
+        Listener::open(io, endpoint.address, endpoint.port,
+                       [s = speaker.get(), alive = std::weak_ptr<bool>(speaker->alive_)](
+                           asio::ip::tcp::socket socket) {
+                         if (!alive.expired()) s->incoming(std::move(socket));
+                       });
     if (!listener) return listener.error();
     speaker->listeners_.push_back(*listener);
   }
@@ -55,9 +60,11 @@ Result<std::unique_ptr<Speaker>> Speaker::create(asio::io_context& io, SpeakerCo
     speaker->rib_.defer_advertisement();
     speaker->deferral_timer_ =
         std::make_unique<asio::steady_timer>(io, speaker->config_.selection_deferral_time);
-    speaker->deferral_timer_->async_wait([s = speaker.get()](boost::system::error_code ec) {
-      if (!ec) s->end_deferral("the selection deferral time ran out");
-    });
+    speaker->deferral_timer_->async_wait(
+        [s = speaker.get(),
+         alive = std::weak_ptr<bool>(speaker->alive_)](boost::system::error_code ec) {
+          if (!ec && !alive.expired()) s->end_deferral("the selection deferral time ran out");
+        });
     bgp_logger().info(
         "bgp: restarting: advertising nothing until the peers' End-of-RIBs are in "
         "(at most {} s)",
@@ -349,9 +356,10 @@ void Speaker::on_route_refresh(Session& session, const RouteRefreshMessage& refr
     if (begin) {
       done = rib_.begin_route_refresh(peer->id, refresh.family);
       // An EoRR that never comes must not keep the stale routes for ever.
-      timer = std::make_unique<asio::steady_timer>(io_, config_.refresh_stale_time);
-      timer->async_wait([this, id = peer->id, f = refresh.family](boost::system::error_code ec) {
-        if (ec) return;
+      timer = std::make_shared<asio::steady_timer>(io_, config_.refresh_stale_time);
+      timer->async_wait([this, current = std::weak_ptr(timer), id = peer->id,
+                         f = refresh.family](boost::system::error_code ec) {
+        if (ec || current.expired()) return;
         for (auto& [peer_name, p] : peers_)
           if (p->id == id) {
             bgp_logger().info("bgp peer {}: no EoRR for {} in time; its stale routes go", peer_name,
@@ -393,9 +401,10 @@ void Speaker::on_down(Session& session, const DownInfo& info) {
 }
 
 void Speaker::sweep_stale_after(Peer& peer, std::chrono::milliseconds time) {
-  peer.restart_timer = std::make_unique<asio::steady_timer>(io_, time);
-  peer.restart_timer->async_wait([this, id = peer.id](boost::system::error_code ec) {
-    if (ec) return;
+  peer.restart_timer = std::make_shared<asio::steady_timer>(io_, time);
+  peer.restart_timer->async_wait([this, current = std::weak_ptr(peer.restart_timer),
+                                  id = peer.id](boost::system::error_code ec) {
+    if (ec || current.expired()) return;
     for (auto& [name, p] : peers_)
       if (p->id == id) {
         rib_.end_graceful_restart(id);
