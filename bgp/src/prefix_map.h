@@ -21,6 +21,18 @@
 
 namespace tabby::bgp::detail {
 
+// MurmurHash3's 64-bit finaliser: every input bit reaches every output bit, so neighbouring
+// prefixes (a table is full of them) spread over the whole index. Inline: it runs for every
+// lookup.
+inline std::uint64_t mix_bits(std::uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdULL;
+  k ^= k >> 33;
+  k *= 0xc4ceb9fe1a85ec53ULL;
+  k ^= k >> 33;
+  return k;
+}
+
 // IPv4 prefixes as one number: the address above the length.
 struct V4Keys {
   using Key = std::uint64_t;
@@ -32,7 +44,7 @@ struct V4Keys {
     return IpPrefix(IpAddress::v4(static_cast<std::uint32_t>(key >> 8)),
                     static_cast<int>(key & 0xff));
   }
-  static std::uint32_t hash(Key key);
+  static std::uint32_t hash(Key key) { return static_cast<std::uint32_t>(mix_bits(key)); }
 };
 
 struct V6Key {
@@ -47,7 +59,10 @@ struct V6Keys {
   static constexpr Key kFree{0, 0, 0xffffffff};
   static Key pack(const IpPrefix& prefix);
   static IpPrefix unpack(const Key& key);
-  static std::uint32_t hash(const Key& key);
+  static std::uint32_t hash(const Key& key) {
+    return static_cast<std::uint32_t>(
+        mix_bits(key.high ^ mix_bits(key.low ^ (std::uint64_t{key.length} << 56))));
+  }
 };
 
 template <typename Keys, typename Value>
