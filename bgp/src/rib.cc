@@ -139,7 +139,10 @@ void Rib::State::modify(const IpPrefix& prefix, Change change) {
     if (!before.best) ++reachable;
     if (!after.best) --reachable;
   }
-  if (d.paths.empty()) loc_rib.erase(it);
+  // An emptied destination whose change is not taken yet stays (empty) until it is: its flag
+  // must outlive a re-creation in the same batch that changes nothing (a refused path), or
+  // the withdrawal would never be reported.
+  if (d.paths.empty() && !d.change_pending) loc_rib.erase(it);
 }
 
 void Rib::State::decide(const IpPrefix& prefix, Destination& d) {
@@ -477,8 +480,8 @@ std::vector<BestPathChange> Rib::take_best_path_changes() {
   state_->best_dirty.clear();
   std::vector<BestPathChange> changes;
   changes.reserve(dirty.size());
-  // A prefix is listed once while its destination lives (Destination::change_pending); one
-  // that went and came back may be listed again, and one that went twice is in `gone` twice.
+  // A prefix is listed once (Destination::change_pending: a destination with a change pending
+  // is not erased before it is taken). `gone` is only a safety net.
   std::vector<IpPrefix> gone;
   for (const auto& prefix : dirty) {
     auto it = state_->loc_rib.find(prefix);
@@ -497,6 +500,7 @@ std::vector<BestPathChange> Rib::take_best_path_changes() {
       change.best = change.multipath.front();
     }
     changes.push_back(std::move(change));
+    if (d.paths.empty()) state_->loc_rib.erase(it);
   }
   std::sort(gone.begin(), gone.end());
   gone.erase(std::unique(gone.begin(), gone.end()), gone.end());

@@ -93,6 +93,19 @@ TEST_F(RibInboundTest, EachPrefixIsOneChangeWithItsStateWhenTaken) {
                                                              {pfx("203.0.113.0/24"), std::nullopt},
                                                              {pfx("2001:db8::/32"), 1}}));
   EXPECT_TRUE(rib_.take_best_path_changes().empty());
+  // Withdrawn, then back in the same batch with a path that is refused (peer 2's own AS in
+  // it: a loop): still a withdrawal.
+  feed(1, announce({"192.0.2.0/24"}, attrs({65001})));
+  rib_.take_best_path_changes();
+  feed(1, withdraw({"192.0.2.0/24"}));
+  EXPECT_EQ(feed(2, announce({"192.0.2.0/24"}, attrs({65002, 65000}))).rejected, 1u);
+  auto refused = rib_.take_best_path_changes();
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].prefix, pfx("192.0.2.0/24"));
+  EXPECT_FALSE(refused[0].best);
+  EXPECT_EQ(rib_.paths(pfx("192.0.2.0/24")).size(), 0u);  // refused paths are not listed
+  feed(2, withdraw({"192.0.2.0/24"}));
+  EXPECT_TRUE(rib_.take_best_path_changes().empty());
   feed(2, withdraw({"198.51.100.0/24"}));  // not the best: no change
   EXPECT_TRUE(rib_.take_best_path_changes().empty());
   feed(1, withdraw({"198.51.100.0/24"}));

@@ -23,8 +23,9 @@ namespace detail {
 struct InternedAttributes {
   explicit InternedAttributes(PathAttributes a) : attributes(std::move(a)) {}
   PathAttributes attributes;
-  // Atomic: a handle may be copied or dropped on another thread (the owner's, with a
-  // best-path change) while the RIB's thread holds the set too.
+  // Atomic, so that a copy may be made or dropped on another thread while the RIB holds the
+  // set; but the last handle must go on the RIB's thread (the interner's table is not
+  // locked).
   mutable std::atomic<std::uint32_t> references{0};
 };
 
