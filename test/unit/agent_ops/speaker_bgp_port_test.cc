@@ -10,6 +10,8 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "run_until.h"
+
 namespace tabby::agent {
 namespace {
 
@@ -20,16 +22,7 @@ IpAddress address(const char* text) {
   return IpAddress::parse(text).value();
 }
 
-template <typename Predicate>
-bool run_until(asio::io_context& io, Predicate done, std::chrono::milliseconds timeout = 15s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    io.restart();
-    io.run_for(10ms);
-  }
-  return true;
-}
+using tabby::test_support::run_until;
 
 // A port nobody listens on at the moment, for both speakers (each on its own address).
 std::uint16_t free_port() {

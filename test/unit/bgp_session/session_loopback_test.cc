@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/write.hpp>
 
+#include "run_until.h"
 #include "tabby/bgp/framer.h"
 #include "tabby/bgp/listener.h"
 #include "tabby/bgp/session.h"
@@ -39,16 +40,7 @@ struct Recorder : SessionHandler {
   }
 };
 
-template <typename Predicate>
-bool run_until(asio::io_context& io, Predicate done, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    io.restart();
-    io.run_for(10ms);
-  }
-  return true;
-}
+using tabby::test_support::run_until;
 
 SessionConfig config(std::uint32_t local_as, const char* router_id, std::uint32_t peer_as) {
   SessionConfig c;

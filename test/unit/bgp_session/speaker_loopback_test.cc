@@ -4,6 +4,7 @@
 // routes. Real sockets, no root.
 #include <gmock/gmock.h>
 
+#include "run_until.h"
 #include "tabby/bgp/speaker.h"
 
 namespace tabby::bgp {
@@ -20,16 +21,7 @@ IpPrefix prefix(const char* text) {
   return IpPrefix::parse(text).value();
 }
 
-template <typename Predicate>
-bool run_until(asio::io_context& io, Predicate done, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    io.restart();
-    io.run_for(10ms);
-  }
-  return true;
-}
+using tabby::test_support::run_until;
 
 bool has_route(const Speaker& s, const char* p) {
   return s.rib().best_path(prefix(p)).has_value();

@@ -4,6 +4,7 @@
 // peer's End-of-RIB, or until its selection deferral time runs out. Real sockets, no root.
 #include <gmock/gmock.h>
 
+#include "run_until.h"
 #include "tabby/bgp/speaker.h"
 
 namespace tabby::bgp {
@@ -20,16 +21,7 @@ IpPrefix prefix(const char* text) {
   return IpPrefix::parse(text).value();
 }
 
-template <typename Predicate>
-bool run_until(asio::io_context& io, Predicate done, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() > deadline) return false;
-    io.restart();
-    io.run_for(10ms);
-  }
-  return true;
-}
+using tabby::test_support::run_until;
 
 void run_for(asio::io_context& io, std::chrono::milliseconds time) {
   run_until(
