@@ -4,11 +4,28 @@
 // fd00::1, AS 65001). Each daemon announces one prefix: BIRD 10.202.0.0/24 and
 // 2001:db8:202::/48, FRR 10.203.0.0/24; GoBGP's the test adds.
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "tabby/lab/lab_test.h"
 
 namespace tabby::lab {
+
+// A file's whole text ("" when it is not there yet).
+inline std::string file_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The last n characters, for a long log in a failure message.
+inline std::string tail(const std::string& text, std::size_t n = 4000) {
+  return text.size() > n ? text.substr(text.size() - n) : text;
+}
 
 // n1 (10.0.0.1, fd00::1) and n2 (10.0.0.2, fd00::2) on one segment.
 class TwoNodeLab : public LabTest {
@@ -99,5 +116,47 @@ inline std::string gobgp_config(bool passive) {
       afi-safi-name = "ipv4-unicast"
 )";
 }
+
+#ifdef BGP_PEER
+// Nodes n at 10.0.0.n/24 (and fd00::n/64 when asked) on one segment, and bgp-peer (the
+// target's BGP_PEER) on one of them with its rib file.
+class SegmentLab : public LabTest {
+ protected:
+  void SetUp() override {
+    LabTest::SetUp();
+    if (HasFatalFailure()) return;
+    segment_ = &lab().add_segment("s1");
+  }
+
+  Netns& node(int n, bool ipv6 = false) {
+    auto& ns = lab().add_node("n" + std::to_string(n));
+    lab().attach(ns, "eth0", *segment_, {.address = "10.0.0." + std::to_string(n) + "/24"});
+    if (ipv6) ns.must("ip -6 addr add fd00::" + std::to_string(n) + "/64 dev eth0 nodad");
+    return ns;
+  }
+
+  // `options` go after --config and --rib-file.
+  void start_tabby(const Netns& ns, const std::string& yaml,
+                   const std::vector<std::string>& options = {}) {
+    const auto config = lab().dir() / "tabby.yaml";
+    std::ofstream(config, std::ios::trunc) << yaml;
+    rib_path_ = lab().dir() / "tabby-rib.txt";
+    std::vector<std::string> command = {BGP_PEER, "--config", config.string(), "--rib-file",
+                                        rib_path_.string()};
+    command.insert(command.end(), options.begin(), options.end());
+    command.insert(command.end(), {"--log-level", "debug"});
+    tabby_ = &lab().start_process(ns, "tabby", command);
+  }
+  std::string rib() const { return file_text(rib_path_); }
+  bool tabby_has(const std::string& text) const { return rib().find(text) != std::string::npos; }
+  std::string log() const {
+    return "bgp-peer rib:\n" + rib() + "\nbgp-peer log (tail):\n" + tail(tabby_->log());
+  }
+
+  Segment* segment_ = nullptr;
+  Process* tabby_ = nullptr;
+  std::filesystem::path rib_path_;
+};
+#endif
 
 }  // namespace tabby::lab

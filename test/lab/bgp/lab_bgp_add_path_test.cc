@@ -23,17 +23,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string file_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string tail(const std::string& text, std::size_t n = 4000) {
-  return text.size() > n ? text.substr(text.size() - n) : text;
-}
-
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
@@ -92,41 +81,15 @@ std::string tabby_yaml(const Plan& plan) {
   return yaml;
 }
 
-class AddPathInterop : public LabTest {
+class AddPathInterop : public SegmentLab {
  protected:
-  void SetUp() override {
-    LabTest::SetUp();
-    if (HasFatalFailure()) return;
-    segment_ = &lab().add_segment("s1");
-  }
-
-  Netns& node(int n) {
-    auto& ns = lab().add_node("n" + std::to_string(n));
-    lab().attach(ns, "eth0", *segment_, {.address = "10.0.0." + std::to_string(n) + "/24"});
-    ns.must("ip -6 addr add fd00::" + std::to_string(n) + "/64 dev eth0 nodad");
-    return ns;
-  }
-
+  Netns& node(int n) { return SegmentLab::node(n, true); }
   void start_tabby(const Netns& ns, const std::string& yaml) {
-    const auto config = lab().dir() / "tabby.yaml";
-    std::ofstream(config, std::ios::trunc) << yaml;
-    rib_path_ = lab().dir() / "tabby-rib.txt";
-    tabby_ = &lab().start_process(ns, "tabby",
-                                  {BGP_PEER, "--config", config.string(), "--rib-file",
-                                   rib_path_.string(), "--all-paths", "--log-level", "debug"});
-  }
-  std::string rib() const { return file_text(rib_path_); }
-  bool tabby_has(const std::string& text) const { return rib().find(text) != std::string::npos; }
-  std::string log() const {
-    return "bgp-peer rib:\n" + rib() + "\nbgp-peer log (tail):\n" + tail(tabby_->log());
+    SegmentLab::start_tabby(ns, yaml, {"--all-paths"});
   }
 
   // The whole scenario over sessions of the plan's family.
   void run(const Plan& plan);
-
-  Segment* segment_ = nullptr;
-  Process* tabby_ = nullptr;
-  std::filesystem::path rib_path_;
 };
 
 void AddPathInterop::run(const Plan& plan) {

@@ -55,18 +55,10 @@ class BgpPeerInterop : public TwoNodeLab {
   }
   std::filesystem::path yaml_path() { return lab().dir() / "tabby.yaml"; }
   void write_yaml(const std::string& yaml) { std::ofstream(yaml_path(), std::ios::trunc) << yaml; }
-  std::string rib() const {
-    std::ifstream in(rib_path_);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
+  std::string rib() const { return file_text(rib_path_); }
   std::string log() {
-    std::ifstream in(lab().dir() / "bgp-peer.log");
-    std::stringstream text;
-    text << in.rdbuf();
     return "bgp-peer rib:\n" + rib() + "\nbgp-peer log (tail):\n" +
-           text.str().substr(text.str().size() > 4000 ? text.str().size() - 4000 : 0);
+           tail(file_text(lab().dir() / "bgp-peer.log"));
   }
   bool tabby_has(const std::string& line) const { return rib().find(line) != std::string::npos; }
 

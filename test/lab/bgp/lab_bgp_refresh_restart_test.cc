@@ -55,22 +55,15 @@ class RefreshRestart : public TwoNodeLab {
                              rib_path_.string(), "--log-level", "debug"},
                             lab().dir() / ("bgp-peer-" + std::to_string(++runs_) + ".log"));
   }
-  static std::string read(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
   std::string tabby_log() {
-    return read(lab().dir() / ("bgp-peer-" + std::to_string(runs_) + ".log"));
+    return file_text(lab().dir() / ("bgp-peer-" + std::to_string(runs_) + ".log"));
   }
   std::string log() {
-    const std::string text = tabby_log();
-    return "bgp-peer rib:\n" + read(rib_path_) + "\nbgp-peer log (tail):\n" +
-           text.substr(text.size() > 4000 ? text.size() - 4000 : 0);
+    return "bgp-peer rib:\n" + file_text(rib_path_) + "\nbgp-peer log (tail):\n" +
+           tail(tabby_log());
   }
   bool tabby_has(const std::string& line) const {
-    return read(rib_path_).find(line) != std::string::npos;
+    return file_text(rib_path_).find(line) != std::string::npos;
   }
 
   // Kills tabby (SIGKILL: no NOTIFICATION, the TCP connection just closes), waits until the

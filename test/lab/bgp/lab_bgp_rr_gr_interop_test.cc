@@ -28,13 +28,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using Clock = std::chrono::steady_clock;
 
-std::string file_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The rib file's line for `prefix`, with a space at the end so that every field can be
 // matched as " name value ".
 std::string route_line(const std::string& rib, const std::string& prefix) {
@@ -60,39 +53,8 @@ std::vector<std::string> updates_announcing(const std::string& wire, const std::
   return found;
 }
 
-std::string tail(const std::string& text, std::size_t n = 4000) {
-  return text.size() > n ? text.substr(text.size() - n) : text;
-}
-
-class RrGrInterop : public LabTest {
+class RrGrInterop : public SegmentLab {
  protected:
-  void SetUp() override {
-    LabTest::SetUp();
-    if (HasFatalFailure()) return;
-    segment_ = &lab().add_segment("s1");
-  }
-
-  // Node n at 10.0.0.n/24 on the segment.
-  Netns& node(int n) {
-    auto& ns = lab().add_node("n" + std::to_string(n));
-    lab().attach(ns, "eth0", *segment_, {.address = "10.0.0." + std::to_string(n) + "/24"});
-    return ns;
-  }
-
-  void start_tabby(const Netns& ns, const std::string& yaml) {
-    const auto config = lab().dir() / "tabby.yaml";
-    std::ofstream(config, std::ios::trunc) << yaml;
-    rib_path_ = lab().dir() / "tabby-rib.txt";
-    tabby_ = &lab().start_process(ns, "tabby",
-                                  {BGP_PEER, "--config", config.string(), "--rib-file",
-                                   rib_path_.string(), "--log-level", "debug"});
-  }
-  std::string rib() const { return file_text(rib_path_); }
-  bool tabby_has(const std::string& text) const { return rib().find(text) != std::string::npos; }
-  std::string log() const {
-    return "bgp-peer rib:\n" + rib() + "\nbgp-peer log (tail):\n" + tail(tabby_->log());
-  }
-
   // "show route <prefix> all": every attribute BIRD has for the route.
   static std::string bird_route(const Bird& bird, const std::string& prefix) {
     return bird.birdc("show route " + prefix + " all").output;
@@ -100,10 +62,6 @@ class RrGrInterop : public LabTest {
   static bool bird_has(const Bird& bird, const std::string& prefix) {
     return bird_route(bird, prefix).find("BGP.as_path") != std::string::npos;
   }
-
-  Segment* segment_ = nullptr;
-  Process* tabby_ = nullptr;
-  std::filesystem::path rib_path_;
 };
 
 // ---- route reflection -------------------------------------------------------------------
