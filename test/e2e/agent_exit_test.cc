@@ -7,7 +7,6 @@
 
 #include <gmock/gmock.h>
 
-#include <atomic>
 #include <iostream>
 #include <thread>
 
@@ -46,16 +45,7 @@ TEST_F(AgentExitTest, AKilledAgentsRoutesStayAndNoTrafficIsLost) {
   const Pod& from = cluster.pods().at(2);  // on node 2
   const Pod& to = cluster.pods().at(4);    // on node 3
   const Pod& on_node1 = cluster.pods().at(0);
-  std::atomic<bool> done = false;
-  std::atomic<int> lost = 0, sent = 0;
-  std::thread pinger([&] {
-    while (!done) {
-      ++sent;
-      if (!from.netns->ping(to.address, 1)) ++lost;
-      if (!from.netns->ping(on_node1.address, 1)) ++lost;
-      std::this_thread::sleep_for(100ms);
-    }
-  });
+  PingLoop pings(from, {&to, &on_node1});
   std::this_thread::sleep_for(1s);
   cluster.kill_agent(1);
   // Dead for a while: the BGP sessions to it are gone, its routes are not.
@@ -67,10 +57,9 @@ TEST_F(AgentExitTest, AKilledAgentsRoutesStayAndNoTrafficIsLost) {
   EXPECT_THAT(cluster.node(1).routes(), HasSubstr(via_node2));
   cluster.start_agent(1);
   std::this_thread::sleep_for(3s);
-  done = true;
-  pinger.join();
-  EXPECT_GT(sent.load(), 30);
-  EXPECT_EQ(lost.load(), 0) << "of " << sent.load() << " rounds";
+  pings.stop();
+  EXPECT_GT(pings.rounds(), 30);
+  EXPECT_EQ(pings.lost(), 0) << "of " << pings.rounds() << " rounds";
   std::vector<std::string> failures;
   eventually([&] { return (failures = cluster.ping_all()).empty(); }, 20s, 500ms);
   EXPECT_THAT(failures, IsEmpty());

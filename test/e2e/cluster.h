@@ -5,9 +5,11 @@
 // the tabby CNI plugin exactly as a container runtime invokes it, and the checks a user would
 // make: every pod pings every other, `tabbyctl node status` shows the peers Established.
 
+#include <atomic>
 #include <functional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tabby/lab/daemons.h"
@@ -51,6 +53,37 @@ struct Pod {
   lab::Netns* netns = nullptr;
   std::string address;
   std::string address_v6;  // with ClusterSpec::pool_v6_cidr
+};
+
+// Pings from one pod to others, a round every 100 ms (one ping each), until stopped: traffic
+// that must not be lost while something happens to a node.
+class PingLoop {
+ public:
+  PingLoop(const Pod& from, std::vector<const Pod*> to)
+      : thread_([this, &from, to = std::move(to)] {
+          while (!done_) {
+            ++rounds_;
+            for (const Pod* pod : to)
+              if (!from.netns->ping(pod->address, 1)) ++lost_;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          }
+        }) {}
+  ~PingLoop() { stop(); }
+  PingLoop(const PingLoop&) = delete;
+  PingLoop& operator=(const PingLoop&) = delete;
+
+  void stop() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  int rounds() const { return rounds_; }
+  int lost() const { return lost_; }  // pings unanswered
+
+ private:
+  std::atomic<bool> done_ = false;
+  std::atomic<int> rounds_ = 0;
+  std::atomic<int> lost_ = 0;
+  std::thread thread_;  // last: starts once the counters exist
 };
 
 // calico-node's readiness probe, from inside `node`: /readiness on :9099 answers 200 once the

@@ -6,7 +6,6 @@
 
 #include <gmock/gmock.h>
 
-#include <atomic>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -144,22 +143,12 @@ TEST_F(ClusterTest, AnAgentRestartLosesNoTraffic) {
   const Pod& to = cluster.pods().at(4);    // on node 3
   const Pod& on_node1 = cluster.pods().at(0);
   // Pods on the other nodes ping each other (and node 1's pod) all through node 1's restart.
-  std::atomic<bool> done = false;
-  std::atomic<int> lost = 0, sent = 0;
-  std::thread pinger([&] {
-    while (!done) {
-      ++sent;
-      if (!from.netns->ping(to.address, 1)) ++lost;
-      if (!from.netns->ping(on_node1.address, 1)) ++lost;
-      std::this_thread::sleep_for(100ms);
-    }
-  });
+  PingLoop pings(from, {&to, &on_node1});
   cluster.restart_agent(1);
   std::this_thread::sleep_for(2s);
-  done = true;
-  pinger.join();
-  EXPECT_GT(sent.load(), 5);
-  EXPECT_EQ(lost.load(), 0);
+  pings.stop();
+  EXPECT_GT(pings.rounds(), 5);
+  EXPECT_EQ(pings.lost(), 0);
   expect_full_connectivity(cluster);
   EXPECT_TRUE(cluster.all_peers_established(1)) << cluster.node_status(1);
 }
