@@ -480,17 +480,12 @@ std::vector<BestPathChange> Rib::take_best_path_changes() {
   state_->best_dirty.clear();
   std::vector<BestPathChange> changes;
   changes.reserve(dirty.size());
-  // A prefix is listed once (Destination::change_pending: a destination with a change pending
-  // is not erased before it is taken). `gone` is only a safety net.
-  std::vector<IpPrefix> gone;
+  // A prefix is listed once: Destination::change_pending, and a destination with a change
+  // pending is not erased before it is taken here.
   for (const auto& prefix : dirty) {
     auto it = state_->loc_rib.find(prefix);
-    if (it == state_->loc_rib.end()) {
-      gone.push_back(prefix);
-      continue;
-    }
+    if (it == state_->loc_rib.end() || !it.value().change_pending) continue;  // (a guard only)
     Destination& d = it.value();
-    if (!d.change_pending) continue;  // taken already, from an earlier listing
     d.change_pending = false;
     BestPathChange change{prefix, std::nullopt, {}};
     if (d.multipath > 0) {
@@ -502,10 +497,6 @@ std::vector<BestPathChange> Rib::take_best_path_changes() {
     changes.push_back(std::move(change));
     if (d.paths.empty()) state_->loc_rib.erase(it);
   }
-  std::sort(gone.begin(), gone.end());
-  gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
-  for (const auto& prefix : gone)
-    changes.push_back(BestPathChange{prefix, std::nullopt, {}});
   return changes;
 }
 
