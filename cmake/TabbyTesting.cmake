@@ -34,15 +34,25 @@ function(tabby_unit_test name)
   tabby_test(${name} ${ARGN} LABELS unit)
 endfunction()
 
-# A lab test runs as root on the host; the lab_leftovers check runs after all of them.
+# A lab test runs as root on the host; the lab_leftovers check runs after all of them. Lab
+# tests run side by side (ctest -j): each makes namespaces, bridges and run directories of its
+# own names, and they mostly wait on daemons and timers. PROCESSORS is how many of ctest's job
+# slots the test takes (a whole cluster of agents counts for more than a two-namespace lab);
+# SERIAL is for a test that needs the machine to itself.
 function(tabby_lab_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "TIMEOUT;PROCESSORS" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
+  if(NOT ARG_PROCESSORS)
+    set(ARG_PROCESSORS 1)
+  endif()
   tabby_test(${name} SOURCES ${ARG_SOURCES} DEPS tabby_lab ${ARG_DEPS}
              LABELS lab ${ARG_LABELS} TIMEOUT ${ARG_TIMEOUT})
-  set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED lab RUN_SERIAL TRUE)
+  set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED lab PROCESSORS ${ARG_PROCESSORS})
+  if(ARG_SERIAL)
+    set_tests_properties(${name} PROPERTIES RUN_SERIAL TRUE)
+  endif()
 endfunction()
 
 # A lab test run inside a User-Mode Linux guest (for ipip, which the host kernel lacks).
@@ -58,8 +68,9 @@ function(tabby_uml_test name)
                    --modprobe bridge --rw ${CMAKE_BINARY_DIR}
                    -- $<TARGET_FILE:${name}>
            WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
+  # One User-Mode Linux guest at a time: each keeps a core busy for its whole run.
   set_tests_properties(${name} PROPERTIES LABELS "lab;uml;${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
-                                          FIXTURES_REQUIRED lab RUN_SERIAL TRUE)
+                                          FIXTURES_REQUIRED lab RESOURCE_LOCK uml PROCESSORS 2)
 endfunction()
 
 # A libFuzzer target over a decoder of untrusted bytes, with its checked-in corpus in
@@ -69,10 +80,12 @@ endfunction()
 function(tabby_fuzz_target name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   set(corpus ${CMAKE_SOURCE_DIR}/test/fuzz/corpus/${name})
-  add_executable(${name}_replay ${ARG_SOURCES} ${CMAKE_SOURCE_DIR}/test/fuzz/corpus_replay_main.cc)
-  target_link_libraries(${name}_replay PRIVATE ${ARG_DEPS})
-  add_test(NAME ${name}_replay COMMAND ${name}_replay ${corpus})
-  set_tests_properties(${name}_replay PROPERTIES LABELS "unit;fuzz" TIMEOUT 300)
+  if(TABBY_UNIT_TESTS)
+    add_executable(${name}_replay ${ARG_SOURCES} ${CMAKE_SOURCE_DIR}/test/fuzz/corpus_replay_main.cc)
+    target_link_libraries(${name}_replay PRIVATE ${ARG_DEPS})
+    add_test(NAME ${name}_replay COMMAND ${name}_replay ${corpus})
+    set_tests_properties(${name}_replay PROPERTIES LABELS "unit;fuzz" TIMEOUT 300)
+  endif()
   if(TABBY_FUZZ)
     add_executable(fuzz_${name} ${ARG_SOURCES})
     target_link_libraries(fuzz_${name} PRIVATE ${ARG_DEPS})
