@@ -117,16 +117,35 @@ bool owner_gone(std::string_view name, std::string_view prefix) {
 
 }  // namespace
 
-std::vector<pid_t> processes_mentioning(std::string_view text) {
-  std::vector<pid_t> pids;
+namespace {
+
+struct ProcessCommandLine {
+  pid_t pid;
+  std::string cmdline;
+};
+
+// Each process's command line read once: with lab tests running side by side a process can
+// exit between two reads, and its second read would come back empty.
+std::vector<ProcessCommandLine> command_lines_mentioning(std::string_view text) {
+  std::vector<ProcessCommandLine> found;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::ifstream in(entry.path() / "cmdline");
     std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.find(text) != std::string::npos) pids.push_back(std::stoi(name));
+    if (cmdline.find(text) != std::string::npos)
+      found.push_back({std::stoi(name), std::move(cmdline)});
   }
+  return found;
+}
+
+}  // namespace
+
+std::vector<pid_t> processes_mentioning(std::string_view text) {
+  std::vector<pid_t> pids;
+  for (const auto& process : command_lines_mentioning(text))
+    pids.push_back(process.pid);
   return pids;
 }
 
@@ -142,13 +161,12 @@ Leftovers find_stale_leftovers() {
     if (owner_gone(name, kRunDirPrefix)) found.directories.push_back(entry.path());
   }
   const std::string run_dirs = (lab_temp_dir() / std::string(kRunDirPrefix)).string();
-  for (pid_t pid : processes_mentioning(run_dirs)) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto at = cmdline.find(run_dirs);
+  for (const auto& process : command_lines_mentioning(run_dirs)) {
+    const auto at = process.cmdline.find(run_dirs);
     const std::string_view rest =
-        std::string_view(cmdline).substr(at + run_dirs.size() - kRunDirPrefix.size());
-    if (pid != getpid() && owner_gone(rest, kRunDirPrefix)) found.processes.push_back(pid);
+        std::string_view(process.cmdline).substr(at + run_dirs.size() - kRunDirPrefix.size());
+    if (process.pid != getpid() && owner_gone(rest, kRunDirPrefix))
+      found.processes.push_back(process.pid);
   }
   return found;
 }
