@@ -91,34 +91,12 @@ PathDecision decide_path(const BgpRouteContext& context, const LearnedPath& path
           .reason = pool ? "pool without encapsulation" : "outside every pool"};
 }
 
-std::vector<dataplane::Route> bgp_routes(const BgpRouteContext& context,
-                                         const std::vector<LearnedPath>& paths) {
+std::vector<dataplane::Route> bgp_static_routes(const BgpRouteContext& context) {
   std::map<IpPrefix, dataplane::Route> routes;
   for (const auto& block : context.blackholes) {
     auto route = dataplane::blackhole_route(block);
     route.protocol = dataplane::kProtoBird;
     routes[block] = std::move(route);
-  }
-  std::map<IpPrefix, std::vector<PathDecision>> learned;
-  for (const auto& path : paths) {
-    auto decision = decide_path(context, path);
-    if (decision.kind != PathDecision::Kind::kNotProgrammed) {
-      learned[path.prefix].push_back(std::move(decision));
-    }
-  }
-  for (auto& [prefix, decisions] : learned) {
-    std::vector<dataplane::NextHop> hops;
-    bool ipip = false;
-    for (const auto& decision : decisions) {
-      hops.push_back(decision.next_hop);
-      ipip = ipip || decision.kind == PathDecision::Kind::kIpip;
-    }
-    std::sort(hops.begin(), hops.end());
-    hops.erase(std::unique(hops.begin(), hops.end()), hops.end());
-    auto route = dataplane::ecmp_route(prefix, std::move(hops), dataplane::kProtoBird);
-    route.metric = prefix.family() == IpFamily::kV4 ? context.metric_v4 : context.metric_v6;
-    if (ipip) route.mtu = context.ipip_mtu;
-    routes[prefix] = std::move(route);
   }
   for (const PeerHostRoute& host : context.peer_host_routes) {
     const IpPrefix prefix = IpPrefix::host(host.peer);
@@ -127,6 +105,63 @@ std::vector<dataplane::Route> bgp_routes(const BgpRouteContext& context,
                                          dataplane::kProtoBird);
     route.metric = prefix.family() == IpFamily::kV4 ? context.metric_v4 : context.metric_v6;
     routes[prefix] = std::move(route);
+  }
+  std::vector<dataplane::Route> out;
+  out.reserve(routes.size());
+  for (auto& [prefix, route] : routes)
+    out.push_back(std::move(route));
+  return out;
+}
+
+std::optional<dataplane::Route> learned_route(const BgpRouteContext& context,
+                                              const IpPrefix& prefix,
+                                              const std::vector<LearnedPath>& paths) {
+  std::vector<dataplane::NextHop> hops;
+  bool ipip = false;
+  for (const LearnedPath& path : paths) {
+    PathDecision decision = decide_path(context, path);
+    if (decision.kind == PathDecision::Kind::kNotProgrammed) continue;
+    hops.push_back(std::move(decision.next_hop));
+    ipip = ipip || decision.kind == PathDecision::Kind::kIpip;
+  }
+  if (hops.empty()) return std::nullopt;
+  std::sort(hops.begin(), hops.end());
+  hops.erase(std::unique(hops.begin(), hops.end()), hops.end());
+  auto route = dataplane::ecmp_route(prefix, std::move(hops), dataplane::kProtoBird);
+  route.metric = prefix.family() == IpFamily::kV4 ? context.metric_v4 : context.metric_v6;
+  if (ipip) route.mtu = context.ipip_mtu;
+  return route;
+}
+
+LearnedRouteInputs learned_route_inputs(const BgpRouteContext& context) {
+  LearnedRouteInputs inputs{.address_v4 = context.address_v4,
+                            .address_v6 = context.address_v6,
+                            .subnet_v4 = context.subnet_v4,
+                            .pools = {},
+                            .blackholes = context.blackholes,
+                            .kernel_reject = context.kernel_reject,
+                            .parent_interface = context.parent_interface,
+                            .parent_interface_v6 = context.parent_interface_v6,
+                            .ipip_mtu = context.ipip_mtu,
+                            .metric_v4 = context.metric_v4,
+                            .metric_v6 = context.metric_v6};
+  for (const api::IpPoolView& pool : context.pools)
+    inputs.pools.push_back({pool.cidr, pool.ipip_mode, pool.vxlan_mode, pool.disabled});
+  return inputs;
+}
+
+std::vector<dataplane::Route> bgp_routes(const BgpRouteContext& context,
+                                         const std::vector<LearnedPath>& paths) {
+  std::map<IpPrefix, dataplane::Route> routes;
+  for (auto& route : bgp_static_routes(context))
+    routes.emplace(route.destination, std::move(route));
+  std::map<IpPrefix, std::vector<LearnedPath>> learned;
+  for (const LearnedPath& path : paths)
+    learned[path.prefix].push_back(path);
+  for (const auto& [prefix, prefix_paths] : learned) {
+    if (routes.contains(prefix)) continue;
+    if (auto route = learned_route(context, prefix, prefix_paths))
+      routes.emplace(prefix, std::move(*route));
   }
   std::vector<dataplane::Route> out;
   out.reserve(routes.size());

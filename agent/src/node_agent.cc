@@ -2,11 +2,12 @@
 //
 //   datastore --watch--> DatastoreSnapshot --calc--> DesiredBgp + exports --> BgpPort
 //                                            '-----> VXLAN / IPIP devices, routes --> kernel
-//   BgpPort --best paths--> routes --> kernel
+//   BgpPort --best-path changes--> learned routes --> RoutePipeline --> kernel
 //
-// Each change recomputes from the whole snapshot (as confd re-renders BIRD's configuration)
-// and applies differences only: the BgpPort keeps unchanged sessions, the RouteReconciler
-// touches only routes that differ.
+// Each datastore change recomputes from the whole snapshot (as confd re-renders BIRD's
+// configuration) and applies differences only: the BgpPort keeps unchanged sessions, the
+// RoutePipeline writes only the routes that differ. A best-path change costs one learned
+// route, never a pass over the table.
 
 #include "tabby/agent/node_agent.h"
 
@@ -34,6 +35,7 @@
 #include "tabby/agent/metrics_catalog.h"
 #include "tabby/agent/metrics_server.h"
 #include "tabby/agent/nodename_file.h"
+#include "tabby/agent/route_pipeline.h"
 #include "tabby/agent/startup.h"
 #include "tabby/agent/status_server.h"
 #include "tabby/api/datastore_factory.h"
@@ -99,6 +101,7 @@ class NodeAgent {
         datastore_(datastore),
         netlink_(netlink),
         reconciler_(netlink),
+        routes_(io, reconciler_),
         route_loop_(io, netlink, reconciler_,
                     config_.route_refresh_interval.count() > 0 ? config_.route_refresh_interval
                                                                : std::chrono::milliseconds(24h)),
@@ -112,6 +115,10 @@ class NodeAgent {
         redetect_(io) {
     secrets_dir_ = config_.secrets_dir;
     mtu_file_ = config_.mtu_file;
+    // Until the first snapshot's routes (and, with BGP, every peer's table) are written, the
+    // routes already in the kernel stay: a restarted agent keeps the node forwarding.
+    routes_.keep_unwanted(true);
+    routes_.on_written = [this](const RouteWriteReport& report) { on_routes_written(report); };
   }
 
   Status start(const BgpPortFactory& make_bgp, const StartupOutcome& outcome) {
@@ -146,9 +153,8 @@ class NodeAgent {
     if (bird()) {
       bgp_ = make_bgp(io_);
       bgp_->set_restarting(restarted_with_routes());
-      bgp_->on_change = [this] {
-        program_routes();
-        refresh_status();
+      bgp_->on_best_paths = [this](const std::vector<LearnedPrefix>& changes) {
+        program_learned_routes(changes);
       };
     }
     route_loop_.on_error = [this](const Status& status) {
@@ -514,46 +520,66 @@ class NodeAgent {
     return local ? local->interface : std::string();
   }
 
+  // The snapshot's routes into the pipeline: the local workloads', the BGP backend's own
+  // (blackholes, reachableBy) and VXLAN's, each replaced whole (as many as the node's pods
+  // and the cluster's blocks). The learned routes are derived again from the Loc-RIB only
+  // when what they depend on changed (a pool's encapsulation, the node's subnet, the MTU...):
+  // a new pod costs its own route, not a pass over a full table.
   void program_routes() {
     if (!snapshot_) return;
-    const auto started = std::chrono::steady_clock::now();
-    std::vector<dataplane::Route> routes = local_workload_routes(*snapshot_, config_.nodename);
+    routes_.set_source(RouteSource::kWorkload, local_workload_routes(*snapshot_, config_.nodename));
     if (bgp_ && desired_bgp_) {
-      auto learned = bgp_routes(route_context_, bgp_->best_paths());
-      routes.insert(routes.end(), learned.begin(), learned.end());
-    }
-    for (const VxlanDevice& device : vxlan_devices_)
-      routes.insert(routes.end(), device.routes.begin(), device.routes.end());
-    // One route per key: the first kind that claims a destination wins (a local pod's /32
-    // before a learned one; a BGP blackhole and the VXLAN one for the same block agree).
-    std::vector<dataplane::Route> unique;
-    std::set<dataplane::RouteKey> seen;
-    for (dataplane::Route& route : routes) {
-      if (seen.insert(route.key()).second) unique.push_back(std::move(route));
-    }
-    // Until the speaker has heard every peer's End-of-RIB (or given up waiting), routes
-    // from before a restart are kept: only additions and changes are applied.
-    Status status;
-    if (bgp_ && !bgp_->converged()) {
-      for (const dataplane::Route& route : unique) {
-        if (Status wanted = reconciler_.want(route); !wanted) status = wanted;
+      routes_.set_source(RouteSource::kBgpStatic, bgp_static_routes(route_context_));
+      LearnedRouteInputs inputs = learned_route_inputs(route_context_);
+      if (!learned_inputs_ || *learned_inputs_ != inputs) {
+        learned_inputs_ = std::move(inputs);
+        std::vector<dataplane::Route> learned;
+        bgp_->visit_best_paths([&](const IpPrefix& prefix, const std::vector<LearnedPath>& paths) {
+          if (auto route = learned_route(route_context_, prefix, paths))
+            learned.push_back(std::move(*route));
+        });
+        routes_.set_source(RouteSource::kBgpLearned, learned);
       }
-    } else {
-      status = reconciler_.set_desired(unique);
     }
-    if (!status) spdlog::warn("routes: {}", status.error().message);
+    std::vector<dataplane::Route> vxlan;
+    for (const VxlanDevice& device : vxlan_devices_)
+      vxlan.insert(vxlan.end(), device.routes.begin(), device.routes.end());
+    routes_.set_source(RouteSource::kVxlan, vxlan);
+    snapshot_programmed_ = true;
+    hold_routes_until_converged();
+  }
+
+  // The speaker's Loc-RIB changed: one route per changed prefix. Before the first snapshot
+  // there is no context to derive them in; that snapshot derives them all.
+  void program_learned_routes(const std::vector<LearnedPrefix>& changes) {
+    if (!learned_inputs_) return;
+    for (const LearnedPrefix& change : changes) {
+      routes_.set_destination(RouteSource::kBgpLearned, change.prefix,
+                              learned_route(route_context_, change.prefix, change.paths));
+    }
+  }
+
+  // Until the datastore's routes are in and the speaker has heard every peer's End-of-RIB (or
+  // given up waiting), routes from before a restart are kept: only additions and changes
+  // are applied.
+  void hold_routes_until_converged() {
+    routes_.keep_unwanted(!snapshot_programmed_ || (bgp_ && !bgp_->converged()));
+  }
+
+  void on_routes_written(const RouteWriteReport& report) {
+    if (!report.status) {
+      metrics_.dataplane_failures.inc();
+      spdlog::warn("routes: {}", report.status.error().message);
+    }
+    const RouteClaims& claims = routes_.claims();
+    metrics_.routes_programmed.set({"4"}, static_cast<double>(claims.wanted_count(IpFamily::kV4)));
+    metrics_.routes_programmed.set({"6"}, static_cast<double>(claims.wanted_count(IpFamily::kV6)));
+    if (report.changes == 0) return;
     const auto& stats = reconciler_.stats();
-    spdlog::debug("routes: {} wanted; added {}, replaced {}, removed {}, failed {}, in sync {}",
-                  unique.size(), stats.added, stats.replaced, stats.removed, stats.failures,
-                  reconciler_.in_sync());
-    std::size_t v4 = 0;
-    for (const auto& route : unique)
-      v4 += route.destination.family() == IpFamily::kV4;
-    metrics_.routes_programmed.set({"4"}, static_cast<double>(v4));
-    metrics_.routes_programmed.set({"6"}, static_cast<double>(unique.size() - v4));
-    metrics_.reconcile_duration.observe(
-        {"dataplane"},
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    spdlog::debug("routes: {} written ({} queued); added {}, replaced {}, removed {}, failed {}",
+                  report.changes, routes_.pending(), stats.added, stats.replaced, stats.removed,
+                  stats.failures);
+    metrics_.reconcile_duration.observe({"dataplane"}, report.took.count());
   }
 
   // ipam_blocks and ipam_allocations_in_use of this node, per pool; a deleted pool's series go.
@@ -708,7 +734,7 @@ class NodeAgent {
       // A convergence that just happened lets routes from before a restart go.
       if (bgp_ && bgp_->converged() != converged_) {
         converged_ = bgp_->converged();
-        program_routes();
+        hold_routes_until_converged();
       }
       schedule_tick();
     });
@@ -758,6 +784,7 @@ class NodeAgent {
   api::Datastore& datastore_;
   dataplane::NetlinkLayer& netlink_;
   dataplane::RouteReconciler reconciler_;
+  RoutePipeline routes_;
   dataplane::RouteSyncLoop route_loop_;
   DatastoreSyncer syncer_;
   HealthAggregator health_;
@@ -780,6 +807,9 @@ class NodeAgent {
   std::optional<DesiredBgp> desired_bgp_;
   BgpExport exports_;
   BgpRouteContext route_context_;
+  // What the learned routes were last derived from; none: not yet (no BGP state).
+  std::optional<LearnedRouteInputs> learned_inputs_;
+  bool snapshot_programmed_ = false;
   VxlanDevice vxlan_devices_[2] = {{.family = IpFamily::kV4}, {.family = IpFamily::kV6}};
   std::map<std::string, std::string> last_pools_;
   std::set<std::string> warnings_seen_;

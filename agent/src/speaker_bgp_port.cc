@@ -90,7 +90,16 @@ class SpeakerBgpPort final : public BgpPort {
       if (speaker_) spdlog::info("BGP: node-wide settings changed, restarting the speaker");
       for (const auto& [key, peer] : peers_)
         retire_session_count(key);
+      // The new speaker starts with an empty Loc-RIB: what the old one had is withdrawn.
+      std::vector<LearnedPrefix> withdrawn;
+      if (speaker_) {
+        speaker_->rib().for_each_selected(
+            [&](const IpPrefix& prefix, const std::vector<bgp::RoutePath>&) {
+              withdrawn.push_back({prefix, {}});
+            });
+      }
       speaker_.reset();
+      if (!withdrawn.empty()) on_best_paths(withdrawn);
       peers_.clear();
       auto made = bgp::Speaker::create(io_, config);
       if (!made) return Error{made.error().message};
@@ -100,16 +109,19 @@ class SpeakerBgpPort final : public BgpPort {
       // settings) starts afresh, its routes already reconciled.
       restarting_ = false;
       speaker_->on_best_path_change([this](const std::vector<bgp::BestPathChange>& changes) {
+        std::vector<LearnedPrefix> learned;
+        learned.reserve(changes.size());
         for (const auto& change : changes) {
-          if (change.best) {
-            best_[change.prefix] = change.multipath.empty()
-                                       ? std::vector<bgp::RoutePath>{*change.best}
-                                       : change.multipath;
+          LearnedPrefix& prefix = learned.emplace_back(LearnedPrefix{change.prefix, {}});
+          if (!change.best) continue;
+          if (change.multipath.empty()) {
+            add_learned(change.prefix, *change.best, prefix.paths);
           } else {
-            best_.erase(change.prefix);
+            for (const bgp::RoutePath& path : change.multipath)
+              add_learned(change.prefix, path, prefix.paths);
           }
         }
-        on_change();
+        on_best_paths(learned);
       });
       for (const auto& [prefix, route] : originated_)
         speaker_->originate(prefix, route);
@@ -188,15 +200,16 @@ class SpeakerBgpPort final : public BgpPort {
     originated_ = std::move(wanted);
   }
 
-  std::vector<LearnedPath> best_paths() const override {
+  void visit_best_paths(const BestPathVisitor& visit) const override {
+    if (!speaker_) return;
     std::vector<LearnedPath> paths;
-    for (const auto& [prefix, multipath] : best_) {
-      for (const bgp::RoutePath& path : multipath) {
-        if (path.local() || !path.next_hop) continue;
-        paths.push_back({.prefix = prefix, .next_hop = *path.next_hop, .from_bgp = true});
-      }
-    }
-    return paths;
+    speaker_->rib().for_each_selected(
+        [&](const IpPrefix& prefix, const std::vector<bgp::RoutePath>& selected) {
+          paths.clear();
+          for (const bgp::RoutePath& path : selected)
+            add_learned(prefix, path, paths);
+          if (!paths.empty()) visit(prefix, paths);
+        });
   }
 
   std::vector<BgpPeerReport> peers() const override {
@@ -290,6 +303,13 @@ class SpeakerBgpPort final : public BgpPort {
     return true;
   }
 
+  // A path from a peer, as the route calculation takes it; our own (originated) ones are not.
+  static void add_learned(const IpPrefix& prefix, const bgp::RoutePath& path,
+                          std::vector<LearnedPath>& paths) {
+    if (path.local() || !path.next_hop) return;
+    paths.push_back({.prefix = prefix, .next_hop = *path.next_hop, .from_bgp = true});
+  }
+
   static void add_community(const std::string& text, bgp::LocalRoute& route) {
     auto community = parse_community(text);
     if (!community) {  // the API refuses such BGPConfiguration communities
@@ -352,7 +372,6 @@ class SpeakerBgpPort final : public BgpPort {
   bgp::SpeakerConfig speaker_config_;
   std::map<std::string, KnownPeer> peers_;
   std::map<IpPrefix, bgp::LocalRoute> originated_;
-  std::map<IpPrefix, std::vector<bgp::RoutePath>> best_;
   std::set<std::string> warned_;
   std::map<std::string, std::uint64_t> earlier_sessions_;  // Established counts of past sessions
   mutable bool converged_ = false;

@@ -545,6 +545,18 @@ void Rib::for_each_best(const std::function<void(const IpPrefix&, const RoutePat
     if (d.multipath > 0) visit(prefix, state_->route_path(d.paths.front()));
 }
 
+void Rib::for_each_selected(
+    const std::function<void(const IpPrefix&, const std::vector<RoutePath>&)>& visit) const {
+  std::vector<RoutePath> selected;
+  for (const auto& [prefix, d] : state_->loc_rib) {
+    if (d.multipath == 0) continue;
+    selected.clear();
+    for (std::size_t i = 0; i < d.multipath; ++i)
+      selected.push_back(state_->route_path(d.paths[i]));
+    visit(prefix, selected);
+  }
+}
+
 std::optional<std::size_t> Rib::update_group_of(PeerId id) const {
   const PeerState* peer = state_->find_peer(id);
   if (!peer || !peer->group) return std::nullopt;

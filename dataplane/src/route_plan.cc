@@ -18,6 +18,7 @@ RoutePlan plan_routes(const RouteSet& desired, const std::vector<Route>& kernel,
   RoutePlan plan;
   std::set<RouteKey> satisfied;  // desired keys the kernel already has right
   std::set<RouteKey> occupied;   // desired keys the kernel has something else at
+  std::set<RouteKey> foreign;    // of them, those where that something is not ours
   for (const auto& raw : kernel) {
     const Route route = raw.normalized();
     const auto wanted = desired.find(route.key());
@@ -29,6 +30,7 @@ RoutePlan plan_routes(const RouteSet& desired, const std::vector<Route>& kernel,
       satisfied.insert(route.key());
     } else {
       occupied.insert(route.key());
+      if (!policy.owns(route)) foreign.insert(route.key());
     }
   }
   for (const auto& [key, route] : desired) {
@@ -39,12 +41,7 @@ RoutePlan plan_routes(const RouteSet& desired, const std::vector<Route>& kernel,
     }
     // Something else sits at this key. Ours (a stale version, or calico-node's to adopt):
     // replace it in one atomic step, so forwarding never has a gap. Not ours: leave it.
-    bool ours = true;
-    for (const auto& raw : kernel) {
-      const Route existing = raw.normalized();
-      if (existing.key() == key && existing != route && !policy.owns(existing)) ours = false;
-    }
-    (ours ? plan.replace : plan.conflicts).push_back(route);
+    (foreign.contains(key) ? plan.conflicts : plan.replace).push_back(route);
   }
   return plan;
 }

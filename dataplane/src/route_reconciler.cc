@@ -29,8 +29,10 @@ Status RouteReconciler::apply(const RoutePlan& plan, bool repair) {
     ops.push_back({RouteOp::Kind::kAdd, route});
   for (const auto& route : plan.replace)
     ops.push_back({RouteOp::Kind::kReplace, route});
-  for (const auto& route : plan.remove)
-    ops.push_back({RouteOp::Kind::kDelete, route});
+  if (!keep_unwanted_) {
+    for (const auto& route : plan.remove)
+      ops.push_back({RouteOp::Kind::kDelete, route});
+  }
   for (const auto& route : plan.conflicts) {
     ++stats_.conflicts;
     failed_keys_[route.key()] = "held by a route tabby does not own";
@@ -130,6 +132,40 @@ Status RouteReconciler::unwant(const RouteKey& key) {
   desired_.erase(key);
   if (!synced_) return resync();
   return reconcile_key(key, false);
+}
+
+Status RouteReconciler::update_desired(std::span<const DesiredRouteChange> changes) {
+  // A key changed twice in one batch ends in its last state.
+  RouteSet wanted;
+  std::vector<RouteKey> keys;
+  keys.reserve(changes.size());
+  for (const DesiredRouteChange& change : changes) {
+    if (change.route) {
+      desired_.insert_or_assign(change.key, *change.route);
+      wanted.insert_or_assign(change.key, *change.route);
+    } else {
+      desired_.erase(change.key);
+      wanted.erase(change.key);
+    }
+    keys.push_back(change.key);
+  }
+  if (!synced_) return resync();
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::vector<Route> present;
+  for (const RouteKey& key : keys) {
+    failed_keys_.erase(key);
+    if (auto it = kernel_.find(key); it != kernel_.end())
+      present.insert(present.end(), it->second.begin(), it->second.end());
+  }
+  return apply(plan_routes(wanted, present, policy_), /*repair=*/false);
+}
+
+Status RouteReconciler::remove_unwanted() {
+  if (!keep_unwanted_) return {};
+  keep_unwanted_ = false;
+  if (!synced_) return {};  // the first resync plans everything
+  return resync_or_plan();
 }
 
 Status RouteReconciler::handle_events() {

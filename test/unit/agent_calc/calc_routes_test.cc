@@ -150,6 +150,47 @@ TEST(BgpRoutesTest, BlackholesLearnedRoutesAndEcmp) {
           dataplane::NextHop{.gateway = ip("10.0.0.4"), .device = "tunl0", .onlink = true}));
 }
 
+// One learned prefix at a time, as the agent derives them from best-path changes: the same
+// route bgp_routes makes for it, and none when no path is programmed.
+TEST(BgpRoutesTest, LearnedRouteIsOnePrefixsShareOfBgpRoutes) {
+  auto context = context_for({pool("p", "cidr: 192.168.0.0/16, ipipMode: Always"),
+                              pool("v", "cidr: 172.20.0.0/16, vxlanMode: Always")});
+  context.ipip_mtu = 1480;
+  const std::vector<LearnedPath> paths = {{prefix("192.168.9.0/26"), ip("10.0.0.4")},
+                                          {prefix("192.168.9.0/26"), ip("10.0.0.3")}};
+  const auto route = learned_route(context, prefix("192.168.9.0/26"), paths);
+  ASSERT_TRUE(route);
+  const auto all = bgp_routes(context, paths);
+  EXPECT_THAT(all, ::testing::Contains(*route));
+  EXPECT_EQ(route->mtu, 1480u);
+  EXPECT_EQ(route->next_hops.size(), 2u);
+  EXPECT_FALSE(learned_route(context, prefix("192.168.1.0/26"),
+                             {{prefix("192.168.1.0/26"), ip("10.0.0.3")}}))
+      << "this node's block stays a blackhole";
+  EXPECT_FALSE(
+      learned_route(context, prefix("172.20.1.0/26"), {{prefix("172.20.1.0/26"), ip("10.0.0.3")}}))
+      << "VXLAN pools are the VXLAN calculation's";
+  EXPECT_FALSE(learned_route(context, prefix("192.168.9.0/26"), {}));
+}
+
+// The agent derives every learned route again only when one of these changed.
+TEST(BgpRoutesTest, LearnedRouteInputsChangeWithWhatLearnedRoutesDependOn) {
+  const auto context = context_for({pool("p", "cidr: 192.168.0.0/16, ipipMode: Always")});
+  const LearnedRouteInputs inputs = learned_route_inputs(context);
+  EXPECT_EQ(learned_route_inputs(context), inputs);
+  auto mtu = context;
+  mtu.ipip_mtu = 1400;
+  EXPECT_NE(learned_route_inputs(mtu), inputs);
+  auto encap = context_for({pool("p", "cidr: 192.168.0.0/16, ipipMode: CrossSubnet")});
+  EXPECT_NE(learned_route_inputs(encap), inputs);
+  auto nic = context;
+  nic.parent_interface = "eth1";
+  EXPECT_NE(learned_route_inputs(nic), inputs);
+  auto peers = context;  // a reachableBy route is a static route, not an input of learned ones
+  peers.peer_host_routes.push_back({ip("10.9.0.1"), ip("10.0.1.254")});
+  EXPECT_EQ(learned_route_inputs(peers), inputs);
+}
+
 TEST(BgpRoutesTest, ContextFromSnapshot) {
   ClusterSnapshot snapshot{
       .node_name = "a",

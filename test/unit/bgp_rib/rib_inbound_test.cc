@@ -425,6 +425,27 @@ TEST_F(RibEcmpTest, EqualPathsFormTheMultipathSet) {
   EXPECT_EQ(changes[0].multipath[1].next_hop, ip("10.0.0.3"));
 }
 
+// The owner that rebuilds its routes from the Loc-RIB sees what the changes reported: every
+// prefix with its multipath set, best first, and no prefix without a path.
+TEST_F(RibEcmpTest, ForEachSelectedVisitsEveryPrefixsMultipathSet) {
+  add(peer_config(1, "10.0.0.2", 65001), "10.0.0.2");
+  add(peer_config(2, "10.0.0.3", 65002), "10.0.0.3");
+  feed(1, announce({"203.0.113.0/24", "198.51.100.0/24"}, attrs({65001, 65100}, "10.0.0.2")));
+  feed(2, announce({"203.0.113.0/24"}, attrs({65002, 65100}, "10.0.0.3")));
+  feed(1, announce({"192.0.2.0/24"}, attrs({65001, 65100}, "10.0.0.2")));
+  feed(1, withdraw({"192.0.2.0/24"}));
+  std::map<IpPrefix, std::vector<RoutePath>> seen;
+  rib_.for_each_selected([&](const IpPrefix& prefix, const std::vector<RoutePath>& paths) {
+    EXPECT_TRUE(seen.emplace(prefix, paths).second) << prefix.to_string() << " twice";
+  });
+  ASSERT_EQ(seen.size(), 2u);
+  ASSERT_EQ(seen[pfx("203.0.113.0/24")].size(), 2u);
+  EXPECT_EQ(seen[pfx("203.0.113.0/24")][0].peer, 1u);
+  EXPECT_EQ(seen[pfx("203.0.113.0/24")][1].next_hop, ip("10.0.0.3"));
+  ASSERT_EQ(seen[pfx("198.51.100.0/24")].size(), 1u);
+  EXPECT_EQ(seen[pfx("198.51.100.0/24")][0].next_hop, ip("10.0.0.2"));
+}
+
 // An ADD-PATH peer (a route reflector, or a BIRD with "add paths") sends several equal paths
 // to one prefix: they form the multipath set as paths from different peers do, and each is
 // withdrawn by its path identifier.

@@ -224,13 +224,89 @@ TYPED_TEST_P(ReconcilerCases, ARouteForAMissingInterfaceIsInstalledWhenItAppears
   EXPECT_TRUE(reconciler.in_sync());
 }
 
-REGISTER_TYPED_TEST_SUITE_P(ReconcilerCases, InstallsEveryRouteKind,
-                            ReplacesARouteThatChangedAndRemovesOnesNoLongerWanted,
-                            NeverTouchesRoutesItDoesNotOwn, RestoresARouteDeletedOrChangedByHand,
-                            RemovesAnOwnedRouteSomeoneElseAdded,
-                            ARestartKeepsRoutesAndRemovesOnlyTheStaleOnes,
-                            AdoptsCalicoNodeRoutesWithoutAGap,
-                            ReportsAndLeavesAForeignRouteAtAWantedPrefix,
-                            ARouteForAMissingInterfaceIsInstalledWhenItAppears);
+// The route pipeline's path: a batch of changes, written together, touching only its keys
+// (a route deleted by hand elsewhere waits for the notification's repair), the last change
+// of a key winning.
+TYPED_TEST_P(ReconcilerCases, AppliesABatchOfChangesAtItsKeysOnly) {
+  RouteReconciler reconciler(this->netlink());
+  const auto routes = this->every_kind();
+  ASSERT_TRUE(reconciler.set_desired(routes).ok());
+  this->settle(reconciler);
+  const Route elsewhere = routes[2];
+  this->env().by_hand_delete(elsewhere);
+
+  const Route added = blackhole_route(net("10.244.1.64/26"));
+  const Route moved = direct_route(net("10.244.3.0/26"), ip("10.0.0.3"), "eth0", kProtoBird);
+  const Route first_try = direct_route(net("10.244.8.0/26"), ip("10.0.0.8"), "eth0");
+  const Route last_try = direct_route(net("10.244.8.0/26"), ip("10.0.1.8"), "eth1");
+  const std::vector<DesiredRouteChange> batch = {
+      {added.normalized().key(), added.normalized()},
+      {routes[4].normalized().key(), std::nullopt},
+      {moved.normalized().key(), moved.normalized()},
+      {first_try.normalized().key(), first_try.normalized()},
+      {last_try.normalized().key(), last_try.normalized()},
+  };
+  const auto before = reconciler.stats();
+  ASSERT_TRUE(reconciler.update_desired(batch).ok());
+  EXPECT_TRUE(this->has(added));
+  EXPECT_FALSE(this->has_key(routes[4].key()));
+  EXPECT_TRUE(this->has(moved));
+  EXPECT_TRUE(this->has(last_try));
+  EXPECT_FALSE(this->has(first_try));
+  EXPECT_EQ(reconciler.stats().added - before.added, 2u);
+  EXPECT_EQ(reconciler.stats().replaced - before.replaced, 1u);
+  EXPECT_EQ(reconciler.stats().removed - before.removed, 1u);
+  EXPECT_FALSE(this->has(elsewhere)) << "the batch touched a key it does not hold";
+  EXPECT_EQ(reconciler.desired().count(routes[4].normalized().key()), 0u);
+  EXPECT_EQ(reconciler.desired().at(last_try.normalized().key()), last_try.normalized());
+  this->settle(reconciler);
+  EXPECT_TRUE(this->has(elsewhere)) << "the notification's repair puts it back";
+}
+
+// After an agent restart, before the datastore and the peers' tables are in: what is no longer
+// wanted stays (the node keeps forwarding), additions and changes go in, and releasing the
+// hold removes the stale ones.
+TYPED_TEST_P(ReconcilerCases, KeepsUnwantedRoutesWhileHeldAndRemovesThemAfter) {
+  const auto before = this->every_kind();
+  {
+    RouteReconciler first(this->netlink());
+    ASSERT_TRUE(first.set_desired(before).ok());
+  }
+  RouteReconciler second(this->netlink());
+  second.keep_unwanted();
+  ASSERT_TRUE(second.resync().ok());  // at start, nothing wanted yet
+  for (const auto& route : before)
+    EXPECT_TRUE(this->has(route)) << route.to_string();
+  const Route fresh = blackhole_route(net("10.244.1.64/26"));
+  const Route moved = direct_route(net("10.244.2.0/26"), ip("10.0.1.2"), "eth1");
+  std::vector<DesiredRouteChange> batch;
+  for (const auto& route : before) {
+    if (route.key() == moved.key()) continue;
+    if (route.key() == before.back().key()) continue;  // stale: no longer wanted
+    batch.push_back({route.normalized().key(), route.normalized()});
+  }
+  batch.push_back({fresh.normalized().key(), fresh.normalized()});
+  batch.push_back({moved.normalized().key(), moved.normalized()});
+  batch.push_back({before.back().normalized().key(), std::nullopt});
+  ASSERT_TRUE(second.update_desired(batch).ok());
+  EXPECT_TRUE(this->has(fresh));
+  EXPECT_TRUE(this->has(moved));
+  EXPECT_TRUE(this->has(before.back())) << "held: the stale route stays for now";
+  EXPECT_EQ(second.stats().removed, 0u);
+
+  ASSERT_TRUE(second.remove_unwanted().ok());
+  EXPECT_FALSE(this->has_key(before.back().key()));
+  EXPECT_TRUE(this->has(fresh));
+  EXPECT_TRUE(this->has(moved));
+  EXPECT_EQ(second.stats().removed, 1u);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(
+    ReconcilerCases, InstallsEveryRouteKind, ReplacesARouteThatChangedAndRemovesOnesNoLongerWanted,
+    NeverTouchesRoutesItDoesNotOwn, RestoresARouteDeletedOrChangedByHand,
+    RemovesAnOwnedRouteSomeoneElseAdded, ARestartKeepsRoutesAndRemovesOnlyTheStaleOnes,
+    AdoptsCalicoNodeRoutesWithoutAGap, ReportsAndLeavesAForeignRouteAtAWantedPrefix,
+    ARouteForAMissingInterfaceIsInstalledWhenItAppears, AppliesABatchOfChangesAtItsKeysOnly,
+    KeepsUnwantedRoutesWhileHeldAndRemovesThemAfter);
 
 }  // namespace tabby::dataplane::cases

@@ -23,6 +23,12 @@ struct BgpPeerReport {
   std::uint64_t established_transitions = 0;
 };
 
+// One prefix's change in the Loc-RIB, as the port reports it.
+struct LearnedPrefix {
+  IpPrefix prefix;
+  std::vector<LearnedPath> paths;
+};
+
 class BgpPort {
  public:
   virtual ~BgpPort() = default;
@@ -31,8 +37,11 @@ class BgpPort {
   // set). A peer whose session settings are unchanged keeps its session (a policy change is
   // applied in place); a changed one is reset; a gone one is closed.
   virtual Status apply(const DesiredBgp& desired, const BgpExport& exports) = 0;
-  // Current best paths (several per prefix for ECMP), learned from peers.
-  virtual std::vector<LearnedPath> best_paths() const = 0;
+  // Every learned prefix with its selected paths (several for ECMP), read from the speaker's
+  // Loc-RIB: the port keeps no copy of the table.
+  using BestPathVisitor =
+      std::function<void(const IpPrefix& prefix, const std::vector<LearnedPath>& paths)>;
+  virtual void visit_best_paths(const BestPathVisitor& visit) const = 0;
   virtual std::vector<BgpPeerReport> peers() const = 0;
   // True once every established peer has sent its End-of-RIBs (or the wait for them ran out,
   // or there is no peer): until then the agent keeps routes from before a restart.
@@ -46,8 +55,10 @@ class BgpPort {
   // keeping our routes) or not.
   virtual void shutdown(bool graceful) = 0;
 
-  // Called on the agent's loop when best_paths() or peer states changed.
-  std::function<void()> on_change = [] {};
+  // Called on the agent's loop after the Loc-RIB changed, with the prefixes whose selected
+  // paths changed, each with its paths now (none: withdrawn, or no longer from a peer).
+  std::function<void(const std::vector<LearnedPrefix>&)> on_best_paths =
+      [](const std::vector<LearnedPrefix>&) {};
 };
 
 }  // namespace tabby::agent

@@ -76,10 +76,41 @@ PathDecision decide_path(const BgpRouteContext& context, const LearnedPath& path
 std::string connected_interface(const IpAddress& gateway,
                                 const std::vector<dataplane::HostInterface>& interfaces);
 
-// Every route the BGP backend wants in the kernel: the blackholes, one route per learned
-// prefix (ECMP when several paths are programmed) and the peers' reachableBy host routes,
-// which win over a learned route for the same prefix as BIRD's static routes do (preference
-// 200 over 100); proto bird, sorted by prefix.
+// The routes the BGP backend wants whatever is learned: this node's blocks as blackholes
+// and the peers' reachableBy host routes; proto bird, sorted by prefix. They win over a
+// learned route for the same destination, as BIRD's static routes do (preference 200 over
+// 100).
+std::vector<dataplane::Route> bgp_static_routes(const BgpRouteContext& context);
+
+// The kernel route for one learned prefix from the paths selected for it (ECMP when several
+// are programmed), or none when no path is programmed (see decide_path). The paths are all
+// the prefix's: a change of the Loc-RIB for one prefix costs one call.
+std::optional<dataplane::Route> learned_route(const BgpRouteContext& context,
+                                              const IpPrefix& prefix,
+                                              const std::vector<LearnedPath>& paths);
+
+// What of the context learned_route reads: when it is unchanged by a datastore change, the
+// learned routes are too, and the agent need not derive them again from the whole table.
+struct LearnedRouteInputs {
+  struct Pool {
+    IpPrefix cidr;
+    api::EncapMode ipip = api::EncapMode::kNever;
+    api::EncapMode vxlan = api::EncapMode::kNever;
+    bool disabled = false;
+    friend bool operator==(const Pool&, const Pool&) = default;
+  };
+  std::optional<IpAddress> address_v4, address_v6;
+  std::optional<IpPrefix> subnet_v4;
+  std::vector<Pool> pools;
+  std::vector<IpPrefix> blackholes, kernel_reject;
+  std::string parent_interface, parent_interface_v6;
+  std::uint32_t ipip_mtu = 0, metric_v4 = 0, metric_v6 = 0;
+  friend bool operator==(const LearnedRouteInputs&, const LearnedRouteInputs&) = default;
+};
+LearnedRouteInputs learned_route_inputs(const BgpRouteContext& context);
+
+// Every route the BGP backend wants in the kernel: the static routes, then one route per
+// learned prefix that no static route holds; sorted by prefix.
 std::vector<dataplane::Route> bgp_routes(const BgpRouteContext& context,
                                          const std::vector<LearnedPath>& paths);
 

@@ -136,6 +136,11 @@ class Rib {
   std::vector<RoutePath> paths(const IpPrefix& prefix) const;
   std::size_t prefix_count() const;  // prefixes with at least one path
   void for_each_best(const std::function<void(const IpPrefix&, const RoutePath&)>& visit) const;
+  // Every prefix's multipath set (the best first; one path without ECMP), as the best-path
+  // changes report it: for an owner that rebuilds what it derived from the Loc-RIB without
+  // keeping a copy of it.
+  void for_each_selected(
+      const std::function<void(const IpPrefix&, const std::vector<RoutePath>&)>& visit) const;
   // The update group of an up peer (an opaque number; equal for peers that share one).
   std::optional<std::size_t> update_group_of(PeerId peer) const;
   std::size_t update_group_count() const;

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,14 @@ struct ReconcilerStats {
   std::uint64_t conflicts = 0;  // wanted keys held by routes that are not tabby's
 };
 
+// One key's change of the desired set: the route wanted there now (normalized, so that its
+// key() is `key`), or none.
+struct DesiredRouteChange {
+  RouteKey key;
+  std::optional<Route> route;
+  friend bool operator==(const DesiredRouteChange&, const DesiredRouteChange&) = default;
+};
+
 class RouteReconciler {
  public:
   explicit RouteReconciler(NetlinkLayer& netlink, OwnershipPolicy policy = {});
@@ -37,6 +47,17 @@ class RouteReconciler {
   // Wants one more route (or a changed one at the same key) / no longer wants one.
   Status want(const Route& route);
   Status unwant(const RouteKey& key);
+  // Applies a batch of changes to the desired set and makes the kernel right at those keys
+  // only, in one pipelined write: the work is proportional to the batch, not to the table.
+  Status update_desired(std::span<const DesiredRouteChange> changes);
+
+  // From keep_unwanted() to remove_unwanted(), a route of tabby's that is no longer wanted
+  // stays in the kernel: the routes from before an agent restart, until the datastore and
+  // every BGP peer's table are in. Only additions and changes are applied meanwhile;
+  // remove_unwanted() then removes what is unwanted (one plan over the cache, no dump).
+  void keep_unwanted() { keep_unwanted_ = true; }
+  Status remove_unwanted();
+  bool keeping_unwanted() const { return keep_unwanted_; }
 
   // Dumps the kernel and fixes every difference: at start, periodically, after an error or
   // a notification overflow.
@@ -64,6 +85,7 @@ class RouteReconciler {
   std::map<RouteKey, std::vector<Route>> kernel_;
   std::map<RouteKey, std::string> failed_keys_;  // last error per key that could not be fixed
   bool synced_ = false;
+  bool keep_unwanted_ = false;
   ReconcilerStats stats_;
 };
 
