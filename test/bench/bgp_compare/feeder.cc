@@ -127,26 +127,75 @@ struct Feeder::Session {
   bool complete = false;
   Clock::time_point last_keepalive;
 
+  int listen_fd = -1;
+
   void close_socket() {
     if (fd >= 0) ::close(fd);
     fd = -1;
   }
+  void close_listener() {
+    if (listen_fd >= 0) ::close(listen_fd);
+    listen_fd = -1;
+  }
 
-  // Connects and exchanges OPEN and KEEPALIVE; throws on anything else.
-  void open(Clock::time_point deadline) {
-    errno = 0;
+  void connect_to_target() {
     fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw failure_of("socket");
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    // Small messages (KEEPALIVEs, a route reflector client's one UPDATE) go out at once.
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     const auto local = ipv4_socket_address(plan.local_address, 0);
     if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0)
       throw failure_of("bind " + plan.local_address.to_string());
     const auto remote = ipv4_socket_address(plan.target_address, 179);
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&remote), sizeof remote) != 0)
       throw failure_of("connect");
+  }
+
+  void bind_listener() {
+    if (listen_fd < 0) {
+      listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (listen_fd < 0) throw failure_of("socket");
+      const int one = 1;
+      ::setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      const auto local = ipv4_socket_address(plan.local_address, 179);
+      if (::bind(listen_fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0)
+        throw failure_of("bind " + plan.local_address.to_string() + ":179");
+      if (::listen(listen_fd, 4) != 0) throw failure_of("listen");
+    }
+  }
+
+  // Takes the target's connection on local_address:179 (a connection from anywhere else is
+  // closed).
+  void accept_from_target(Clock::time_point deadline) {
+    bind_listener();
+    while (true) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      pollfd p{listen_fd, POLLIN, 0};
+      errno = 0;
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+        throw failure_of("the target did not connect in time");
+      sockaddr_in peer{};
+      socklen_t length = sizeof peer;
+      fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC);
+      if (fd < 0) throw failure_of("accept");
+      if (ntohl(peer.sin_addr.s_addr) == plan.target_address.v4_value()) return;
+      close_socket();
+    }
+  }
+
+  // Connects (or takes the target's connection) and exchanges OPEN and KEEPALIVE; throws on
+  // anything else.
+  void open(Clock::time_point deadline) {
+    errno = 0;
+    if (plan.listen) {
+      accept_from_target(deadline);
+    } else {
+      connect_to_target();
+    }
+    // Small messages (KEEPALIVEs, a route reflector client's one UPDATE) go out at once.
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     in.clear();
     const auto ours = feeder_open(plan);
     send_all(fd, encoded(ours, {}));
@@ -202,8 +251,10 @@ Feeder::~Feeder() {
   const std::uint64_t one = 1;
   (void)!::write(wake_fd_, &one, sizeof one);
   if (thread_.joinable()) thread_.join();
-  for (auto& session : sessions_)
+  for (auto& session : sessions_) {
     session->close_socket();
+    session->close_listener();
+  }
   ::close(wake_fd_);
 }
 
@@ -224,12 +275,20 @@ void Feeder::establish(std::chrono::milliseconds timeout) {
           std::this_thread::sleep_for(300ms);
         }
       }
+      session->close_listener();  // one session per plan: later connections are refused
       session->encode_updates();
     }
   }
   for (auto& session : sessions_)
     ::fcntl(session->fd, F_SETFL, ::fcntl(session->fd, F_GETFL) | O_NONBLOCK);
   thread_ = std::thread([this] { run(); });
+}
+
+void Feeder::listen() {
+  api::lab_support::EnterNetns inside(netns_);
+  for (auto& session : sessions_) {
+    if (session->plan.listen) session->bind_listener();
+  }
 }
 
 Clock::time_point Feeder::start() {

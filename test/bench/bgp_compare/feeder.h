@@ -32,6 +32,9 @@ struct FeedPlan {
   std::vector<IpPrefix> prefixes;  // announced once started, then End-of-RIB
   // Distinct prefixes, other than its own, the session must receive to be complete.
   std::size_t expect_received = 0;
+  // Waits for the target to connect to local_address:179 instead of connecting to it, as a
+  // ToR that feeds a node listens and the node dials.
+  bool listen = false;
 };
 
 class Feeder {
@@ -42,11 +45,15 @@ class Feeder {
   Feeder(const Feeder&) = delete;
   Feeder& operator=(const Feeder&) = delete;
 
-  // Connects each session in turn and exchanges OPEN and KEEPALIVE, retrying refused or
-  // closed connections (the target may still be starting) until `timeout`; encodes each
+  // Connects each session in turn (or, with FeedPlan::listen, takes the target's connection)
+  // and exchanges OPEN and KEEPALIVE, retrying refused or closed connections (the target may
+  // still be starting) until `timeout`; encodes each
   // session's UPDATEs for what it negotiated; then keeps the sessions alive on a thread of
   // its own. Throws std::runtime_error naming the session and what went wrong.
   void establish(std::chrono::milliseconds timeout);
+  // Binds the listening sockets of the FeedPlan::listen sessions now, so a target started
+  // next finds them at its first connect; establish() then takes its connections.
+  void listen();
   // Queues every session's UPDATEs and End-of-RIB; returns the time just before the first
   // octet of them is written.
   Clock::time_point start();

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <map>
 
 #include "run_until.h"
 
@@ -61,6 +62,16 @@ bool established(const BgpPort& port) {
   return peer && peer->established;
 }
 
+// Prefixes with learned paths, read from the port's speaker (the port keeps no copy).
+std::size_t learned_prefixes(const BgpPort& port) {
+  std::size_t count = 0;
+  port.visit_best_paths([&](const IpPrefix&, const std::vector<LearnedPath>& paths) {
+    EXPECT_FALSE(paths.empty());
+    ++count;
+  });
+  return count;
+}
+
 class SpeakerBgpPortTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -86,13 +97,24 @@ TEST_F(SpeakerBgpPortTest, ExportChangesKeepTheSession) {
   exports.policy.aggregated_blocks = {IpPrefix::parse("10.244.1.0/26").value()};
   exports.advertised = {
       {.prefix = IpPrefix::parse("10.244.1.0/26").value(), .communities = {"64512:100"}}};
+  // The changes as the agent gets them: the prefix with its path, then without.
+  std::map<IpPrefix, std::vector<LearnedPath>> changes;
+  b_->on_best_paths = [&](const std::vector<LearnedPrefix>& changed) {
+    for (const LearnedPrefix& prefix : changed)
+      changes[prefix.prefix] = prefix.paths;
+  };
+  const IpPrefix block = IpPrefix::parse("10.244.1.0/26").value();
   ASSERT_TRUE(a_->apply(a_desired_, exports).ok());
   ASSERT_TRUE(run_until(io_, [&] {
-    return !b_->best_paths().empty() && report(*b_)->status.prefixes_received == 1;
+    return learned_prefixes(*b_) == 1 && report(*b_)->status.prefixes_received == 1;
   }));
+  ASSERT_EQ(changes.size(), 1u);
+  ASSERT_EQ(changes[block].size(), 1u);
+  EXPECT_EQ(changes[block][0].next_hop, IpAddress::parse("127.0.0.1").value());
   exports.policy.export_disabled_pools = exports.policy.pools;
   ASSERT_TRUE(a_->apply(a_desired_, exports).ok());
-  ASSERT_TRUE(run_until(io_, [&] { return b_->best_paths().empty(); }));
+  ASSERT_TRUE(run_until(io_, [&] { return learned_prefixes(*b_) == 0; }));
+  EXPECT_TRUE(changes[block].empty()) << "the withdrawal is reported with no paths";
   EXPECT_TRUE(established(*a_));
   EXPECT_EQ(report(*a_)->established_transitions, 1u);
   EXPECT_EQ(report(*b_)->established_transitions, 1u);
