@@ -295,7 +295,8 @@ void LibnlNetlink::apply_batch(std::span<const RouteOp> ops, std::size_t begin, 
   }
 
   // The kernel handled every request inside sendto(); their acknowledgements are queued.
-  std::vector<char> reply(1 << 20);
+  std::vector<char>& reply = reply_buffer_;  // allocated once, as read_events' buffer
+  if (reply.empty()) reply.resize(1 << 20);
   while (!op_by_seq.empty()) {
     const ssize_t n = recv(fd, reply.data(), reply.size(), 0);
     if (n < 0) {
@@ -651,7 +652,9 @@ int LibnlNetlink::event_fd() const {
 NetlinkEvents LibnlNetlink::read_events() {
   NetlinkEvents events;
   const int fd = nl_socket_get_fd(events_.get());
-  std::vector<char> buffer(1 << 20);
+  // Allocated once: a megabyte cleared on every wake-up cost more than the events it read.
+  std::vector<char>& buffer = event_buffer_;
+  if (buffer.empty()) buffer.resize(1 << 20);
   const libnl::NameOf name_of = [this](int index) { return link_name(index); };
   while (true) {
     const ssize_t n = recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tabby/common/unique_fd.h"
 #include "tabby/dataplane/netlink_layer.h"
@@ -63,6 +64,8 @@ class LibnlNetlink final : public NetlinkLayer {
   Socket events_;
   std::map<std::string, int> index_by_name_;
   std::map<int, std::string> name_by_index_;
+  std::vector<char> event_buffer_;  // read_events' receive buffer
+  std::vector<char> reply_buffer_;  // apply_batch's, for the acknowledgements
 };
 
 }  // namespace tabby::dataplane
