@@ -111,6 +111,18 @@ FsmActions Fsm::update_sent(TimePoint now) {
   return std::exchange(actions_, {});
 }
 
+FsmActions Fsm::start_with_connection(bool passive, TimePoint now) {
+  actions_.clear();
+  fire_due_timers(now);
+  now_ = std::max(now_, now);
+  if (state_ == State::kIdle && !started_) {
+    started_ = true;
+    passive_ = passive;
+    take_connection_in_idle();
+  }
+  return std::exchange(actions_, {});
+}
+
 std::optional<TimePoint> Fsm::next_deadline() const {
   std::optional<TimePoint> earliest;
   for (const auto& deadline : deadlines_) {
@@ -191,6 +203,7 @@ void Fsm::dispatch(const Event& original) {
 void Fsm::on_idle(const Event& event) {
   if (is_start(event.type)) {
     const bool passive = is_passive_start(event.type);
+    started_ = true;
     if (is_damped_start(event.type) && consecutive_failures_ > 0) {
       // Peer oscillation damping: the start waits out the back-off first.
       passive_ = passive;
@@ -205,19 +218,28 @@ void Fsm::on_idle(const Event& event) {
     case E::kIdleHoldTimerExpires:
       if (restart_pending_) start_session(passive_);
       return;
+    case E::kTcpConnectionConfirmed:
+      // The RFC's Idle refuses connections. A peer that is enabled and dials in while we wait
+      // out the idle hold time (or before our own connect) is the quickest way back up, and
+      // it may be the only way (our connects filtered, a peer that only dials out), so its
+      // connection is taken; a stopped Fsm still refuses it.
+      if (started_) take_connection_in_idle();
+      return;
     case E::kManualStop:
       // The RFC ignores stops in Idle; ours also cancels a pending automatic restart.
       stop_timer(TimerId::kIdleHold);
       restart_pending_ = false;
+      started_ = false;
       connect_retry_counter_ = 0;
       consecutive_failures_ = 0;
       return;
     case E::kAutomaticStop:
       stop_timer(TimerId::kIdleHold);
       restart_pending_ = false;
+      started_ = false;
       return;
     default:
-      // Idle refuses connections and ignores everything else (RFC 4271 8.2.2, Idle).
+      // Idle ignores everything else (RFC 4271 8.2.2, Idle).
       return;
   }
 }
@@ -245,14 +267,7 @@ void Fsm::on_connect(const Event& event) {
       tcp_connection_up();
       return;
     case E::kTcpConnectionFails:
-      if (timer_running(TimerId::kDelayOpen)) {
-        start_timer(TimerId::kConnectRetry, jittered(config_.connect_retry_time, random_));
-        stop_timer(TimerId::kDelayOpen);
-        actions_.push_back(DropTcp{});
-        enter(State::kActive);
-        return;
-      }
-      fall_to_idle({DownCause::kTcpConnectionFailed, {}, {}, false});
+      connect_failed();
       return;
     case E::kBgpOpenWithDelayOpenTimerRunning:
       stop_timer(TimerId::kConnectRetry);
@@ -311,7 +326,7 @@ void Fsm::on_active(const Event& event) {
       tcp_connection_up();
       return;
     case E::kTcpConnectionFails:
-      fall_to_idle({DownCause::kTcpConnectionFailed, {}, {}});
+      connect_failed();
       return;
     case E::kBgpOpenWithDelayOpenTimerRunning:
       stop_timer(TimerId::kConnectRetry);
@@ -523,6 +538,39 @@ void Fsm::start_session(bool passive) {
   enter(State::kConnect);
 }
 
+void Fsm::take_connection_in_idle() {
+  stop_timer(TimerId::kIdleHold);
+  restart_pending_ = false;
+  connect_retry_counter_ = 0;
+  peer_open_.reset();
+  negotiated_.reset();
+  // Active is where a connection that came up waits out DelayOpen; without it, OpenSent.
+  enter(State::kActive);
+  tcp_connection_up();
+}
+
+// A connect() that failed (refused, unreachable), or a connection that broke before an OPEN
+// was exchanged (during DelayOpen), is not a failed session: the peer may dial in at any
+// moment, so we keep listening in Active (BIRD and FRR do the same) and retry on our own;
+// no idle hold, no failure counted. A connect() the peer's host refused (no DelayOpen
+// running: the connection never came up) means its speaker is not listening yet, so the
+// retry comes soon; a connection that came up and broke waits the whole ConnectRetryTime.
+void Fsm::connect_failed() {
+  const bool connection_was_up = timer_running(TimerId::kDelayOpen);
+  stop_timer(TimerId::kDelayOpen);
+  actions_.push_back(DropTcp{});
+  if (passive_) {
+    stop_timer(TimerId::kConnectRetry);
+  } else {
+    const Duration wait =
+        connection_was_up || state_ == State::kActive
+            ? config_.connect_retry_time
+            : std::min(config_.connect_retry_after_refusal, config_.connect_retry_time);
+    start_timer(TimerId::kConnectRetry, jittered(wait, random_));
+  }
+  enter(State::kActive);
+}
+
 void Fsm::tcp_connection_up() {
   stop_timer(TimerId::kConnectRetry);
   if (config_.delay_open_time > Duration{0}) {
@@ -595,6 +643,7 @@ void Fsm::fall_to_idle(const Failure& failure) {
   actions_.push_back(DropTcp{});
   actions_.push_back(ReleaseResources{});
 
+  if (failure.stop) started_ = false;
   if (failure.manual) {
     connect_retry_counter_ = 0;
     consecutive_failures_ = 0;

@@ -23,6 +23,9 @@ Status validate(const FsmConfig& config) {
   if (config.connect_retry_time <= Duration{0}) {
     return config_error("connect_retry_time must be positive");
   }
+  if (config.connect_retry_after_refusal <= Duration{0}) {
+    return config_error("connect_retry_after_refusal must be positive");
+  }
   if (config.large_hold_time <= Duration{0}) {
     return config_error("large_hold_time must be positive");
   }

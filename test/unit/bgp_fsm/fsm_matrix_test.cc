@@ -76,24 +76,26 @@ const Row kIdle = {{
     {I, none, 0}, {I, none, 0}, {I, none, 0}, {I, none, 0},  // 25-28
 }};
 
-// Active peer, no DelayOpen.
+// Active peer, no DelayOpen. 18: a refused connect waits in Active, listening, for the peer
+// or our own retry (BIRD and FRR do this; the RFC falls back to Idle).
 const Row kConnect = {{
     {C, none, 0}, {I, none, 0}, {C, none, 0}, {C, none, 0},  // 1-4
     {C, none, 0}, {C, none, 0}, {C, none, 0}, {I, none, 1},  // 5-8 AutomaticStop
     {C, none, 0}, {I, none, 1}, {I, none, 1}, {S, none, 0},  // 9-12 DelayOpen expiry: OPEN
     {I, none, 1}, {C, none, 0}, {C, none, 0}, {S, none, 0},  // 13-16
-    {S, none, 0}, {I, none, 0}, {I, none, 1}, {I, none, 1},  // 17-20 (no DelayOpen running)
+    {S, none, 0}, {A, none, 0}, {I, none, 1}, {I, none, 1},  // 17-20 (no DelayOpen running)
     {I, none, 1}, {I, none, 1}, {I, none, 1}, {I, none, 1},  // 21-24 no OPEN sent: silent
     {I, none, 1}, {I, none, 1}, {I, none, 1}, {I, none, 1},  // 25-28
 }};
 
-// Passive peer: listens only, so ConnectRetryTimer_Expires changes nothing.
+// Passive peer: listens only, so ConnectRetryTimer_Expires changes nothing. 18 (an accepted
+// connection lost during DelayOpen, or a stray report): keeps listening.
 const Row kActive = {{
     {A, none, 0}, {I, none, 0}, {A, none, 0}, {A, none, 0},  // 1-4
     {A, none, 0}, {A, none, 0}, {A, none, 0}, {I, none, 1},  // 5-8
     {A, none, 0}, {I, none, 1}, {I, none, 1}, {S, none, 0},  // 9-12
     {I, none, 1}, {A, none, 0}, {A, none, 0}, {S, none, 0},  // 13-16
-    {S, none, 0}, {I, none, 1}, {I, none, 1}, {I, none, 1},  // 17-20
+    {S, none, 0}, {A, none, 0}, {I, none, 1}, {I, none, 1},  // 17-20
     {I, none, 1}, {I, none, 1}, {I, none, 1}, {I, none, 1},  // 21-24
     {I, none, 1}, {I, none, 1}, {I, none, 1}, {I, none, 1},  // 25-28
 }};
@@ -311,6 +313,110 @@ TEST(FsmActions, TcpFailureInOpenSentGoesBackToActiveAndRetries) {
   EXPECT_EQ(fsm.advance(at(seconds(6))),
             (FsmActions{StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
   EXPECT_EQ(fsm.state(), C);
+}
+
+TEST(FsmActions, ARefusedConnectListensInActiveAndRetriesSoonWithoutBackoff) {
+  Fsm fsm = make_fsm();
+  drive_to(fsm, C);
+  EXPECT_EQ(fsm.handle(ev(E::kTcpConnectionFails), at(seconds(1))),
+            (FsmActions{DropTcp{}, StartTimer{TimerId::kConnectRetry, milliseconds(500)}}));
+  EXPECT_EQ(fsm.state(), A);
+  EXPECT_EQ(fsm.consecutive_failures(), 0u);
+  EXPECT_FALSE(fsm.timer_running(TimerId::kIdleHold));
+  // The retry connects again with the whole ConnectRetryTime for an unanswered connect.
+  EXPECT_EQ(fsm.advance(at(milliseconds(1500))),
+            (FsmActions{StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
+  EXPECT_EQ(fsm.state(), C);
+  // Meanwhile the peer may dial in: in Active its connection is the session's.
+  (void)fsm.handle(ev(E::kTcpConnectionFails), at(seconds(2)));
+  EXPECT_EQ(fsm.handle(ev(E::kTcpConnectionConfirmed), at(milliseconds(2100))),
+            (FsmActions{StopTimer{TimerId::kConnectRetry},
+                        SendOpen{OpenValues{4, kLocalAs, 240, kLocalId}},
+                        StartTimer{TimerId::kHold, std::chrono::minutes(4)}}));
+  EXPECT_EQ(fsm.state(), S);
+}
+
+TEST(FsmActions, TheRefusalRetryIsNeverLongerThanConnectRetryTime) {
+  FsmConfig config = test_config();
+  config.connect_retry_time = milliseconds(200);
+  Fsm fsm = make_fsm(config);
+  drive_to(fsm, C);
+  EXPECT_EQ(fsm.handle(ev(E::kTcpConnectionFails), at(milliseconds(100))),
+            (FsmActions{DropTcp{}, StartTimer{TimerId::kConnectRetry, milliseconds(200)}}));
+}
+
+TEST(FsmActions, AConnectionFromThePeerDuringTheIdleHoldWaitIsTaken) {
+  Fsm fsm = make_fsm();
+  drive_to(fsm, X);
+  (void)fsm.advance(at(seconds(90)));  // hold timer: reset after an error, idle hold 5 s
+  ASSERT_EQ(fsm.state(), I);
+  ASSERT_EQ(fsm.deadline(TimerId::kIdleHold), at(seconds(95)));
+  EXPECT_EQ(
+      fsm.handle(ev(E::kTcpConnectionConfirmed), at(seconds(91))),
+      (FsmActions{StopTimer{TimerId::kIdleHold}, SendOpen{OpenValues{4, kLocalAs, 240, kLocalId}},
+                  StartTimer{TimerId::kHold, std::chrono::minutes(4)}}));
+  EXPECT_EQ(fsm.state(), S);
+  EXPECT_FALSE(fsm.passive());  // later restarts still connect out
+  (void)fsm.handle(ev(E::kTcpConnectionFails), at(seconds(92)));
+  EXPECT_EQ(fsm.state(), A);
+  EXPECT_TRUE(fsm.timer_running(TimerId::kConnectRetry));
+}
+
+TEST(FsmActions, AStoppedOrNeverStartedFsmRefusesConnectionsInIdle) {
+  Fsm fresh = make_fsm();
+  EXPECT_EQ(fresh.handle(ev(E::kTcpConnectionConfirmed), at(seconds(1))), FsmActions{});
+  EXPECT_EQ(fresh.state(), I);
+  EXPECT_FALSE(fresh.started());
+
+  Fsm stopped = make_fsm();
+  drive_to(stopped, X);
+  (void)stopped.handle(ev(E::kManualStop), at(seconds(1)));
+  EXPECT_FALSE(stopped.started());
+  EXPECT_EQ(stopped.handle(ev(E::kTcpConnectionConfirmed), at(seconds(2))), FsmActions{});
+  EXPECT_EQ(stopped.state(), I);
+
+  Fsm automatic = make_fsm();
+  drive_to(automatic, S);
+  (void)automatic.handle(ev(E::kAutomaticStop), at(seconds(1)));
+  EXPECT_EQ(automatic.handle(ev(E::kTcpConnectionConfirmed), at(seconds(2))), FsmActions{});
+  EXPECT_EQ(automatic.state(), I);
+}
+
+TEST(FsmActions, StartWithConnectionGoesToOpenSentAndRestartsAsConfigured) {
+  Fsm active = make_fsm();
+  EXPECT_EQ(active.start_with_connection(false, at(seconds(0))),
+            (FsmActions{SendOpen{OpenValues{4, kLocalAs, 240, kLocalId}},
+                        StartTimer{TimerId::kHold, std::chrono::minutes(4)}}));
+  EXPECT_EQ(active.state(), S);
+  EXPECT_TRUE(active.started());
+  (void)active.handle(Event::with_notification(E::kNotifMsg, kPeerCease), at(seconds(1)));
+  ASSERT_EQ(active.state(), I);
+  // The automatic restart of an active peer connects out.
+  EXPECT_EQ(active.advance(at(seconds(6))),
+            (FsmActions{StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
+
+  Fsm passive = make_fsm();
+  (void)passive.start_with_connection(true, at(seconds(0)));
+  (void)passive.handle(Event::with_notification(E::kNotifMsg, kPeerCease), at(seconds(1)));
+  EXPECT_EQ(passive.advance(at(seconds(6))), FsmActions{});
+  EXPECT_EQ(passive.state(), A);
+
+  // Only a fresh Fsm: one that runs already ignores it.
+  EXPECT_EQ(passive.start_with_connection(true, at(seconds(7))), FsmActions{});
+  EXPECT_EQ(passive.state(), A);
+}
+
+TEST(FsmActions, StartWithConnectionWaitsOutDelayOpenInActive) {
+  FsmConfig config = test_config();
+  config.delay_open_time = seconds(3);
+  Fsm fsm = make_fsm(config);
+  EXPECT_EQ(fsm.start_with_connection(false, at(seconds(0))),
+            (FsmActions{StartTimer{TimerId::kDelayOpen, seconds(3)}}));
+  EXPECT_EQ(fsm.state(), A);
+  EXPECT_EQ(fsm.advance(at(seconds(3))),
+            (FsmActions{SendOpen{OpenValues{4, kLocalAs, 240, kLocalId}},
+                        StartTimer{TimerId::kHold, std::chrono::minutes(4)}}));
+  EXPECT_EQ(fsm.state(), S);
 }
 
 TEST(FsmActions, UpdatesAndKeepalivesInEstablishedRestartTheHoldTimer) {

@@ -89,8 +89,8 @@ TEST(FsmSession, RepeatedFailuresDoubleTheIdleHoldTimeUpToTheCap) {
   Duration now = seconds(0);
   std::vector<Duration> waits;
   for (int attempt = 0; attempt < 6; ++attempt) {
-    // The peer refuses the connection every time.
-    (void)fsm.handle(ev(E::kTcpConnectionFails), at(now));
+    // The peer resets every connection with a NOTIFICATION.
+    reset_by_peer(fsm, at(now));
     ASSERT_EQ(fsm.state(), State::kIdle);
     const auto deadline = fsm.deadline(TimerId::kIdleHold);
     ASSERT_TRUE(deadline.has_value());
@@ -108,7 +108,7 @@ TEST(FsmSession, ASessionThatStayedUpResetsTheBackoffAndAShortOneDoesNot) {
   Fsm fsm = make_fsm();
   (void)fsm.handle(ev(E::kManualStart), at(seconds(0)));
   for (int i = 0; i < 3; ++i) {  // three quick failures: next wait would be 20 s
-    (void)fsm.handle(ev(E::kTcpConnectionFails), at(seconds(0)));
+    reset_by_peer(fsm, at(seconds(0)));
     (void)fsm.handle(ev(E::kIdleHoldTimerExpires), at(seconds(0)));
   }
   ASSERT_EQ(fsm.consecutive_failures(), 3u);
@@ -133,7 +133,7 @@ TEST(FsmSession, WithoutDampingEveryRestartWaitsTheInitialTime) {
   Fsm fsm = make_fsm(config);
   (void)fsm.handle(ev(E::kManualStart), at(seconds(0)));
   for (int i = 0; i < 4; ++i) {
-    (void)fsm.handle(ev(E::kTcpConnectionFails), at(seconds(0)));
+    reset_by_peer(fsm, at(seconds(0)));
     EXPECT_EQ(fsm.deadline(TimerId::kIdleHold), at(seconds(5)));
     (void)fsm.handle(ev(E::kIdleHoldTimerExpires), at(seconds(0)));
   }
@@ -144,7 +144,7 @@ TEST(FsmSession, WithoutAutomaticRestartAFailedSessionStaysIdle) {
   config.automatic_restart = false;
   Fsm fsm = make_fsm(config);
   (void)fsm.handle(ev(E::kManualStart), at(seconds(0)));
-  (void)fsm.handle(ev(E::kTcpConnectionFails), at(seconds(1)));
+  reset_by_peer(fsm, at(seconds(1)));
   EXPECT_EQ(fsm.state(), State::kIdle);
   EXPECT_EQ(fsm.next_deadline(), std::nullopt);
 }
@@ -156,9 +156,9 @@ TEST(FsmSession, DampedAutomaticStartWaitsOutTheBackoff) {
   // No failures yet: starts at once.
   (void)fsm.handle(ev(E::kAutomaticStartWithDampPeerOscillations), at(seconds(0)));
   EXPECT_EQ(fsm.state(), State::kConnect);
-  (void)fsm.handle(ev(E::kTcpConnectionFails), at(seconds(1)));
+  reset_by_peer(fsm, at(seconds(1)));
   (void)fsm.handle(ev(E::kAutomaticStart), at(seconds(1)));
-  (void)fsm.handle(ev(E::kTcpConnectionFails), at(seconds(2)));
+  reset_by_peer(fsm, at(seconds(2)));
   ASSERT_EQ(fsm.consecutive_failures(), 2u);
 
   const FsmActions wait = fsm.handle(
@@ -172,7 +172,7 @@ TEST(FsmSession, DampedAutomaticStartWaitsOutTheBackoff) {
 TEST(FsmSession, ManualStopInIdleCancelsAPendingRestartAndForgetsFailures) {
   Fsm fsm = make_fsm();
   (void)fsm.handle(ev(E::kManualStart), at(seconds(0)));
-  (void)fsm.handle(ev(E::kTcpConnectionFails), at(seconds(1)));
+  reset_by_peer(fsm, at(seconds(1)));
   ASSERT_TRUE(fsm.timer_running(TimerId::kIdleHold));
   EXPECT_EQ(fsm.handle(ev(E::kManualStop), at(seconds(2))),
             FsmActions{StopTimer{TimerId::kIdleHold}});
@@ -265,8 +265,8 @@ TEST_F(DelayOpen, WithoutAnOpenOursGoesOutWhenTheDelayEnds) {
 TEST_F(DelayOpen, TcpFailureDuringTheDelayFallsBackToActive) {
   (void)fsm_->handle(ev(E::kTcpCrAcked), at(seconds(1)));
   EXPECT_EQ(fsm_->handle(ev(E::kTcpConnectionFails), at(seconds(2))),
-            (FsmActions{StartTimer{TimerId::kConnectRetry, seconds(5)},
-                        StopTimer{TimerId::kDelayOpen}, DropTcp{}}));
+            (FsmActions{StopTimer{TimerId::kDelayOpen}, DropTcp{},
+                        StartTimer{TimerId::kConnectRetry, seconds(5)}}));
   EXPECT_EQ(fsm_->state(), State::kActive);
   EXPECT_EQ(fsm_->connect_retry_counter(), 0u);
 }

@@ -109,5 +109,13 @@ inline void drive_to(Fsm& fsm, State state) {
   (void)fsm.handle(ev(EventType::kKeepAliveMsg), t0);
 }
 
+// From Connect: the connection comes up and the peer resets it with a NOTIFICATION before
+// the OPENs are exchanged, a failed session that the idle-hold back-off counts. (A refused
+// connect is not one: the Fsm waits in Active for the peer or its own retry.)
+inline void reset_by_peer(Fsm& fsm, TimePoint now) {
+  (void)fsm.handle(ev(EventType::kTcpCrAcked), now);
+  (void)fsm.handle(Event::with_notification(EventType::kNotifMsg, {6, 5, {}}), now);
+}
+
 }  // namespace test
 }  // namespace tabby::bgp

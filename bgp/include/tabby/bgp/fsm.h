@@ -36,6 +36,12 @@ class Fsm {
   // The shell sent an UPDATE: RFC 4271 4.4 restarts the KeepaliveTimer, since any message
   // proves we are alive. (KEEPALIVEs the Fsm asks for restart it already.)
   FsmActions update_sent(TimePoint now);
+  // A start whose TCP connection is already up: a fresh Fsm (Idle, never started) for a
+  // connection accepted from the peer, started as configured (`passive` or not), going
+  // straight to OpenSent (or to the DelayOpen wait in Active). The shell gives one to a
+  // connection that arrives while another attempt is in OpenSent or later, so that whichever
+  // survives the collision can restart by itself as the peer is configured.
+  FsmActions start_with_connection(bool passive, TimePoint now);
   // When advance() next has something to do; nullopt when no timer runs.
   std::optional<TimePoint> next_deadline() const;
 
@@ -46,6 +52,9 @@ class Fsm {
   // Consecutive failed sessions, which the idle-hold back-off doubles on; kept across starts.
   uint32_t consecutive_failures() const { return consecutive_failures_; }
   bool passive() const { return passive_; }
+  // Started and not stopped since (ManualStop / AutomaticStop): the peer is enabled, so a
+  // connection from it is taken even in Idle (during the idle-hold wait).
+  bool started() const { return started_; }
   bool timer_running(TimerId timer) const { return deadline(timer).has_value(); }
   std::optional<TimePoint> deadline(TimerId timer) const;
   // The peer's OPEN and the timers negotiated from it, from OpenConfirm on.
@@ -72,6 +81,8 @@ class Fsm {
   // Shared steps of the RFC's tables.
   void start_session(bool passive);
   void tcp_connection_up();
+  void take_connection_in_idle();
+  void connect_failed();
   void send_open_and_wait();
   void accept_peer_open(const OpenValues& open);
   void restart_hold_timer();
@@ -103,6 +114,7 @@ class Fsm {
   uint32_t connect_retry_counter_ = 0;
   uint32_t consecutive_failures_ = 0;
   bool passive_ = false;
+  bool started_ = false;
   bool restart_pending_ = false;  // IdleHoldTimer runs for a start that is still to happen
   std::optional<OpenValues> peer_open_;
   std::optional<NegotiatedTimers> negotiated_;

@@ -33,6 +33,11 @@ struct FsmConfig {
   // third of the negotiated hold time, so a peer with a shorter hold time does not expire us.
   uint16_t keepalive_time_seconds = 0;
   Duration connect_retry_time = std::chrono::seconds(5);
+  // The wait after a connect() the peer's host answered with a refusal (RST, ICMP
+  // unreachable): its speaker is not listening yet, most often because it is starting, so we
+  // try again soon rather than after connect_retry_time. A refusal costs the peer one segment.
+  // The shorter of this and connect_retry_time applies, jittered.
+  Duration connect_retry_after_refusal = std::chrono::milliseconds(500);
   // Hold time while waiting for the peer's OPEN (RFC 4271 section 8.2.2 suggests 4 minutes).
   Duration large_hold_time = std::chrono::minutes(4);
   // DelayOpen (RFC 4271 8.1.1): wait this long after TCP is up for the peer's OPEN before
