@@ -64,7 +64,7 @@ Result<std::shared_ptr<Session>> Session::create(asio::io_context& io, SessionCo
 }
 
 Session::Session(asio::io_context& io, SessionConfig config, SessionHandler& handler)
-    : io_(io), config_(std::move(config)), handler_(handler), restart_timer_(io) {}
+    : io_(io), config_(std::move(config)), handler_(handler) {}
 
 void Session::clear_restart_state() {
   if (config_.graceful_restart)
@@ -82,9 +82,6 @@ Session::~Session() {
 
 std::shared_ptr<Session::Attempt> Session::new_attempt(bool second) {
   FsmConfig fsm = fsm_config(config_);
-  // A second connection's Fsm never restarts by itself: if it loses, it is discarded; if it
-  // wins, settle() replaces it by a primary started as configured once it falls to Idle.
-  if (second) fsm.automatic_restart = false;
   auto created =
       Fsm::create(std::move(fsm), seeded_uniform_random(std::random_device{}()), FsmClock::now());
   // validate(SessionConfig) already checked what Fsm::create checks.
@@ -129,7 +126,6 @@ void Session::start() {
 
 void Session::stop(std::optional<NotificationMessage> notification) {
   started_ = false;
-  restart_timer_.cancel();
   const Notification n =
       to_fsm(notification.value_or(NotificationMessage(CeaseSubcode::kAdministrativeShutdown)));
   for (auto attempt : {attempts_[1], attempts_[0]}) {
@@ -170,6 +166,8 @@ void Session::perform(Attempt& attempt, const Action& action) {
           NotificationMessage n = to_wire(a.notification);
           counters_.last_notification_sent = n;
           note_error("NOTIFICATION sent: " + describe(n));
+          counters_.last_reset_reason = counters_.last_error;
+          counters_.last_reset_at = std::chrono::system_clock::now();
           CodecContext context = attempt.contexts.send;
           auto bytes = encode_message(n, context);
           if (!bytes) {  // data too long for the peer: send the code alone
@@ -212,6 +210,8 @@ void Session::perform(Attempt& attempt, const Action& action) {
           if (info.notification_received)
             info.description += ", received " + describe(*info.notification_received);
           established_.reset();
+          counters_.last_reset_reason = info.description;
+          counters_.last_reset_at = std::chrono::system_clock::now();
           bgp_logger().info("bgp peer {}: down ({})", config_.peer_address.to_string(),
                             info.description);
           handler_.on_down(*this, info);
@@ -264,6 +264,7 @@ std::shared_ptr<Session::Connection> Session::new_connection(tcp::socket socket,
 }
 
 void Session::connect(Attempt& attempt) {
+  counters_.last_attempt = std::chrono::system_clock::now();
   const tcp::endpoint remote(to_asio(config_.peer_address), config_.peer_port);
   auto conn = new_connection(tcp::socket(io_), false);
   attempt.conn = conn;
@@ -303,6 +304,10 @@ void Session::connect(Attempt& attempt) {
 
 void Session::connection_failed(Attempt& attempt, const std::string& description) {
   note_error(description);
+  if (attempt.conn && !attempt.conn->connected) {
+    counters_.last_connect_error = description;
+    counters_.last_connect_error_at = std::chrono::system_clock::now();
+  }
   bgp_logger().debug("bgp peer {}: {}", config_.peer_address.to_string(), description);
   // Posted: the failure may be noticed while actions of another Fsm call are being performed.
   asio::post(io_, [weak = weak_from_this(), id = attempt.id, conn = attempt.conn]() {
@@ -322,9 +327,12 @@ void Session::drop(Attempt& attempt) {
   if (!conn->connected) {
     // ConnectRetry ran out with the connect() unanswered (a silent peer, or an MD5 key the
     // peer does not share: the kernel drops unsigned or badly signed segments).
-    if (attempt.fsm.state() == State::kConnect)
+    if (attempt.fsm.state() == State::kConnect) {
       note_error("connect to " + config_.peer_address.to_string() + " port " +
                  std::to_string(config_.peer_port) + ": no answer before ConnectRetry");
+      counters_.last_connect_error = counters_.last_error;
+      counters_.last_connect_error_at = std::chrono::system_clock::now();
+    }
     conn->socket.close(ec);
     return;
   }
@@ -354,42 +362,70 @@ void Session::drop(Attempt& attempt) {
   conn->socket.async_read_some(asio::buffer(conn->chunk), Drain{conn, timer});
 }
 
-bool Session::accept(tcp::socket socket) {
+void Session::refuse(tcp::socket& socket, RefusedReason reason) {
+  ++counters_.connections_refused;
+  ++counters_.refused_by_reason[static_cast<std::size_t>(reason)];
+  counters_.last_refusal = reason;
+  counters_.last_refusal_at = std::chrono::system_clock::now();
   error_code ec;
-  auto refuse = [&](const char* why) {
-    bgp_logger().debug("bgp peer {}: refused a connection ({})", config_.peer_address.to_string(),
-                       why);
-    socket.close(ec);
+  const auto remote = socket.remote_endpoint(ec);
+  bgp_logger().info("bgp peer {}: refused a connection from port {}: {}",
+                    config_.peer_address.to_string(), ec ? 0 : remote.port(), to_string(reason));
+  socket.close(ec);
+}
+
+bool Session::accept(tcp::socket socket) {
+  if (!started_) {
+    refuse(socket, RefusedReason::kPeerDisabled);
     return false;
-  };
-  if (!started_) return refuse("stopped");
+  }
   auto primary = attempts_[0];
   const State state = primary->fsm.state();
-  if (state == State::kIdle) return refuse("Idle");
+  if (state == State::kEstablished) {
+    // RFC 4724 4.2: a peer that negotiated graceful restart and connects again while we think
+    // its session is up has restarted; the old session ends as a TCP failure would end it
+    // (the Speaker keeps its routes, stale) and the new connection becomes the session.
+    const bool peer_restarting =
+        established_ && established_->peer_open.find<GracefulRestartCapability>() && !attempts_[1];
+    if (!peer_restarting) {
+      refuse(socket, RefusedReason::kAlreadyEstablished);
+      return false;
+    }
+    run(*primary, primary->fsm.handle(Event::of(EventType::kTcpConnectionFails), FsmClock::now()));
+    note_error("the peer connected again while Established: its graceful restart (RFC 4724)");
+    counters_.last_reset_reason = counters_.last_error;
+    counters_.last_reset_at = std::chrono::system_clock::now();
+  }
+  error_code ec;
   apply_ttl_options(socket);
   socket.non_blocking(true, ec);
   auto conn = new_connection(std::move(socket), true);
   conn->connected = true;
-  const bool primary_has_tcp = primary->conn && primary->conn->connected;
-  if ((state == State::kConnect || state == State::kActive) && !primary_has_tcp) {
-    if (primary->conn) primary->conn->socket.close(ec);  // abandon our own connect()
+  counters_.last_attempt = std::chrono::system_clock::now();
+  // Idle (waiting out the idle hold time, or before the first connect) and Active without a
+  // connection: this one is the session's (docs/bgp-fsm.md). In Connect our own connect()
+  // goes on beside it: when both sides dial at once, each abandoning its own connection for
+  // the other's would close both; kept, the two meet in collision detection, which both
+  // sides resolve alike.
+  const State now_state = primary->fsm.state();
+  if (now_state == State::kIdle || (now_state == State::kActive && !primary->conn)) {
     primary->conn = conn;
     read(*primary);
     run(*primary,
         primary->fsm.handle(Event::of(EventType::kTcpConnectionConfirmed), FsmClock::now()));
     return true;
   }
-  if (attempts_[1]) return refuse("two connections already");
+  if (attempts_[1]) {
+    refuse(conn->socket, RefusedReason::kTwoConnectionsAlready);
+    return false;
+  }
+  // Connect, OpenSent or OpenConfirm (or a connection waiting out DelayOpen): a second Fsm,
+  // started as the peer is configured; collision detection decides when an OPEN arrives.
   auto second = new_attempt(true);
   attempts_[1] = second;
   second->conn = conn;
   read(*second);
-  const TimePoint now = FsmClock::now();
-  FsmActions actions =
-      second->fsm.handle(Event::of(EventType::kManualStartWithPassiveTcpEstablishment), now);
-  FsmActions confirmed = second->fsm.handle(Event::of(EventType::kTcpConnectionConfirmed), now);
-  actions.insert(actions.end(), confirmed.begin(), confirmed.end());
-  run(*second, std::move(actions));
+  run(*second, second->fsm.start_with_connection(config_.passive, FsmClock::now()));
   return true;
 }
 
@@ -467,6 +503,8 @@ void Session::on_message(Attempt& attempt, std::span<const std::uint8_t> bytes) 
         } else if constexpr (std::is_same_v<M, NotificationMessage>) {
           counters_.last_notification_received = m;
           note_error("NOTIFICATION received: " + describe(m));
+          counters_.last_reset_reason = counters_.last_error;
+          counters_.last_reset_at = std::chrono::system_clock::now();
           const bool version = m.code == 2 && m.subcode == 1;
           run(attempt,
               attempt.fsm.handle(
@@ -498,12 +536,24 @@ void Session::on_open(Attempt& attempt, const OpenMessage& open) {
     input.other_state = rival->fsm.state();
     input.collision_detect_established_state = config_.collision_detect_established_state;
     const CollisionDecision decision = resolve_collision(input);
-    if (decision.verdict == CollisionVerdict::kCloseReceiving) {
-      run(attempt, attempt.fsm.handle(Event::of(EventType::kOpenCollisionDump), now));
-      return;
+    Attempt* loser = decision.verdict == CollisionVerdict::kCloseReceiving ? &attempt
+                     : decision.verdict == CollisionVerdict::kCloseOther   ? rival
+                                                                           : nullptr;
+    if (loser != nullptr) {
+      const bool ours = loser->conn->origin == ConnectionOrigin::kInitiatedLocally;
+      bgp_logger().info(
+          "bgp peer {}: connection collision (identifiers {} and {}): closing the connection {}",
+          config_.peer_address.to_string(), config_.router_id.to_string(),
+          open.bgp_identifier.to_string(), ours ? "we opened" : "the peer opened");
+      if (!ours) {
+        ++counters_.connections_refused;
+        ++counters_.refused_by_reason[static_cast<std::size_t>(RefusedReason::kCollisionLoser)];
+        counters_.last_refusal = RefusedReason::kCollisionLoser;
+        counters_.last_refusal_at = std::chrono::system_clock::now();
+      }
+      run(*loser, loser->fsm.handle(Event::of(EventType::kOpenCollisionDump), now));
+      if (loser == &attempt) return;
     }
-    if (decision.verdict == CollisionVerdict::kCloseOther)
-      run(*rival, rival->fsm.handle(Event::of(EventType::kOpenCollisionDump), now));
   }
   attempt.peer_open = open;
   update_contexts(attempt);
@@ -641,24 +691,12 @@ void Session::settle_later() {
 }
 
 void Session::settle() {
-  if (attempts_[1] && attempts_[1]->fsm.state() == State::kIdle) {
+  // A second connection that lost or failed (its Fsm dropped it) is discarded; one that won
+  // was promoted. Only the primary connects out or restarts.
+  if (attempts_[1] && !attempts_[1]->conn) {
     drop(*attempts_[1]);
     attempts_[1]->timer.cancel();
     attempts_[1].reset();
-  }
-  // A promoted second connection has no automatic restart: once it is down, a fresh primary
-  // started as configured takes over after the idle hold time.
-  auto primary = attempts_[0];
-  if (primary->second && primary->fsm.state() == State::kIdle) {
-    primary->timer.cancel();
-    attempts_[0] = new_attempt(false);
-    if (!started_) return;
-    restart_timer_.expires_after(config_.idle_hold.initial);
-    restart_timer_.async_wait([weak = weak_from_this()](error_code ec) {
-      auto self = weak.lock();
-      if (!self || ec || !self->started_ || self->attempts_[0]->fsm.state() != State::kIdle) return;
-      self->start();
-    });
   }
 }
 

@@ -263,13 +263,27 @@ void Speaker::incoming(asio::ip::tcp::socket socket) {
   if (ec) return;
   const IncomingConnection connection{from_asio(remote.address()), from_asio(local.address()),
                                       local.port()};
-  for (auto& [name, peer] : peers_)
-    if (peer->session && accepts(peer->session->config(), connection)) {
-      peer->session->accept(std::move(socket));
+  bool known_address = false;
+  for (auto& [name, peer] : peers_) {
+    if (!peer->session) continue;
+    if (accepts(peer->session->config(), connection)) {
+      peer->session->accept(std::move(socket));  // it logs and counts a refusal itself
       return;
     }
-  bgp_logger().info("bgp: refused a connection from {} to port {}: no such peer",
-                    connection.remote.to_string(), connection.local_port);
+    known_address = known_address || peer->session->config().peer_address == connection.remote;
+  }
+  if (known_address) {
+    ++incoming_refusals_.wrong_local_address_or_port;
+    bgp_logger().info(
+        "bgp: refused a connection from {} to {} port {}: no peer at that address is "
+        "configured for that local address and port",
+        connection.remote.to_string(), connection.local.to_string(), connection.local_port);
+  } else {
+    ++incoming_refusals_.unknown_peer_address;
+    bgp_logger().info("bgp: refused a connection from {} to {} port {}: no such peer",
+                      connection.remote.to_string(), connection.local.to_string(),
+                      connection.local_port);
+  }
   socket.close(ec);
 }
 
@@ -508,6 +522,14 @@ PeerStatus Speaker::status_of(const Peer& peer) const {
     status.state = s.state;
     status.since = s.state_since_wall;
     status.last_error = s.last_error;
+    status.last_connect_error = s.last_connect_error;
+    status.last_connect_error_at = s.last_connect_error_at;
+    status.last_reset_reason = s.last_reset_reason;
+    status.last_reset_at = s.last_reset_at;
+    status.last_attempt = s.last_attempt;
+    status.connections_refused = s.connections_refused;
+    status.refused_by_reason = s.refused_by_reason;
+    status.last_refusal = s.last_refusal;
     status.messages_received = s.received;
     status.messages_sent = s.sent;
     status.established_transitions = s.established_transitions;

@@ -172,9 +172,10 @@ TEST(SessionLoopback, DelayOpenOnThePassiveSide) {
 }
 
 // A scripted peer opens the second connection while the first is in OpenSent, then sends
-// OPENs on both: the connection initiated by the speaker with the higher BGP identifier must
-// survive (RFC 4271 6.8) and the other get Cease 6/7.
-class Collision : public ::testing::TestWithParam<bool> {};
+// OPENs on both, one after the other or crossing (both in flight at once, as when two
+// speakers start together): the connection initiated by the speaker with the higher BGP
+// identifier must survive (RFC 4271 6.8) and the other get Cease 6/7.
+class Collision : public ::testing::TestWithParam<std::tuple<bool, bool>> {};
 
 std::vector<Message> drain(asio::ip::tcp::socket& socket) {
   std::vector<std::uint8_t> bytes;
@@ -207,7 +208,7 @@ bool has_collision_cease(const std::vector<Message>& messages) {
 }
 
 TEST_P(Collision, HigherIdentifierKeepsTheConnectionItInitiated) {
-  const bool peer_wins = GetParam();  // the scripted peer's identifier is higher than ours
+  const auto [peer_wins, crossing] = GetParam();  // peer_wins: its identifier is higher
   asio::io_context io;
   Recorder ra;
   std::shared_ptr<Session> a;
@@ -237,8 +238,9 @@ TEST_P(Collision, HigherIdentifierKeepsTheConnectionItInitiated) {
   const auto open_bytes = *encode_message(open, CodecContext{});
   const auto keepalive = *encode_message(KeepaliveMessage{}, CodecContext{});
   asio::write(ours, asio::buffer(open_bytes));
-  run_until(
-      io, [] { return false; }, 100ms);
+  if (!crossing)
+    run_until(
+        io, [] { return false; }, 100ms);
   asio::write(theirs, asio::buffer(open_bytes));
   run_until(
       io, [] { return false; }, 100ms);
@@ -263,8 +265,12 @@ TEST_P(Collision, HigherIdentifierKeepsTheConnectionItInitiated) {
   EXPECT_EQ(ra.down, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(PeerIdentifier, Collision, ::testing::Values(true, false),
-                         [](const auto& p) { return p.param ? "PeerHigher" : "PeerLower"; });
+INSTANTIATE_TEST_SUITE_P(PeerIdentifier, Collision,
+                         ::testing::Combine(::testing::Bool(), ::testing::Bool()),
+                         [](const auto& p) {
+                           return std::string(std::get<0>(p.param) ? "PeerHigher" : "PeerLower") +
+                                  (std::get<1>(p.param) ? "OpensCrossing" : "OpensInTurn");
+                         });
 
 TEST(SessionLoopback, WrongPeerAsNeverComesUp) {
   asio::io_context io;

@@ -5,9 +5,10 @@
 // it goes down. docs/bgp-speaker.md describes it.
 //
 // One Fsm per TCP connection, as docs/bgp-fsm.md says: the primary one follows the peer from
-// start to stop; while it is in OpenSent or later, a connection accepted from the peer gets a
-// second Fsm, and when an OPEN arrives while both exist, resolve_collision decides which one
-// lives. Whichever connection reaches Established becomes the primary.
+// start to stop; while it is in OpenSent or OpenConfirm, a connection accepted from the peer
+// gets a second Fsm (started as the peer is configured, so it can go on alone), and when an
+// OPEN arrives while both exist, resolve_collision decides which one lives. Whichever
+// connection reaches Established becomes the primary.
 //
 // Threading: everything runs on the io_context's thread; call every method from there (post
 // to it from elsewhere). Handlers are called from inside the session; they may call
@@ -78,9 +79,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // stays Idle until start() again.
   void stop(std::optional<NotificationMessage> notification = std::nullopt);
 
-  // Takes a connection accepted for this peer (the owner matched it with session_match.h).
-  // Returns false, and closes it, when the session does not want it now (Idle, or two
-  // connections already).
+  // Takes a connection accepted for this peer (the owner matched it with session_match.h), in
+  // any state of a started session: in Idle, Connect and Active it becomes the session's
+  // connection; in OpenSent and OpenConfirm it gets a second Fsm and collision detection
+  // decides when an OPEN arrives; in Established it is refused, unless the peer negotiated
+  // graceful restart (then it is the peer's restart). Returns false, and closes it, when it
+  // is refused (stopped, Established, a second connection already): logged, and counted in
+  // status().connections_refused.
   bool accept(boost::asio::ip::tcp::socket socket);
 
   // Sends an encoded UPDATE (header included). Fails unless Established.
@@ -138,6 +143,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void settle_later();  // posts settle()
   void settle();        // discards a finished second attempt, replaces a promoted primary
   void note_error(std::string error);
+  void refuse(boost::asio::ip::tcp::socket& socket, RefusedReason reason);
   std::shared_ptr<Attempt> new_attempt(bool second);
   std::shared_ptr<Connection> new_connection(boost::asio::ip::tcp::socket socket, bool accepted);
   void apply_ttl_options(boost::asio::ip::tcp::socket& socket);
@@ -149,7 +155,6 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Attempt> attempts_[2];
   std::optional<EstablishedInfo> established_;
   SessionStatus counters_;
-  boost::asio::steady_timer restart_timer_;
   std::uint64_t next_attempt_id_ = 1;
   bool started_ = false;
   bool settle_posted_ = false;

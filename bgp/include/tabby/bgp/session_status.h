@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tabby/bgp/fsm_types.h"
 #include "tabby/bgp/notification.h"
@@ -23,6 +24,16 @@ struct MessageCounters {
   std::uint64_t total() const;
 };
 
+// Why an incoming connection from a configured peer's address was not taken.
+enum class RefusedReason : std::uint8_t {
+  kPeerDisabled,           // the session is stopped (peer disabled, administratively down)
+  kAlreadyEstablished,     // a session is up and the peer did not negotiate graceful restart
+  kTwoConnectionsAlready,  // a collision is being resolved between two connections already
+  kCollisionLoser,         // RFC 4271 6.8: the peer's connection lost to ours
+};
+inline constexpr std::size_t kRefusedReasonCount = 4;
+std::string_view to_string(RefusedReason reason);
+
 struct SessionStatus {
   State state = State::kIdle;
   TimePoint state_since{};  // FsmClock
@@ -34,6 +45,20 @@ struct SessionStatus {
   // "NOTIFICATION received: Cease / Administrative Shutdown (6/2)", "connect: Connection
   // refused". Empty until something went wrong.
   std::string last_error;
+  // What `birdc show protocols all` tells of a session that is not up: the last failed
+  // connect() ("connect: Connection refused"), the last reset of a session or of an attempt
+  // at one (a NOTIFICATION sent or received, hold timer expiry, a TCP failure), each with
+  // when it happened, and when we last connected or were connected to.
+  std::string last_connect_error;
+  std::chrono::system_clock::time_point last_connect_error_at{};
+  std::string last_reset_reason;
+  std::chrono::system_clock::time_point last_reset_at{};
+  std::chrono::system_clock::time_point last_attempt{};
+  // Incoming connections from the peer that were not taken.
+  std::uint64_t connections_refused = 0;
+  std::array<std::uint64_t, kRefusedReasonCount> refused_by_reason{};  // index: RefusedReason
+  std::optional<RefusedReason> last_refusal;
+  std::chrono::system_clock::time_point last_refusal_at{};
   std::optional<NotificationMessage> last_notification_sent;
   std::optional<NotificationMessage> last_notification_received;
 };

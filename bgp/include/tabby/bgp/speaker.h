@@ -98,11 +98,27 @@ struct PeerStatus {
   std::size_t prefixes_accepted = 0;
   std::size_t prefixes_advertised = 0;
   std::string last_error;
+  // Why a session that is not up is not (SessionStatus has the details).
+  std::string last_connect_error;
+  std::chrono::system_clock::time_point last_connect_error_at{};
+  std::string last_reset_reason;
+  std::chrono::system_clock::time_point last_reset_at{};
+  std::chrono::system_clock::time_point last_attempt{};
+  std::uint64_t connections_refused = 0;
+  std::array<std::uint64_t, kRefusedReasonCount> refused_by_reason{};
+  std::optional<RefusedReason> last_refusal;
   MessageCounters messages_received;
   MessageCounters messages_sent;
   std::uint64_t established_transitions = 0;
   // Established and the peer's End-of-RIB is in for every family of the session.
   bool initial_table_received = false;
+};
+
+// Incoming connections that matched no configured peer, by why (each also logged once).
+struct IncomingRefusals {
+  std::uint64_t unknown_peer_address = 0;
+  // From a peer's address, but to a local address or port that peer is not configured for.
+  std::uint64_t wrong_local_address_or_port = 0;
 };
 
 class Speaker : private SessionHandler {
@@ -146,6 +162,7 @@ class Speaker : private SessionHandler {
   bool initial_tables_received() const;
 
   std::vector<PeerStatus> peers() const;
+  const IncomingRefusals& incoming_refusals() const { return incoming_refusals_; }
   std::optional<PeerStatus> peer(const std::string& name) const;
   // The best path of every prefix, in prefix order.
   std::vector<std::pair<IpPrefix, RoutePath>> loc_rib() const;
@@ -190,6 +207,7 @@ class Speaker : private SessionHandler {
   Rib rib_;
   std::vector<std::shared_ptr<Listener>> listeners_;
   std::map<std::string, std::unique_ptr<Peer>> peers_;
+  IncomingRefusals incoming_refusals_;
   PeerId next_peer_id_ = 1;
   BestPathCallback best_path_callback_;
   std::unique_ptr<boost::asio::steady_timer> deferral_timer_;  // selection_deferral_time
