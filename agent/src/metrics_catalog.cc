@@ -35,6 +35,11 @@ AgentMetrics::AgentMetrics(MetricsRegistry& registry)
       bgp_session_flaps(registry.counter("tabby_bgp_peer_established_transitions_total",
                                          "Times the session to the peer reached Established.",
                                          kPeerLabels)),
+      bgp_incoming_refused(registry.counter(
+          "tabby_bgp_incoming_refused_total",
+          "Incoming BGP connections not taken, by reason; the kernel_* reasons count segments "
+          "the kernel dropped before accepting (TCP MD5 signature, GTSM minimum TTL).",
+          {"reason"})),
       routes_programmed(registry.gauge("felix_route_table_num_routes",
                                        "Routes tabby-node has programmed into the kernel.",
                                        {"ip_version"})),

@@ -687,6 +687,16 @@ class NodeAgent {
         peer_series.insert(labels);
       }
     }
+    if (bgp_) {
+      for (const RefusedConnections& refused : bgp_->refused_connections()) {
+        std::uint64_t& counted = refusals_counted_[refused.reason];
+        if (refused.count < counted) counted = 0;  // a replaced speaker counts from 0 again
+        if (refused.count > counted)
+          metrics_.bgp_incoming_refused.inc({refused.reason},
+                                            static_cast<double>(refused.count - counted));
+        counted = refused.count;
+      }
+    }
     // A peer that went away (or changed type) leaves no stale series behind.
     for (const LabelValues& gone : peer_series_) {
       if (peer_series.contains(gone)) continue;
@@ -814,6 +824,7 @@ class NodeAgent {
   std::map<std::string, std::string> last_pools_;
   std::set<std::string> warnings_seen_;
   std::map<std::string, std::uint64_t> transitions_counted_;  // by peer key
+  std::map<std::string, std::uint64_t> refusals_counted_;     // by reason
   std::set<LabelValues> peer_series_;                         // per-peer series published
   std::set<LabelValues> pool_series_;                         // per-pool IPAM series published
   std::uint64_t list_errors_counted_ = 0, watch_errors_counted_ = 0, resyncs_counted_ = 0;

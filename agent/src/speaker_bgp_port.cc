@@ -6,6 +6,7 @@
 
 #include "tabby/agent/calc_bgp_convergence.h"
 #include "tabby/agent/speaker_bgp_filters.h"
+#include "tabby/bgp/kernel_tcp_drops.h"
 #include "tabby/bgp/speaker.h"
 #include "tabby/common/log.h"
 
@@ -52,6 +53,22 @@ std::vector<bgp::Term> calico_export_terms(const ExportPolicy& policy) {
 std::string peer_address_text(const DesiredPeer& peer) {
   return peer.port == 179 ? peer.address.to_string()
                           : peer.address.to_string() + ":" + std::to_string(peer.port);
+}
+
+// BIRD's `since` format for a moment of the session's history; "" for one that never came.
+std::string moment(std::chrono::system_clock::time_point at) {
+  if (at == std::chrono::system_clock::time_point{}) return "";
+  return api::bird_since(std::chrono::system_clock::to_time_t(at), std::time(nullptr));
+}
+
+void describe_why_not_up(const bgp::PeerStatus& from, api::BgpPeerStatus& to) {
+  to.last_connect_error = from.last_connect_error;
+  to.last_connect_error_at = moment(from.last_connect_error_at);
+  to.last_reset = from.last_reset_reason;
+  to.last_reset_at = moment(from.last_reset_at);
+  to.last_attempt = moment(from.last_attempt);
+  to.connections_refused = from.connections_refused;
+  if (from.last_refusal) to.last_refusal = std::string(bgp::to_string(*from.last_refusal));
 }
 
 api::PeerType to_api(PeerType type) {
@@ -230,12 +247,40 @@ class SpeakerBgpPort final : public BgpPort {
       report.status.info = api::bird_info(state, established ? "" : status->last_error);
       report.status.prefixes_received = status->prefixes_accepted;
       report.status.prefixes_advertised = status->prefixes_advertised;
+      describe_why_not_up(*status, report.status);
       auto earlier = earlier_sessions_.find(key);
       report.established_transitions = status->established_transitions +
                                        (earlier == earlier_sessions_.end() ? 0 : earlier->second);
       reports.push_back(report);
     }
     return reports;
+  }
+
+  std::vector<RefusedConnections> refused_connections() const override {
+    std::vector<RefusedConnections> out;
+    if (speaker_) {
+      const bgp::IncomingRefusals& unmatched = speaker_->incoming_refusals();
+      out.push_back({"unknown_peer_address", unmatched.unknown_peer_address});
+      out.push_back({"wrong_local_address_or_port", unmatched.wrong_local_address_or_port});
+      std::array<std::uint64_t, bgp::kRefusedReasonCount> by_reason{};
+      for (const bgp::PeerStatus& peer : speaker_->peers())
+        for (std::size_t i = 0; i < by_reason.size(); ++i)
+          by_reason[i] += peer.refused_by_reason[i];
+      static constexpr std::array<std::string_view, bgp::kRefusedReasonCount> kLabels = {
+          "peer_disabled", "already_established", "two_connections_already", "collision_lost"};
+      for (std::size_t i = 0; i < by_reason.size(); ++i)
+        out.push_back({std::string(kLabels[i]), by_reason[i]});
+    }
+    // What never reached an accept(): only the kernel saw it, and only counts it.
+    if (auto kernel = bgp::read_kernel_tcp_drops(); kernel) {
+      out.push_back({"kernel_md5_missing", kernel->md5_not_found});
+      out.push_back({"kernel_md5_unexpected", kernel->md5_unexpected});
+      out.push_back({"kernel_md5_wrong", kernel->md5_failure});
+      out.push_back({"kernel_ttl_below_gtsm_minimum", kernel->min_ttl_drop});
+    } else if (warned_.insert(kernel.error().message).second) {
+      spdlog::warn("BGP: {}", kernel.error().message);
+    }
+    return out;
   }
 
   // End-of-RIB based, with bounds for silent or absent peers (calc_bgp_convergence.h).
@@ -372,7 +417,7 @@ class SpeakerBgpPort final : public BgpPort {
   bgp::SpeakerConfig speaker_config_;
   std::map<std::string, KnownPeer> peers_;
   std::map<IpPrefix, bgp::LocalRoute> originated_;
-  std::set<std::string> warned_;
+  mutable std::set<std::string> warned_;  // warnings logged once (refused_connections is const)
   std::map<std::string, std::uint64_t> earlier_sessions_;  // Established counts of past sessions
   mutable bool converged_ = false;
   bool restarting_ = false;  // for the next speaker created (set_restarting)

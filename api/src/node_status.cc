@@ -13,13 +13,21 @@ using nlohmann::json;
 constexpr std::string_view kPeerTypeNames[] = {"node-to-node mesh", "global", "node specific"};
 
 json peer_to_json(const BgpPeerStatus& peer) {
-  return json{{"peerAddress", peer.address},
-              {"peerType", std::string(peer_type_text(peer.type))},
-              {"state", peer.state},
-              {"since", peer.since},
-              {"info", peer.info},
-              {"prefixesReceived", peer.prefixes_received},
-              {"prefixesAdvertised", peer.prefixes_advertised}};
+  json out{{"peerAddress", peer.address},
+           {"peerType", std::string(peer_type_text(peer.type))},
+           {"state", peer.state},
+           {"since", peer.since},
+           {"info", peer.info},
+           {"prefixesReceived", peer.prefixes_received},
+           {"prefixesAdvertised", peer.prefixes_advertised}};
+  for (const auto& [key, value] :
+       {std::pair{"lastConnectError", &peer.last_connect_error},
+        std::pair{"lastConnectErrorAt", &peer.last_connect_error_at},
+        std::pair{"lastReset", &peer.last_reset}, std::pair{"lastResetAt", &peer.last_reset_at},
+        std::pair{"lastAttempt", &peer.last_attempt}, std::pair{"lastRefusal", &peer.last_refusal}})
+    if (!value->empty()) out[key] = *value;
+  if (peer.connections_refused > 0) out["connectionsRefused"] = peer.connections_refused;
+  return out;
 }
 
 Result<std::string> string_field(const json& object, const std::string& path,
@@ -59,10 +67,23 @@ Result<BgpPeerStatus> peer_from_json(const json& object, const std::string& path
   if (!type) return Error{fmt::format("node status: {}.peerType: {}", path, type.error().message)};
   peer.type = *type;
   for (auto [key, target] : {std::pair{"prefixesReceived", &peer.prefixes_received},
-                             std::pair{"prefixesAdvertised", &peer.prefixes_advertised}}) {
+                             std::pair{"prefixesAdvertised", &peer.prefixes_advertised},
+                             std::pair{"connectionsRefused", &peer.connections_refused}}) {
     auto value = count_field(object, path, key);
     if (!value) return value.error();
     *target = *value;
+  }
+  // Written only when there is something to say; an older agent writes none of them.
+  for (auto [key, target] :
+       {std::pair{"lastConnectError", &peer.last_connect_error},
+        std::pair{"lastConnectErrorAt", &peer.last_connect_error_at},
+        std::pair{"lastReset", &peer.last_reset}, std::pair{"lastResetAt", &peer.last_reset_at},
+        std::pair{"lastAttempt", &peer.last_attempt},
+        std::pair{"lastRefusal", &peer.last_refusal}}) {
+    if (!object.contains(key)) continue;
+    auto value = string_field(object, path, key);
+    if (!value) return value.error();
+    *target = std::move(*value);
   }
   return peer;
 }
@@ -92,6 +113,29 @@ std::string centre(std::string_view text, std::size_t width) {
   return std::string(extra / 2, ' ') + std::string(text) + std::string(extra - extra / 2, ' ');
 }
 
+std::string with_time(std::string_view what, std::string_view at) {
+  return at.empty() ? std::string(what) : fmt::format("{} (at {})", what, at);
+}
+
+// The lines `birdc show protocols all` has for a protocol that is not up, for one peer.
+std::string why_not_up(const BgpPeerStatus& peer) {
+  if (peer.state == "up") return "";
+  std::string lines;
+  if (!peer.last_connect_error.empty())
+    lines += fmt::format("  Last connect error:  {}\n",
+                         with_time(peer.last_connect_error, peer.last_connect_error_at));
+  if (!peer.last_reset.empty())
+    lines +=
+        fmt::format("  Last reset:          {}\n", with_time(peer.last_reset, peer.last_reset_at));
+  if (!peer.last_attempt.empty())
+    lines += fmt::format("  Last attempt:        {}\n", peer.last_attempt);
+  if (peer.connections_refused > 0)
+    lines += fmt::format("  Refused connections: {} (last: {})\n", peer.connections_refused,
+                         peer.last_refusal.empty() ? "unknown" : peer.last_refusal);
+  if (lines.empty()) return "";
+  return fmt::format("Peer {} is not up ({}):\n", peer.address, peer.info) + lines + "\n";
+}
+
 std::string family_section(std::string_view version, const std::vector<BgpPeerStatus>& peers) {
   std::string out = fmt::format("IPv{} BGP status\n", version);
   if (peers.empty()) return out + fmt::format("No IPv{} peers found.\n\n", version);
@@ -100,9 +144,11 @@ std::string family_section(std::string_view version, const std::vector<BgpPeerSt
     rows.push_back(
         {peer.address, std::string(peer_type_text(peer.type)), peer.state, peer.since, peer.info});
   }
-  return out +
-         render_bordered_table({"PEER ADDRESS", "PEER TYPE", "STATE", "SINCE", "INFO"}, rows) +
-         "\n";
+  out +=
+      render_bordered_table({"PEER ADDRESS", "PEER TYPE", "STATE", "SINCE", "INFO"}, rows) + "\n";
+  for (const auto& peer : peers)
+    out += why_not_up(peer);
+  return out;
 }
 
 }  // namespace

@@ -11,10 +11,17 @@ namespace tabby::api {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 BgpPeerStatus peer(std::string address, PeerType type, std::string state, std::string since,
                    std::string info) {
-  return {std::move(address), type, std::move(state), std::move(since), std::move(info), 0, 0};
+  BgpPeerStatus status;
+  status.address = std::move(address);
+  status.type = type;
+  status.state = std::move(state);
+  status.since = std::move(since);
+  status.info = std::move(info);
+  return status;
 }
 
 TEST(NodeStatusTest, RendersCalicoctlsOutputForOneMeshPeer) {
@@ -107,6 +114,39 @@ TEST(NodeStatusTest, JsonRoundTrip) {
   auto again = node_status_from_json(node_status_to_json(status));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, status);
+}
+
+TEST(NodeStatusTest, APeerThatIsNotUpSaysWhyBelowTheTable) {
+  BgpPeerStatus down = peer("192.0.2.1", PeerType::kGlobal, "start", "10:00:05",
+                            "Active connect: Connection refused");
+  down.last_connect_error = "connect: Connection refused";
+  down.last_connect_error_at = "10:00:05";
+  down.last_reset = "hold timer expired, sent Hold Timer Expired (4/0)";
+  down.last_reset_at = "09:58:00";
+  down.last_attempt = "10:00:05";
+  down.connections_refused = 2;
+  down.last_refusal = "peer disabled or administratively down";
+  NodeStatus status{"n",
+                    true,
+                    {peer("10.0.0.2", PeerType::kNodeMesh, "up", "10:00:00", "Established"), down},
+                    {}};
+  const std::string text = render_node_status(status);
+  EXPECT_THAT(text,
+              HasSubstr("+\n\nPeer 192.0.2.1 is not up (Active connect: Connection refused):\n"
+                        "  Last connect error:  connect: Connection refused (at 10:00:05)\n"
+                        "  Last reset:          hold timer expired, sent Hold Timer Expired "
+                        "(4/0) (at 09:58:00)\n"
+                        "  Last attempt:        10:00:05\n"
+                        "  Refused connections: 2 (last: peer disabled or administratively "
+                        "down)\n\nIPv6 BGP status\n"));
+  EXPECT_THAT(text, Not(HasSubstr("Peer 10.0.0.2 is not up")));
+
+  auto parsed = node_status_from_json(node_status_to_json(status));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(*parsed, status);
+  // An up peer, or one with nothing to tell, adds no lines: calicoctl's output stays as it is.
+  status.ipv4_peers[1] = peer("192.0.2.1", PeerType::kGlobal, "start", "10:00:05", "Idle");
+  EXPECT_THAT(render_node_status(status), Not(HasSubstr("is not up")));
 }
 
 TEST(NodeStatusTest, BadDocumentsNameTheFieldAndTheValue) {

@@ -134,5 +134,32 @@ TEST_F(SpeakerBgpPortTest, TheEstablishedCountRunsOnAcrossAReset) {
   EXPECT_EQ(report(*a_)->established_transitions, 2u);
 }
 
+std::uint64_t refused(const BgpPort& port, const std::string& reason) {
+  for (const RefusedConnections& r : port.refused_connections())
+    if (r.reason == reason) return r.count;
+  ADD_FAILURE() << "no reason " << reason;
+  return 0;
+}
+
+TEST_F(SpeakerBgpPortTest, RefusedConnectionsAreCountedByReason) {
+  const std::uint16_t port = a_desired_.listen_port;
+  // From an address that is no peer of a's (127.0.0.3 is not b). (A connection from b's
+  // address while the session is up would be b's graceful restart: the mesh negotiates it.)
+  asio::ip::tcp::socket stranger(io_);
+  stranger.open(asio::ip::tcp::v4());
+  stranger.bind({asio::ip::make_address("127.0.0.3"), 0});
+  stranger.connect({asio::ip::make_address("127.0.0.1"), port});
+  ASSERT_TRUE(run_until(io_, [&] { return refused(*a_, "unknown_peer_address") == 1; }));
+  for (const char* reason : {"wrong_local_address_or_port", "peer_disabled", "already_established",
+                             "two_connections_already", "collision_lost"})
+    EXPECT_EQ(refused(*a_, reason), 0u) << reason;
+  EXPECT_TRUE(established(*a_));
+  EXPECT_EQ(report(*a_)->status.connections_refused, 0u);  // none came from the peer
+  // The kernel's counters are there too (this namespace's, since it started).
+  for (const char* kernel : {"kernel_md5_missing", "kernel_md5_unexpected", "kernel_md5_wrong",
+                             "kernel_ttl_below_gtsm_minimum"})
+    (void)refused(*a_, kernel);
+}
+
 }  // namespace
 }  // namespace tabby::agent

@@ -29,6 +29,13 @@ struct LearnedPrefix {
   std::vector<LearnedPath> paths;
 };
 
+// Incoming connections that were not taken, for one reason, counted since the port (or, for
+// the kernel's reasons, the network namespace) started.
+struct RefusedConnections {
+  std::string reason;  // the metric's label: "unknown_peer_address", "kernel_md5_missing", ...
+  std::uint64_t count = 0;
+};
+
 class BgpPort {
  public:
   virtual ~BgpPort() = default;
@@ -43,6 +50,8 @@ class BgpPort {
       std::function<void(const IpPrefix& prefix, const std::vector<LearnedPath>& paths)>;
   virtual void visit_best_paths(const BestPathVisitor& visit) const = 0;
   virtual std::vector<BgpPeerReport> peers() const = 0;
+  // Every reason an incoming connection was refused, with its count (also logged once each).
+  virtual std::vector<RefusedConnections> refused_connections() const { return {}; }
   // True once every established peer has sent its End-of-RIBs (or the wait for them ran out,
   // or there is no peer): until then the agent keeps routes from before a restart.
   virtual bool converged() const = 0;

@@ -32,6 +32,7 @@ struct AgentMetrics {
   GaugeFamily& bgp_prefixes_received;    // tabby_bgp_peer_prefixes_received
   GaugeFamily& bgp_prefixes_advertised;  // tabby_bgp_peer_prefixes_advertised
   CounterFamily& bgp_session_flaps;      // tabby_bgp_peer_established_transitions_total
+  CounterFamily& bgp_incoming_refused;   // tabby_bgp_incoming_refused_total
   // Labels ip_version.
   GaugeFamily& routes_programmed;  // felix_route_table_num_routes
   // Labels ippool (pool name), node.

@@ -34,6 +34,15 @@ struct BgpPeerStatus {
   std::string info;   // "Established", "Active Socket: Connection refused", ...
   std::uint64_t prefixes_received = 0;
   std::uint64_t prefixes_advertised = 0;
+  // Why a peer that is not up is not, as `birdc show protocols all` tells it; empty when
+  // nothing happened yet. Times as `since` shows them.
+  std::string last_connect_error;  // "connect: Connection refused"
+  std::string last_connect_error_at;
+  std::string last_reset;  // "hold timer expired, sent Hold Timer Expired (4/0)"
+  std::string last_reset_at;
+  std::string last_attempt;  // when we last connected out or took the peer's connection
+  std::uint64_t connections_refused = 0;  // incoming connections from the peer not taken
+  std::string last_refusal;               // "session already Established"
 
   bool operator==(const BgpPeerStatus&) const = default;
 };
@@ -52,7 +61,9 @@ std::string node_status_to_json(const NodeStatus& status);
 // Errors name the field and what is wrong with it.
 Result<NodeStatus> node_status_from_json(std::string_view text);
 
-// What `calicoctl node status` prints for a running node, byte for byte.
+// What `calicoctl node status` prints for a running node, byte for byte, followed, for each
+// peer that is not up and has a story, by why it is not (last connect error, last reset, last
+// attempt, refused connections).
 std::string render_node_status(const NodeStatus& status);
 inline constexpr std::string_view kNotRunningMessage = "Calico process is not running.\n";
 
