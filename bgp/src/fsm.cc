@@ -383,9 +383,7 @@ void Fsm::on_open_sent(const Event& event) {
     case E::kTcpConnectionFails:
       stop_timer(TimerId::kHold);
       actions_.push_back(DropTcp{});
-      if (!passive_) {
-        start_timer(TimerId::kConnectRetry, jittered(config_.connect_retry_time, random_));
-      }
+      if (!passive_) start_timer(TimerId::kConnectRetry, jittered(retry_after_close(), random_));
       enter(State::kActive);
       return;
     case E::kBgpOpen:
@@ -458,6 +456,7 @@ void Fsm::on_open_confirm(const Event& event) {
       return;
     case E::kKeepAliveMsg:
       restart_hold_timer();
+      closed_before_open_ = 0;
       enter(State::kEstablished);
       actions_.push_back(
           SessionEstablished{*peer_open_, negotiated_->hold_time, negotiated_->keepalive_interval});
@@ -571,6 +570,18 @@ void Fsm::connect_failed() {
   enter(State::kActive);
 }
 
+// The peer's speaker took our connection and closed it before its OPEN (BIRD and tabby do
+// that for an address they have no peer for yet, e.g. a mesh node that has not seen us yet).
+// It may know us in a moment, so the first retries come soon; each further one waits twice
+// as long, up to ConnectRetryTime, so a peer that keeps refusing is not dialed twice a second.
+Duration Fsm::retry_after_close() {
+  Duration wait = config_.connect_retry_after_refusal;
+  for (uint32_t i = 0; i < closed_before_open_ && wait < config_.connect_retry_time; ++i)
+    wait *= 2;
+  ++closed_before_open_;
+  return std::min(wait, config_.connect_retry_time);
+}
+
 void Fsm::tcp_connection_up() {
   stop_timer(TimerId::kConnectRetry);
   if (config_.delay_open_time > Duration{0}) {
@@ -644,6 +655,7 @@ void Fsm::fall_to_idle(const Failure& failure) {
   actions_.push_back(ReleaseResources{});
 
   if (failure.stop) started_ = false;
+  if (failure.manual) closed_before_open_ = 0;
   if (failure.manual) {
     connect_retry_counter_ = 0;
     consecutive_failures_ = 0;

@@ -305,14 +305,45 @@ TEST(FsmActions, NotificationReceivedInEstablishedIsTheReasonTheSessionWentDown)
 TEST(FsmActions, TcpFailureInOpenSentGoesBackToActiveAndRetries) {
   Fsm fsm = make_fsm();
   drive_to(fsm, S);
+  // The peer closed our connection before its OPEN: the first retry comes soon.
   EXPECT_EQ(fsm.handle(ev(E::kTcpConnectionFails), at(seconds(1))),
             (FsmActions{StopTimer{TimerId::kHold}, DropTcp{},
-                        StartTimer{TimerId::kConnectRetry, seconds(5)}}));
+                        StartTimer{TimerId::kConnectRetry, milliseconds(500)}}));
   EXPECT_EQ(fsm.state(), A);
   // ConnectRetry expiry in Active connects again.
-  EXPECT_EQ(fsm.advance(at(seconds(6))),
+  EXPECT_EQ(fsm.advance(at(milliseconds(1500))),
             (FsmActions{StartTimer{TimerId::kConnectRetry, seconds(5)}, ConnectTcp{}}));
   EXPECT_EQ(fsm.state(), C);
+}
+
+TEST(FsmActions, APeerThatKeepsClosingOurConnectionIsRetriedLessAndLessOften) {
+  Fsm fsm = make_fsm();
+  drive_to(fsm, C);
+  Duration now = seconds(0);
+  std::vector<Duration> waits;
+  for (int i = 0; i < 6; ++i) {
+    (void)fsm.handle(ev(E::kTcpCrAcked), at(now));
+    (void)fsm.handle(ev(E::kTcpConnectionFails), at(now));
+    ASSERT_EQ(fsm.state(), A);
+    const auto wait =
+        std::chrono::duration_cast<Duration>(*fsm.deadline(TimerId::kConnectRetry) - at(now));
+    waits.push_back(wait);
+    now += wait;
+    (void)fsm.advance(at(now));
+    ASSERT_EQ(fsm.state(), C);
+  }
+  EXPECT_EQ(waits, (std::vector<Duration>{milliseconds(500), seconds(1), seconds(2), seconds(4),
+                                          seconds(5), seconds(5)}));
+  // A session that comes up starts the count afresh.
+  (void)fsm.handle(ev(E::kTcpCrAcked), at(now));
+  (void)fsm.handle(Event::open_received(peer_open()), at(now));
+  (void)fsm.handle(ev(E::kKeepAliveMsg), at(now));
+  ASSERT_EQ(fsm.state(), X);
+  (void)fsm.handle(ev(E::kTcpConnectionFails), at(now));
+  (void)fsm.advance(at(now + seconds(5)));  // idle hold: the session had been up
+  (void)fsm.handle(ev(E::kTcpCrAcked), at(now + seconds(5)));
+  (void)fsm.handle(ev(E::kTcpConnectionFails), at(now + seconds(5)));
+  EXPECT_EQ(fsm.deadline(TimerId::kConnectRetry), at(now + seconds(5) + milliseconds(500)));
 }
 
 TEST(FsmActions, ARefusedConnectListensInActiveAndRetriesSoonWithoutBackoff) {

@@ -83,6 +83,7 @@ class Fsm {
   void tcp_connection_up();
   void take_connection_in_idle();
   void connect_failed();
+  Duration retry_after_close();
   void send_open_and_wait();
   void accept_peer_open(const OpenValues& open);
   void restart_hold_timer();
@@ -115,7 +116,8 @@ class Fsm {
   uint32_t consecutive_failures_ = 0;
   bool passive_ = false;
   bool started_ = false;
-  bool restart_pending_ = false;  // IdleHoldTimer runs for a start that is still to happen
+  uint32_t closed_before_open_ = 0;  // connections the peer closed in OpenSent since Established
+  bool restart_pending_ = false;     // IdleHoldTimer runs for a start that is still to happen
   std::optional<OpenValues> peer_open_;
   std::optional<NegotiatedTimers> negotiated_;
   std::optional<Notification> last_sent_;
