@@ -375,7 +375,10 @@ void Session::refuse(tcp::socket& socket, RefusedReason reason) {
 }
 
 bool Session::accept(tcp::socket socket) {
-  if (!started_) {
+  // Stopped by the owner, or by the Fsm itself (an AutomaticStop, e.g. too many prefixes).
+  const bool stopped_in_idle =
+      attempts_[0]->fsm.state() == State::kIdle && !attempts_[0]->fsm.started();
+  if (!started_ || stopped_in_idle) {
     refuse(socket, RefusedReason::kPeerDisabled);
     return false;
   }
