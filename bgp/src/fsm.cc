@@ -665,7 +665,13 @@ void Fsm::fall_to_idle(const Failure& failure) {
   if (was_established && now_ - state_since_ >= config_.idle_hold.forget_after) {
     consecutive_failures_ = 0;  // it was a good session; start the back-off afresh
   }
-  if (!failure.stop) ++consecutive_failures_;
+  // Only a reset after an error backs off (BIRD's error wait time). A peer that ended the
+  // session with a Cease (it is shutting down, restarting or was reconfigured), or whose
+  // connection went away once the OPENs were exchanged, did nothing wrong and is usually
+  // back in a moment: the restart comes after retry_after_close() (0.5 s, doubling while the
+  // peer keeps closing us before a session is up), as BIRD restarts without its error wait.
+  const bool after_error = !ended_without_error(failure);
+  if (!failure.stop && after_error) ++consecutive_failures_;
 
   peer_open_.reset();
   negotiated_.reset();
@@ -673,8 +679,14 @@ void Fsm::fall_to_idle(const Failure& failure) {
   restart_pending_ = false;
   if (!failure.stop && config_.automatic_restart) {
     restart_pending_ = true;
-    start_timer(TimerId::kIdleHold, idle_hold_time());
+    start_timer(TimerId::kIdleHold, after_error ? idle_hold_time() : retry_after_close());
   }
+}
+
+bool Fsm::ended_without_error(const Failure& failure) {
+  if (failure.cause == DownCause::kTcpConnectionFailed) return true;
+  return failure.cause == DownCause::kNotificationReceived && failure.received &&
+         failure.received->code == notification_code::kCease;
 }
 
 void Fsm::enter(State state) {

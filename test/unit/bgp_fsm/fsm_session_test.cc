@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fsm_test_support.h"
 
 namespace tabby::bgp {
@@ -113,18 +115,62 @@ TEST(FsmSession, ASessionThatStayedUpResetsTheBackoffAndAShortOneDoesNot) {
   }
   ASSERT_EQ(fsm.consecutive_failures(), 3u);
 
-  // Up for a minute only, then the peer resets it: the back-off keeps growing.
+  // Up for a minute only, then the peer resets it (its hold timer expired): the back-off
+  // keeps growing.
   establish(fsm, seconds(100));
-  (void)fsm.handle(Event::with_notification(E::kNotifMsg, {6, 4, {}}), at(seconds(160)));
+  (void)fsm.handle(Event::with_notification(E::kNotifMsg, {4, 0, {}}), at(seconds(160)));
   EXPECT_EQ(fsm.consecutive_failures(), 4u);
   EXPECT_EQ(fsm.deadline(TimerId::kIdleHold), at(seconds(160 + 30)));
 
   // Up for ten minutes (longer than forget_after = 300 s): back to the initial wait.
   (void)fsm.advance(at(seconds(190)));
   establish(fsm, seconds(192), /*peer_hold=*/0);
-  (void)fsm.handle(Event::with_notification(E::kNotifMsg, {6, 4, {}}), at(seconds(800)));
+  (void)fsm.handle(Event::with_notification(E::kNotifMsg, {4, 0, {}}), at(seconds(800)));
   EXPECT_EQ(fsm.consecutive_failures(), 1u);
   EXPECT_EQ(fsm.deadline(TimerId::kIdleHold), at(seconds(805)));
+}
+
+TEST(FsmSession, APeerThatEndsTheSessionWithACeaseIsRedialedSoonWithoutCountingAFailure) {
+  // BIRD's error wait applies to errors only: a Cease (the peer shutting down, restarting,
+  // reconfigured) or a connection lost after the OPENs is no reason to wait 5 s or more.
+  Fsm fsm = make_fsm();
+  (void)fsm.handle(ev(E::kManualStart), at(seconds(0)));
+  reset_by_peer(fsm, at(seconds(0)));  // one real error first: 2/2 Bad Peer AS
+  ASSERT_EQ(fsm.consecutive_failures(), 1u);
+  (void)fsm.advance(at(seconds(5)));
+  establish(fsm, seconds(5));
+  for (const uint8_t subcode : {2, 4, 5}) {  // administrative shutdown, reset; rejected
+    const Duration now = seconds(10 * subcode);
+    const auto down = fsm.handle(Event::with_notification(E::kNotifMsg, {6, subcode, {}}), at(now));
+    ASSERT_EQ(fsm.state(), State::kIdle);
+    EXPECT_EQ(fsm.consecutive_failures(), 1u) << "a Cease counted as a failure";
+    EXPECT_NE(std::find(down.begin(), down.end(),
+                        Action{StartTimer{TimerId::kIdleHold, milliseconds(500)}}),
+              down.end());
+    (void)fsm.advance(at(now + milliseconds(500)));
+    ASSERT_EQ(fsm.state(), State::kConnect);
+    establish(fsm, now + seconds(1));
+  }
+  // The connection lost once Established (the peer's process killed): the same.
+  (void)fsm.handle(ev(E::kTcpConnectionFails), at(seconds(100)));
+  EXPECT_EQ(fsm.consecutive_failures(), 1u);
+  EXPECT_EQ(fsm.deadline(TimerId::kIdleHold), at(seconds(100) + milliseconds(500)));
+  // A Cease before any session is up, again and again (a peer rejecting us): the waits
+  // double up to ConnectRetryTime, so it is not dialed twice a second.
+  (void)fsm.advance(at(seconds(101)));
+  Duration now = seconds(101);
+  std::vector<Duration> waits;
+  for (int i = 0; i < 5; ++i) {
+    (void)fsm.handle(ev(E::kTcpCrAcked), at(now));
+    (void)fsm.handle(Event::with_notification(E::kNotifMsg, {6, 5, {}}), at(now));
+    const auto deadline = *fsm.deadline(TimerId::kIdleHold);
+    waits.push_back(std::chrono::duration_cast<Duration>(deadline - at(now)));
+    now = std::chrono::duration_cast<Duration>(deadline - TimePoint{});
+    (void)fsm.advance(at(now));
+  }
+  EXPECT_EQ(waits,
+            (std::vector<Duration>{seconds(1), seconds(2), seconds(4), seconds(5), seconds(5)}));
+  EXPECT_EQ(fsm.consecutive_failures(), 1u);
 }
 
 TEST(FsmSession, WithoutDampingEveryRestartWaitsTheInitialTime) {

@@ -114,7 +114,7 @@ inline void drive_to(Fsm& fsm, State state) {
 // connect is not one: the Fsm waits in Active for the peer or its own retry.)
 inline void reset_by_peer(Fsm& fsm, TimePoint now) {
   (void)fsm.handle(ev(EventType::kTcpCrAcked), now);
-  (void)fsm.handle(Event::with_notification(EventType::kNotifMsg, {6, 5, {}}), now);
+  (void)fsm.handle(Event::with_notification(EventType::kNotifMsg, {2, 2, {}}), now);
 }
 
 }  // namespace test

@@ -98,6 +98,7 @@ class Fsm {
     bool manual = false;
   };
   void fall_to_idle(const Failure& failure);
+  static bool ended_without_error(const Failure& failure);
   void fsm_error(uint8_t subcode);
   void reject_open(const Notification& notification);
 
