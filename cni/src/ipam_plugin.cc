@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "tabby/api/resource_store.h"
 #include "tabby/ipam/ipam.h"
 
 namespace tabby::cni {
@@ -30,6 +31,24 @@ PluginError ipam_error(const std::string& message) {
                          message.find("connect") != std::string::npos ||
                          message.find("locked") != std::string::npos;
   return PluginError{transient ? ErrorCode::kTryAgainLater : ErrorCode::kIpamFailure, message, ""};
+}
+
+// The node's labels, for the pools' nodeSelector, from the Node its tabby-node registered (as
+// Calico reads the Node before choosing pools). A node not stored yet is TryAgainLater: its
+// agent registers it at start-up, and guessing at its labels could hand out an address from a
+// pool meant for other nodes.
+std::variant<api::Labels, PluginError> stored_node_labels(api::Datastore& datastore,
+                                                          const std::string& node) {
+  auto stored = api::ResourceStore(datastore).get(api::Kind::kNode, "", node);
+  if (stored) return stored->metadata.labels;
+  if (stored.is(api::DatastoreErrorKind::NotFound)) {
+    return PluginError{ErrorCode::kTryAgainLater,
+                       fmt::format("node {} is not in the datastore ({}): its labels choose the "
+                                   "IP pools, and tabby-node registers it when it starts",
+                                   node, stored.error().message),
+                       ""};
+  }
+  return ipam_error(fmt::format("node {}: {}", node, stored.error().message));
 }
 
 }  // namespace
@@ -85,8 +104,11 @@ PluginOutput run_ipam_plugin(const std::string& stdin_text, const EnvLookup& env
     result.ips.push_back({*address, address->bit_length(), std::nullopt});
     return {0, format_result(result, version)};
   }
+  auto labels = stored_node_labels(*datastore, std::get<std::string>(node));
+  if (auto* error = std::get_if<PluginError>(&labels)) return fail(*error, version);
   ipam::AutoAssignRequest request;
   request.node = std::get<std::string>(node);
+  request.node_labels = std::get<api::Labels>(labels);
   request.num_v4 = config.ipam.assign_ipv4 ? 1 : 0;
   request.num_v6 = config.ipam.assign_ipv6 ? 1 : 0;
   request.handle_id = handle;

@@ -173,6 +173,30 @@ Status unwire_pod(const Environment& cni) {
   return (*pod)->delete_link(cni.ifname);
 }
 
+constexpr int kEndpointDeleteAttempts = 6;  // Calico's: the endpoint changing under us is rare
+
+// Deletes the pod's WorkloadEndpoint only while it belongs to this sandbox. The endpoint is
+// named by pod, not sandbox, so a late DEL for a pod's old sandbox finds the running sandbox's
+// endpoint; deleting it would take the running pod's /32 route away. As Calico's plugin, an
+// endpoint naming another container stays, one naming none goes, and the delete is at the
+// revision that was checked so an ADD writing in between is not undone.
+Status remove_own_endpoint(api::ResourceStore& store, const std::string& namespace_,
+                           const std::string& name, const std::string& container_id) {
+  for (int attempt = 0; attempt < kEndpointDeleteAttempts; ++attempt) {
+    auto stored = store.get(api::Kind::kWorkloadEndpoint, namespace_, name);
+    if (stored.is(api::DatastoreErrorKind::NotFound)) return {};
+    if (!stored) return Error{stored.error().message};
+    const std::string owner = stored->spec.value("containerID", "");
+    if (!owner.empty() && owner != container_id) return {};
+    auto removed = store.remove(api::Kind::kWorkloadEndpoint, namespace_, name,
+                                stored->metadata.resource_version);
+    if (removed || removed.is(api::DatastoreErrorKind::NotFound)) return {};
+    if (!removed.is(api::DatastoreErrorKind::Conflict)) return Error{removed.error().message};
+  }
+  return Error{fmt::format("WorkloadEndpoint {}/{} kept changing while container {} was deleted",
+                           namespace_, name, container_id)};
+}
+
 }  // namespace
 
 PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env) {
@@ -207,13 +231,16 @@ PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env)
   api::ResourceStore store(*datastore);
 
   if (cni.command == "DEL") {
-    auto removed = store.remove(api::Kind::kWorkloadEndpoint, id.namespace_, wep_name);
-    if (!removed && !removed.is(api::DatastoreErrorKind::NotFound)) {
-      return fail(ErrorCode::kTryAgainLater, removed.error().message, version);
+    // When the endpoint cannot be read, whose it is is unknown: nothing is torn down.
+    if (auto status = remove_own_endpoint(store, id.namespace_, wep_name, cni.container_id);
+        !status) {
+      return fail(ErrorCode::kTryAgainLater, status.error().message, version);
     }
+    // Only this sandbox's netns, and only this sandbox's addresses: the handle is
+    // "<network>.<CNI_CONTAINERID>", so another sandbox of the same pod keeps its own.
     if (auto status = unwire_pod(cni); !status)
       return fail(ErrorCode::kIoFailure, status.error().message, version);
-    return run_ipam_plugin(stdin_text, env);  // releases by handle; idempotent
+    return run_ipam_plugin(stdin_text, env);  // idempotent
   }
   if (cni.command == "CHECK") {
     auto wep = store.get(api::Kind::kWorkloadEndpoint, id.namespace_, wep_name);

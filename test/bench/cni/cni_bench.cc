@@ -62,6 +62,11 @@ class Bench {
         .apply(*api::parse_resource("apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: "
                                     "{name: bench}\nspec: {cidr: 10.128.0.0/14}\n"))
         .value();
+    // The node as its tabby-node registers it: IPAM reads its labels for the pools' selectors.
+    api::ResourceStore(*store)
+        .apply(*api::parse_resource("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: "
+                                    "{name: bench-node}\nspec: {}\n"))
+        .value();
     for (int parallel : {1, 8})
       measure(backend, [&] { cni_latency(backend, parallel); });
     for (int parallel : {1, 8})

@@ -34,6 +34,10 @@ TEST_F(BridgeIpamTest, TheBridgePluginGetsItsAddressesFromTabbyIpam) {
             .apply(*api::parse_resource("apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: "
                                         "{name: p1}\nspec: {cidr: 10.250.0.0/24}\n"))
             .ok());
+    ASSERT_TRUE(resources
+                    .apply(*api::parse_resource("apiVersion: projectcalico.org/v3\nkind: Node\n"
+                                                "metadata: {name: node1}\nspec: {}\n"))
+                    .ok());
   }
   auto& node = lab().add_node("node");
   // CNI_PATH: where bridge finds tabby-ipam.

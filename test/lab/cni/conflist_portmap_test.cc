@@ -107,6 +107,7 @@ class ConflistPortmapTest : public LabTest {
     ASSERT_TRUE(program_exists("iptables")) << "portmap needs iptables (scripts/run deps)";
     database_ = (lab().dir() / "datastore.db").string();
     add_pool("p1", "10.244.0.0/16");
+    add_node_resource("node1");
     node_ = &lab().add_node("node");
     // A client outside the node, on the node's uplink (the node's default route points there,
     // as proxy ARP wants).
@@ -138,6 +139,14 @@ class ConflistPortmapTest : public LabTest {
     auto applied = api::ResourceStore(*store).apply(*api::parse_resource(
         "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: " + name +
         "}\nspec: {cidr: '" + cidr + "'}\n"));
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+  }
+  // The node as its tabby-node registers it: IPAM matches the pools' selectors to its labels.
+  void add_node_resource(const std::string& name) const {
+    auto store = api::open_sqlite_datastore({.path = database_}).value();
+    auto applied = api::ResourceStore(*store).apply(*api::parse_resource(
+        "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: " + name +
+        "}\nspec: {}\n"));
     ASSERT_TRUE(applied.ok()) << applied.error().message;
   }
   // The pod as the runtime describes it, with one TCP port mapping (the CRI's portMappings).

@@ -31,6 +31,11 @@ class PodPluginTest : public LabTest {
             .apply(*api::parse_resource("apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: "
                                         "{name: p1}\nspec: {cidr: 10.244.0.0/16}\n"))
             .ok());
+    // The node as its tabby-node registers it: IPAM matches the pools' selectors to its labels.
+    ASSERT_TRUE(resources
+                    .apply(*api::parse_resource("apiVersion: projectcalico.org/v3\nkind: Node\n"
+                                                "metadata: {name: node1}\nspec: {}\n"))
+                    .ok());
     node_ = &lab().add_node("node");
     // Proxy ARP answers only for addresses the node can route elsewhere: real nodes have a
     // default route.

@@ -31,13 +31,39 @@ class IpamPluginTest : public ::testing::Test {
             {"CNI_NETNS", "/var/run/netns/x"},
             {"CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web-1"},
             {"TABBY_DATASTORE_PATH", db_.string()}};
+    apply(
+        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p1}\n"
+        "spec: {cidr: 10.244.0.0/24}\n");
+    // The node as its tabby-node registers it: IPAM reads its labels for the pools' selectors.
+    apply("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1}\nspec: {}\n");
+  }
+  void apply(const std::string& yaml) {
     auto store = api::open_sqlite_datastore({.path = db_.string()}).value();
-    api::ResourceStore resources(*store);
-    ASSERT_TRUE(
-        resources
-            .apply(*api::parse_resource("apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: "
-                                        "{name: p1}\nspec: {cidr: 10.244.0.0/24}\n"))
-            .ok());
+    auto applied = api::ResourceStore(*store).apply(*api::parse_resource(yaml));
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+  }
+  void remove(api::Kind kind, const std::string& name) {
+    auto store = api::open_sqlite_datastore({.path = db_.string()}).value();
+    ASSERT_TRUE(api::ResourceStore(*store).remove(kind, "", name).ok()) << name;
+  }
+  // The pods' pools of the per-rack layout: one per rack, and one for nodes without a rack.
+  void apply_rack_pools() {
+    remove(api::Kind::kIPPool, "p1");
+    apply(
+        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: rack-a}\n"
+        "spec: {cidr: 10.1.0.0/24, nodeSelector: \"rack == 'a'\"}\n");
+    apply(
+        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: rack-b}\n"
+        "spec: {cidr: 10.2.0.0/24, nodeSelector: \"rack == 'b'\"}\n");
+    apply(
+        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: no-rack}\n"
+        "spec: {cidr: 10.9.0.0/24, nodeSelector: \"!has(rack)\"}\n");
+  }
+  std::string added_address(const std::string& ipam_extra = "") {
+    auto added = call("ADD", config("1.0.0", ipam_extra));
+    EXPECT_EQ(added.exit_code, 0) << added.stdout_text;
+    if (added.exit_code != 0) return "";
+    return json::parse(added.stdout_text)["ips"][0]["address"];
   }
   void TearDown() override {
     for (const char* suffix : {"", "-wal", "-shm"})
@@ -139,6 +165,69 @@ TEST_F(IpamPluginTest, ErrorsAreCniErrorResultsWithTheSpecsCodes) {
   auto unreachable = call("ADD", config());
   EXPECT_EQ(unreachable.exit_code, 1);
   EXPECT_EQ(json::parse(unreachable.stdout_text)["code"], 11) << unreachable.stdout_text;
+}
+
+TEST_F(IpamPluginTest, OnlyPoolsWhoseNodeSelectorSelectsTheNodesLabelsAreUsed) {
+  apply_rack_pools();
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1, labels: {rack: b}}\n"
+      "spec: {}\n");
+  EXPECT_THAT(added_address(), ::testing::StartsWith("10.2.0."));
+
+  // Relabelled: the next pod comes from the new rack's pool.
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1, labels: {rack: a}}\n"
+      "spec: {}\n");
+  env_["CNI_CONTAINERID"] = "second";
+  EXPECT_THAT(added_address(), ::testing::StartsWith("10.1.0."));
+
+  // Without the label only `!has(rack)` selects it.
+  apply("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1}\nspec: {}\n");
+  env_["CNI_CONTAINERID"] = "third";
+  EXPECT_THAT(added_address(), ::testing::StartsWith("10.9.0."));
+}
+
+TEST_F(IpamPluginTest, NoPoolSelectingTheNodeIsAnErrorAndAllocatesNothing) {
+  apply_rack_pools();
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1, labels: {rack: c}}\n"
+      "spec: {}\n");
+  auto added = call("ADD", config());
+  ASSERT_EQ(added.exit_code, 1) << added.stdout_text;
+  EXPECT_EQ(json::parse(added.stdout_text)["code"], 100);
+  EXPECT_THAT(added.stdout_text, HasSubstr("no configured Calico pools for node n1"));
+  auto store = api::open_sqlite_datastore({.path = db_.string()}).value();
+  EXPECT_TRUE(store->list("/calico/ipam/v2/handle/").value().entries.empty());
+}
+
+TEST_F(IpamPluginTest, ANodeThatIsNotStoredIsAnErrorNamingTheNode) {
+  remove(api::Kind::kNode, "n1");
+  auto added = call("ADD", config());
+  ASSERT_EQ(added.exit_code, 1) << added.stdout_text;
+  const json error = json::parse(added.stdout_text);
+  EXPECT_EQ(error["code"], 11) << "tabby-node registers the node soon: a retry may succeed";
+  EXPECT_THAT(error["msg"].get<std::string>(), HasSubstr("node n1"));
+  EXPECT_THAT(error["msg"].get<std::string>(), HasSubstr("does not exist"));
+  auto store = api::open_sqlite_datastore({.path = db_.string()}).value();
+  EXPECT_TRUE(store->list("/calico/ipam/v2/handle/").value().entries.empty());
+
+  // Requested pools do not spare the lookup (Calico reads the node first either way).
+  auto requested = call("ADD", config("1.0.0", R"(,"ipv4_pools":["p1"])"));
+  EXPECT_EQ(requested.exit_code, 1) << requested.stdout_text;
+  EXPECT_THAT(requested.stdout_text, HasSubstr("node n1"));
+  // DEL needs no node: a node deregistered before its pods are torn down still cleans up.
+  EXPECT_EQ(call("DEL", config()).exit_code, 0);
+}
+
+TEST_F(IpamPluginTest, RequestedPoolsAreUsedWhateverTheirNodeSelector) {
+  // libcalico-go's determinePools uses requested pools unconditionally, ignoring their
+  // selectors for backwards compatibility (its test "pool1 mismatching node selector, pool1
+  // requested" expects pool1).
+  apply_rack_pools();
+  apply(
+      "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1, labels: {rack: a}}\n"
+      "spec: {}\n");
+  EXPECT_THAT(added_address(R"(,"ipv4_pools":["rack-b"])"), ::testing::StartsWith("10.2.0."));
 }
 
 TEST_F(IpamPluginTest, VersionListsTheSupportedVersions) {

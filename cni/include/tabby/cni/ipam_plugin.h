@@ -1,9 +1,12 @@
 #pragma once
 // The `tabby-ipam` CNI plugin (calico-ipam's behaviour, calico-node.md §5.9): ADD allocates an
-// IPv4 and/or IPv6 address from the pools for the container under the handle
-// "<network name>.<container id>" (or the address in CNI_ARGS IP=), DEL releases everything
-// under that handle and is idempotent, CHECK confirms the allocation still exists. Usable
-// by any main plugin that delegates IPAM (the `tabby` plugin, or e.g. `bridge`).
+// IPv4 and/or IPv6 address for the container under the handle "<network name>.<container id>"
+// (or the address in CNI_ARGS IP=), from the pools whose nodeSelector selects the labels of the
+// node's stored Node resource, or from the config's ipv4_pools/ipv6_pools whatever their
+// selectors (Calico's requested pools); a node that is not stored fails the ADD. DEL releases
+// everything under that handle, and only that, and is idempotent; CHECK confirms the
+// allocation still exists. Usable by any main plugin that delegates IPAM (the `tabby` plugin,
+// or e.g. `bridge`).
 
 #include <string>
 

@@ -5,7 +5,9 @@
 // on every retry, MAC ee:ee:ee:ee:ee:ee; container side CNI_IFNAME — gives the pod /32 and
 // /128 addresses and a default route via 169.254.1.1 (proxy ARP on the host side answers),
 // sets the host side's sysctls and its /32 route, and writes the WorkloadEndpoint. DEL
-// undoes all of it and is idempotent, even when the netns is gone.
+// undoes all of it and is idempotent, even when the netns is gone; a DEL for a sandbox that is
+// not the one the WorkloadEndpoint names (a late DEL after a sandbox restart) leaves the
+// endpoint alone and tears down only that sandbox's netns and addresses, as Calico's does.
 
 #include <cstdint>
 #include <string>

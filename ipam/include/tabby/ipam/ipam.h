@@ -28,10 +28,11 @@ struct AutoAssignRequest {
   std::string handle_id;                          // "<network>.<containerID>" for pods
   std::map<std::string, std::string> attributes;  // node, namespace, pod, timestamp, type
   std::string node;
-  api::Labels node_labels;  // for the pools' nodeSelector
+  api::Labels node_labels;  // the node's stored Node's, for the pools' nodeSelector
   Use use = Use::kWorkload;
   int max_blocks_per_host = 0;  // 0: the IPAM config's, else Calico's default of 20
-  // Pools to use by name (the CNI config's ipv4_pools); they ignore node selectors.
+  // Pools to use by name (the CNI config's ipv4_pools); they ignore node selectors, as
+  // libcalico-go's requested pools do (for backwards compatibility).
   std::vector<std::string> pools_v4;
   std::vector<std::string> pools_v6;
 };
