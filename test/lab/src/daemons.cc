@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 namespace tabby::lab {
@@ -176,6 +178,95 @@ CommandResult Gobgp::gobgp(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {"gobgp", "-u", "127.0.0.1", "-p", std::to_string(api_port_)};
   argv.insert(argv.end(), args.begin(), args.end());
   return netns().exec(argv, 20s);
+}
+
+// ---- ExaBGP --------------------------------------------------------------------------
+
+Exabgp::Exabgp(const Netns& ns, std::string name, fs::path dir, std::string_view config,
+               std::string_view listen_address)
+    : Daemon(ns, std::move(name), std::move(dir)) {
+  require_program("exabgp", "exabgp");
+  // ExaBGP takes EOF on a process's stdout for the process dying (and stops after five), so
+  // the shell keeps its stdout, the pipe, open while cat copies ExaBGP's reports to the file.
+  write_file("record.sh", "#!/bin/sh\ncat >> '" + events().string() + "'\n");
+  fs::permissions(this->dir() / "record.sh", fs::perms::owner_all);
+  write_file("exabgp.conf", "process record {\n  run " + (this->dir() / "record.sh").string() +
+                                ";\n  encoder json;\n}\n" + std::string(config));
+  const std::string listen(listen_address);
+  // Its settings come from the environment (`exabgp --fi` lists them): as root it must be
+  // told to stay root; it logs to syslog and makes a control pipe unless told otherwise.
+  spawn("exabgp",
+        {"env", "exabgp.daemon.user=root", "exabgp.daemon.daemonize=false",
+         "exabgp.log.destination=stdout", "exabgp.api.cli=false", "exabgp.tcp.bind=" + listen,
+         "exabgp.tcp.port=179", "exabgp", (this->dir() / "exabgp.conf").string()});
+  wait_ready(
+      [&] {
+        if (log().find("loaded new configuration successfully") == std::string::npos) return false;
+        return listen.empty() ||
+               netns().sh("ss -ltnH 'src " + listen + " and sport = :179' | grep -q .").ok();
+      },
+      listen.empty() ? "its configuration loaded" : "listening on " + listen + ":179");
+}
+
+namespace {
+
+using nlohmann::json;
+
+// The text at `pointer` ("/neighbor/state"), or "" when there is none.
+std::string text_at(const json& report, const char* pointer) {
+  const json::json_pointer at(pointer);
+  if (!report.contains(at) || !report[at].is_string()) return "";
+  return report[at].get<std::string>();
+}
+
+// ExaBGP's JSON reports about the session with `peer`, oldest first; a line cut short by a
+// write under way is left out.
+std::vector<json> exabgp_reports(const fs::path& events, std::string_view peer) {
+  std::vector<json> reports;
+  std::ifstream in(events);
+  for (std::string line; std::getline(in, line);) {
+    auto report = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (report.is_discarded() || !report.is_object()) continue;
+    if (text_at(report, "/neighbor/address/peer") == peer) reports.push_back(std::move(report));
+  }
+  return reports;
+}
+
+}  // namespace
+
+std::string Exabgp::session_state(std::string_view peer) const {
+  std::string state;
+  for (const auto& report : exabgp_reports(events(), peer))
+    if (report.value("type", "") == "state") state = text_at(report, "/neighbor/state");
+  return state;
+}
+
+std::vector<std::string> Exabgp::learned_prefixes(std::string_view peer) const {
+  std::set<std::string> prefixes;
+  for (const auto& report : exabgp_reports(events(), peer)) {
+    const std::string type = report.value("type", "");
+    if (type == "state") {
+      // A session that comes up starts from nothing; one that went down took its routes.
+      const auto state = text_at(report, "/neighbor/state");
+      if (state == "up" || state == "down") prefixes.clear();
+      continue;
+    }
+    if (type != "update") continue;
+    // announce: {family: {next hop: [{nlri}]}}; withdraw: {family: [{nlri}]}. Copies, so
+    // that a report without either part iterates an empty object.
+    const json update =
+        report.value(json::json_pointer("/neighbor/message/update"), json::object());
+    const json announced = update.value("announce", json::object());
+    const json withdrawn = update.value("withdraw", json::object());
+    for (const json& by_next_hop : announced)
+      for (const json& routes : by_next_hop)
+        for (const json& route : routes)
+          prefixes.insert(text_at(route, "/nlri"));
+    for (const json& routes : withdrawn)
+      for (const json& route : routes)
+        prefixes.erase(text_at(route, "/nlri"));
+  }
+  return {prefixes.begin(), prefixes.end()};
 }
 
 // ---- etcd -----------------------------------------------------------------------------

@@ -217,6 +217,11 @@ Gobgp& Lab::start_gobgp(const Netns& ns, std::string_view name, std::string_view
   return start_daemon<Gobgp>(ns, std::string(name), daemon_dir(name), toml_config, api_port);
 }
 
+Exabgp& Lab::start_exabgp(const Netns& ns, std::string_view name, std::string_view config,
+                          std::string_view listen_address) {
+  return start_daemon<Exabgp>(ns, std::string(name), daemon_dir(name), config, listen_address);
+}
+
 Etcd& Lab::start_etcd(const Netns& ns, std::string_view name, std::string_view client_address,
                       const std::vector<std::string>& extra_args) {
   return start_daemon<Etcd>(ns, std::string(name), daemon_dir(name), client_address, extra_args);

@@ -86,6 +86,11 @@ std::string format_rib(const std::vector<bgp::PeerStatus>& peers,
     out << "peer " << p.name << ' ' << p.address.to_string() << ' ' << bgp::to_string(p.state)
         << " received=" << p.prefixes_received << " accepted=" << p.prefixes_accepted
         << " advertised=" << p.prefixes_advertised;
+    // The peer's connections not taken: a collision's loser is expected, any other refusal
+    // (e.g. while waiting to restart) is what the establishment tests look for.
+    const auto collisions =
+        p.refused_by_reason[static_cast<std::size_t>(bgp::RefusedReason::kCollisionLoser)];
+    out << " refused=" << p.connections_refused - collisions << " collisions-lost=" << collisions;
     if (!p.last_error.empty()) out << " error=\"" << p.last_error << '"';
     out << '\n';
   }

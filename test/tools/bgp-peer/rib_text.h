@@ -3,7 +3,9 @@
 // attributes it has among MED, communities (ASN:value, comma-separated), large communities,
 // ORIGINATOR_ID and CLUSTER_LIST (RFC 4456), and "stale" for a route kept through a graceful
 // restart (RFC 4724).
-//   peer bird 10.0.0.2 Established received=1 accepted=1 advertised=1 error="..."
+//   peer bird 10.0.0.2 Established received=1 accepted=1 advertised=1 refused=0
+//     collisions-lost=0 error="..."  (refused: the peer's connections not taken, but for a
+//     collision's loser)
 //   route 10.202.0.0/24 via 10.0.0.2 peer 10.0.0.2 as-path 65002 local-pref 100
 //   route 10.203.0.0/24 via 10.0.0.3 peer 10.0.0.2 as-path - local-pref 200 communities
 //       65000:42,no-export originator-id 10.0.0.3 cluster-list 10.255.0.2 stale  (one line)

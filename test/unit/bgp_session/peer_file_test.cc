@@ -119,7 +119,8 @@ TEST(RibText, PrintsPeersAndRoutes) {
       format_rib({peer}, {{IpPrefix::parse("10.100.0.0/24").value(), local},
                           {IpPrefix::parse("10.202.0.0/24").value(), learned}});
   EXPECT_EQ(text,
-            "peer bird 10.0.0.2 Established received=1 accepted=0 advertised=0\n"
+            "peer bird 10.0.0.2 Established received=1 accepted=0 advertised=0 refused=0 "
+            "collisions-lost=0\n"
             "route 10.100.0.0/24 local\n"
             "route 10.202.0.0/24 via 10.0.0.2 peer 10.0.0.2 as-path 65002 65010 local-pref 100\n");
 }

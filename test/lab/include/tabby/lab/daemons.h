@@ -1,5 +1,5 @@
 #pragma once
-// Real daemons inside lab namespaces: BIRD 2, FRR (zebra + bgpd), GoBGP and etcd. Each gets
+// Real daemons inside lab namespaces: BIRD 2, FRR (zebra + bgpd), GoBGP, ExaBGP and etcd. Each gets
 // its own directory (config, control socket, pid file, logs), so any number of them run side
 // by side and in parallel runs. Construction starts the daemon and waits until it answers;
 // destruction stops it. A daemon that is not installed or does not come up is a LabError
@@ -84,6 +84,27 @@ class Gobgp final : public Daemon {
 
  private:
   int api_port_;
+};
+
+// ExaBGP 4 runs without a control pipe (several instances must not share one) and reports to
+// the test through an API process instead: every session state change and received UPDATE,
+// as ExaBGP's JSON, one object a line, in <dir>/events.json. Each neighbor of the config
+// that the test watches puts kRecordEvents in its block.
+class Exabgp final : public Daemon {
+ public:
+  static constexpr std::string_view kRecordEvents =
+      "api { processes [ record ]; neighbor-changes; receive { parsed; update; } }";
+
+  // `listen_address`: where ExaBGP accepts BGP connections (port 179); ExaBGP listens only
+  // when told an address. Empty: it only dials.
+  Exabgp(const Netns& ns, std::string name, std::filesystem::path dir, std::string_view config,
+         std::string_view listen_address);
+  std::filesystem::path events() const { return dir() / "events.json"; }
+  // The last state ExaBGP reported for its session with `peer`: "up" (Established),
+  // "connected" (TCP up, OPEN exchange under way), "down"; "" before any report.
+  std::string session_state(std::string_view peer) const;
+  // The prefixes `peer` announced and has not withdrawn since the session last came up.
+  std::vector<std::string> learned_prefixes(std::string_view peer) const;
 };
 
 class Etcd final : public Daemon {

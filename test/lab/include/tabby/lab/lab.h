@@ -21,6 +21,7 @@ class Daemon;
 class Bird;
 class Frr;
 class Gobgp;
+class Exabgp;
 class Etcd;
 class Process;
 
@@ -99,6 +100,9 @@ class Lab : private EmergencyTeardown {
   Bird& start_bird(const Netns& ns, std::string_view name, std::string_view config);
   Frr& start_frr(const Netns& ns, std::string_view name, std::string_view config);
   Gobgp& start_gobgp(const Netns& ns, std::string_view name, std::string_view toml_config);
+  // ExaBGP accepting connections on `listen_address` (empty: dialing only); see Exabgp.
+  Exabgp& start_exabgp(const Netns& ns, std::string_view name, std::string_view config,
+                       std::string_view listen_address = "");
   // etcd serving clients on http://<client_address>:2379 inside `ns`.
   Etcd& start_etcd(const Netns& ns, std::string_view name, std::string_view client_address,
                    const std::vector<std::string>& extra_args = {});
