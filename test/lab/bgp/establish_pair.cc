@@ -120,10 +120,6 @@ std::string_view label(LocalKind kind) {
   return kind == LocalKind::kTabby ? "tabby" : "BIRD 2 (Calico)";
 }
 
-std::string_view label(Side side) {
-  return side == Side::kLocal ? "local" : "peer";
-}
-
 std::string_view label(Reachability reachability) {
   switch (reachability) {
     case Reachability::kBothDial:
@@ -267,11 +263,6 @@ void EstablishPair::stop(Side side) {
   if (peer_) peer_->stop();
   // The next start is timed from a session that is down on both sides.
   eventually([&] { return !local_established(); }, 10s, 10ms);
-}
-
-bool EstablishPair::running(Side side) const {
-  const Daemon* daemon = side == Side::kLocal ? local_ : peer_;
-  return daemon && daemon->running();
 }
 
 std::optional<Clock::time_point> EstablishPair::established_after(Clock::time_point since,

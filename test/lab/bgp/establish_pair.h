@@ -35,7 +35,6 @@ enum class LocalKind { kTabby, kBirdCalico };
 std::string_view label(LocalKind kind);  // "tabby", "BIRD 2 (Calico)"
 
 enum class Side { kLocal, kPeer };
-std::string_view label(Side side);  // "local", "peer"
 
 // Which side's connections can get through; the other side's inbound port 179 is rejected.
 enum class Reachability { kBothDial, kOnlyPeerDials, kOnlyLocalDials };
@@ -71,13 +70,11 @@ class EstablishPair {
   // Stops the side's speaker (SIGTERM: it closes its session with a Cease). Stopping the
   // peer also waits (up to 10 s) until the local speaker has seen the session go.
   void stop(Side side);
-  bool running(Side side) const;
 
   // The first time at or after `since` that the watch saw the local speaker become
   // Established, waiting up to `timeout` for it; nullopt if it did not.
   std::optional<Clock::time_point> established_after(Clock::time_point since,
                                                      Clock::duration timeout) const;
-  bool local_established() const;
   // The peer's prefix is in the local Loc-RIB, learned from 10.0.0.2.
   bool local_has_peer_route() const;
   // kLocalPrefix, announced by the local speaker, is in the peer's table.
@@ -96,6 +93,7 @@ class EstablishPair {
   std::string diagnostics() const;
 
  private:
+  bool local_established() const;
   void watch(std::stop_token stop);
   void set_local_probe(std::function<bool()> probe);
   Clock::time_point start_local();

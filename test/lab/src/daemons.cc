@@ -234,13 +234,6 @@ std::vector<json> exabgp_reports(const fs::path& events, std::string_view peer) 
 
 }  // namespace
 
-std::string Exabgp::session_state(std::string_view peer) const {
-  std::string state;
-  for (const auto& report : exabgp_reports(events(), peer))
-    if (report.value("type", "") == "state") state = text_at(report, "/neighbor/state");
-  return state;
-}
-
 std::vector<std::string> Exabgp::learned_prefixes(std::string_view peer) const {
   std::set<std::string> prefixes;
   for (const auto& report : exabgp_reports(events(), peer)) {

@@ -100,9 +100,6 @@ class Exabgp final : public Daemon {
   Exabgp(const Netns& ns, std::string name, std::filesystem::path dir, std::string_view config,
          std::string_view listen_address);
   std::filesystem::path events() const { return dir() / "events.json"; }
-  // The last state ExaBGP reported for its session with `peer`: "up" (Established),
-  // "connected" (TCP up, OPEN exchange under way), "down"; "" before any report.
-  std::string session_state(std::string_view peer) const;
   // The prefixes `peer` announced and has not withdrawn since the session last came up.
   std::vector<std::string> learned_prefixes(std::string_view peer) const;
 };
