@@ -1,5 +1,7 @@
 #include "tabby/agent/datastore_snapshot.h"
 
+#include <fmt/ranges.h>
+
 #include "tabby/api/codec.h"
 #include "tabby/common/log.h"
 
@@ -78,11 +80,23 @@ bool DatastoreSnapshot::apply(std::string_view key, std::string_view value, api:
     if (info.plural != plural) continue;
     const std::string name(rest.substr(plural.size() + 1));
     auto& of_kind = resources[info.kind];
-    if (value.empty()) return of_kind.erase(name) > 0;
-    auto resource = api::decode_stored_value(key, value, std::to_string(rev));
+    if (value.empty()) {
+      ignored_fields.erase(std::string(key));
+      return of_kind.erase(name) > 0;
+    }
+    std::vector<std::string> ignored;
+    auto resource = api::decode_stored_value(key, value, std::to_string(rev), &ignored);
     if (!resource) {
       spdlog::warn("ignoring {}: {}", key, resource.error().message);
+      ignored_fields.erase(std::string(key));
       return of_kind.erase(name) > 0;
+    }
+    if (ignored.empty()) {
+      ignored_fields.erase(std::string(key));
+    } else if (auto& known = ignored_fields[std::string(key)]; known != ignored) {
+      spdlog::warn("{} has fields tabby does not know, left out (written by a newer Calico?): {}",
+                   key, fmt::join(ignored, ", "));
+      known = std::move(ignored);
     }
     of_kind[name] = *resource;
     return true;

@@ -26,8 +26,10 @@ std::string scalar_text(const Node* node) {
 }
 
 // Decodes one resource document. Problems go to `problems`, each already naming the
-// resource; nothing is returned if there were any.
-std::optional<Resource> decode_resource(const Node& in, std::vector<std::string>& problems) {
+// resource; nothing is returned if there were any. With `ignored_fields`, unknown fields are
+// tolerated and their paths listed there instead.
+std::optional<Resource> decode_resource(const Node& in, std::vector<std::string>& problems,
+                                        std::vector<std::string>* ignored_fields = nullptr) {
   if (in.type != Node::Type::kMap) {
     problems.push_back(fmt::format("expected a resource (a mapping), got {}", detail::show(in)));
     return std::nullopt;
@@ -38,7 +40,7 @@ std::optional<Resource> decode_resource(const Node& in, std::vector<std::string>
   const std::string label = kind_name.empty() ? "resource"
                             : name.empty()    ? kind_name
                                               : fmt::format("{} \"{}\"", kind_name, name);
-  Errors errors;
+  Errors errors(ignored_fields != nullptr);
   const auto kind = kind_from_name(kind_name);
   if (kind_name.empty()) {
     errors.add("kind", "is required");
@@ -55,7 +57,7 @@ std::optional<Resource> decode_resource(const Node& in, std::vector<std::string>
   for (const auto& [key, value] : in.entries) {
     if (key != "apiVersion" && key != "kind" && key != "metadata" && key != "spec" &&
         !(key == "status" && (has_status || !kind))) {
-      errors.add(key, "unknown field");
+      errors.unknown_field(key);
     }
   }
 
@@ -119,6 +121,7 @@ std::optional<Resource> decode_resource(const Node& in, std::vector<std::string>
   }
   for (const auto& line : errors.lines())
     problems.push_back(label + ": " + line);
+  if (ignored_fields) *ignored_fields = errors.ignored();
   if (!errors.empty()) return std::nullopt;
   return resource;
 }
@@ -290,22 +293,28 @@ std::string encode_stored_value(const Resource& resource) {
 }
 
 Result<Resource> decode_stored_value(std::string_view key, std::string_view value,
-                                     std::string_view resource_version) {
+                                     std::string_view resource_version,
+                                     std::vector<std::string>* ignored_fields) {
   const auto first = value.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos || value[first] != '{') {
     return Error{fmt::format("key \"{}\": stored value is not a JSON object", key)};
   }
-  auto resources = parse_resources(value);
-  if (!resources) return Error{fmt::format("key \"{}\": {}", key, resources.error().message)};
-  if (resources->size() != 1) {
+  auto documents = detail::parse_documents(value);
+  if (!documents) return Error{fmt::format("key \"{}\": {}", key, documents.error().message)};
+  if (documents->size() != 1) {
     return Error{fmt::format("key \"{}\": stored value is not one resource", key)};
   }
-  Resource resource = std::move(resources->front());
+  std::vector<std::string> problems;
+  std::vector<std::string> ignored;
+  auto decoded = decode_resource(documents->front(), problems, &ignored);
+  if (!decoded) return Error{fmt::format("key \"{}\": {}", key, join_lines(problems))};
+  Resource resource = std::move(*decoded);
   if (resource_key(resource) != key) {
     return Error{fmt::format("key \"{}\": holds {}, whose key is \"{}\"", key, describe(resource),
                              resource_key(resource))};
   }
   resource.metadata.resource_version = std::string(resource_version);
+  if (ignored_fields) *ignored_fields = std::move(ignored);
   return resource;
 }
 

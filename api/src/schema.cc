@@ -193,6 +193,14 @@ void Errors::add(std::string_view path, std::string_view message) {
   lines_.push_back(fmt::format("{}: {}", path, message));
 }
 
+void Errors::unknown_field(std::string_view path) {
+  if (tolerate_unknown_fields_) {
+    ignored_.emplace_back(path);
+  } else {
+    add(path, "unknown field");
+  }
+}
+
 bool is_zero(const Json& value) {
   if (value.is_null()) return true;
   if (value.is_string()) return value.get_ref<const std::string&>().empty();
@@ -213,7 +221,7 @@ Json decode_object(const Node& in, const Schema& schema, const std::string& path
     const bool known = std::any_of(schema.fields.begin(), schema.fields.end(),
                                    [&](const Field& f) { return f.name == key; });
     if (!known) {
-      errors.add(join(path, key), "unknown field");
+      errors.unknown_field(join(path, key));
     } else if (!seen.insert(key).second) {
       errors.add(join(path, key), "duplicate field");
     }

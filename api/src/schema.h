@@ -60,13 +60,22 @@ struct Schema {
 
 class Errors {
  public:
+  // Tolerant of unknown fields: a stored value another writer (a newer Calico) wrote may carry
+  // fields this build does not know; they are noted, not errors.
+  explicit Errors(bool tolerate_unknown_fields = false)
+      : tolerate_unknown_fields_(tolerate_unknown_fields) {}
   void add(std::string_view path, std::string_view message);
+  // A field the schema does not have: an error, or noted in ignored() when tolerated.
+  void unknown_field(std::string_view path);
   bool empty() const { return lines_.empty(); }
   std::size_t size() const { return lines_.size(); }
+  const std::vector<std::string>& ignored() const { return ignored_; }
   const std::vector<std::string>& lines() const { return lines_; }
 
  private:
+  bool tolerate_unknown_fields_;
   std::vector<std::string> lines_;
+  std::vector<std::string> ignored_;
 };
 
 // The checked, normalized object: fields in the schema's order, Go's omitempty applied.

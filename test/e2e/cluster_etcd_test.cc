@@ -42,6 +42,22 @@ TEST_F(ClusterEtcdTest, PodsPingAcrossNodesWithEtcdAsTheDatastore) {
   ASSERT_TRUE(nodes.ok()) << nodes.output;
   for (int i = 1; i <= 3; ++i)
     EXPECT_THAT(nodes.output, ::testing::HasSubstr(cluster.node_name(i)));
+
+  // A BGPPeer a newer Calico wrote, with a field this build does not know: the agents use
+  // what they know (the peer appears in every node's status) instead of dropping it.
+  const auto put = cluster.etcd()->etcdctl(
+      {"put", "/calico/resources/v3/projectcalico.org/bgppeers/newer-calico",
+       R"({"kind":"BGPPeer","apiVersion":"projectcalico.org/v3",)"
+       R"("metadata":{"name":"newer-calico"},)"
+       R"("spec":{"peerIP":"10.0.0.250","asNumber":65099,"futureKnob":{"level":3}}})"});
+  ASSERT_TRUE(put.ok()) << put.output;
+  for (int i = 1; i <= 3; ++i) {
+    std::string status;
+    EXPECT_TRUE(eventually(
+        [&] { return (status = cluster.node_status(i)).find("10.0.0.250") != std::string::npos; },
+        10s, 200ms))
+        << status;
+  }
 }
 
 TEST_F(ClusterEtcdTest, AgentsStartedBeforeEtcdWaitForItThenComeUp) {

@@ -104,6 +104,28 @@ TEST(DatastoreSnapshotTest, ApplyReportsOnlyChangesTheCalculationReads) {
 namespace tabby::agent {
 namespace {
 
+TEST(DatastoreSnapshotTest, AResourceWithFieldsThisBuildLacksIsKeptAndNamedOnce) {
+  DatastoreSnapshot snapshot;
+  const std::string key = "/calico/resources/v3/projectcalico.org/ippools/p1";
+  const std::string value =
+      R"({"kind":"IPPool","apiVersion":"projectcalico.org/v3","metadata":{"name":"p1"},)"
+      R"("spec":{"cidr":"10.244.0.0/16","futureMode":"Fast"}})";
+  EXPECT_TRUE(snapshot.apply(key, value, 3));
+  const api::Resource* pool = snapshot.find(api::Kind::kIPPool, "p1");
+  ASSERT_NE(pool, nullptr) << "the pool was dropped";
+  EXPECT_EQ(pool->spec["cidr"], "10.244.0.0/16");
+  EXPECT_EQ(snapshot.ignored_fields.at(key), std::vector<std::string>{"spec.futureMode"});
+  // Once warned, the same fields at a later revision are not news; their going is.
+  EXPECT_TRUE(snapshot.apply(key, value, 4));
+  EXPECT_EQ(snapshot.ignored_fields.size(), 1u);
+  EXPECT_TRUE(snapshot.apply(
+      key,
+      R"({"kind":"IPPool","apiVersion":"projectcalico.org/v3","metadata":{"name":"p1"},)"
+      R"("spec":{"cidr":"10.244.0.0/16"}})",
+      5));
+  EXPECT_TRUE(snapshot.ignored_fields.empty());
+}
+
 TEST(LocalWorkloadRoutesTest, EveryAddressOfThisNodesEndpointsGetsAHostRoute) {
   DatastoreSnapshot snapshot;
   auto endpoint = [](const std::string& name, const std::string& node, const std::string& nets) {

@@ -426,6 +426,34 @@ TEST(CodecTest, StoresTheEtcdValueWithoutResourceVersion) {
   EXPECT_FALSE(decode_stored_value("k", "{\"kind\":", "1").ok());
 }
 
+TEST(CodecTest, AStoredValueFromANewerCalicoKeepsWhatThisBuildKnows) {
+  const std::string key = "/calico/resources/v3/projectcalico.org/ippools/p1";
+  const std::string value =
+      R"({"kind":"IPPool","apiVersion":"projectcalico.org/v3","futureTopLevel":1,)"
+      R"("metadata":{"name":"p1","labels":{"zone":"a"},"managedFields":[{}]},)"
+      R"("spec":{"cidr":"10.244.0.0/16","ipipMode":"Always","futureMode":"Fast",)"
+      R"("allowedUses":["Workload"],"natOutgoing":true}})";
+  std::vector<std::string> ignored;
+  auto decoded = decode_stored_value(key, value, "9", &ignored);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(decoded->spec["cidr"], "10.244.0.0/16");
+  EXPECT_EQ(decoded->spec["ipipMode"], "Always");
+  EXPECT_EQ(decoded->spec["natOutgoing"], true);
+  EXPECT_EQ(decoded->metadata.labels.at("zone"), "a");
+  EXPECT_FALSE(decoded->spec.contains("futureMode"));
+  EXPECT_EQ(ignored, (std::vector<std::string>{"futureTopLevel", "metadata.managedFields",
+                                               "spec.futureMode"}));
+  // Without the list the value still decodes.
+  EXPECT_TRUE(decode_stored_value(key, value, "9").ok());
+  // A known field with a bad value is an error still, and the same text as input is refused.
+  std::string bad = value;
+  bad.replace(bad.find("10.244.0.0/16"), 13, "10.244.0.0/99");
+  EXPECT_FALSE(decode_stored_value(key, bad, "9", &ignored).ok());
+  auto input = parse_resources(value);
+  ASSERT_FALSE(input.ok());
+  EXPECT_THAT(input.error().message, HasSubstr("spec.futureMode: unknown field"));
+}
+
 TEST(CodecTest, KeysFollowCalicosEtcdLayout) {
   EXPECT_EQ(resource_key(Kind::kIPPool, "", "p1"),
             "/calico/resources/v3/projectcalico.org/ippools/p1");

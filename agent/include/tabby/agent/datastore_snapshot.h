@@ -22,6 +22,9 @@ struct DatastoreSnapshot {
   // Block affinities: node -> block CIDR text -> record.
   std::map<std::string, std::map<std::string, api::BlockAffinity>> affinities;
   api::Revision revision = 0;
+  // Stored resources carrying fields this build does not know (a newer Calico wrote them):
+  // key -> the fields, so each is warned about once, not at every revision.
+  std::map<std::string, std::vector<std::string>> ignored_fields;
 
   const std::map<std::string, api::Resource>& of(api::Kind kind) const;
   std::vector<api::Resource> list(api::Kind kind) const;
@@ -30,7 +33,9 @@ struct DatastoreSnapshot {
 
   // Applies one stored key's new value (or its deletion when `value` is empty). Keys the
   // agent does not read are ignored; a value that does not decode is dropped with a
-  // warning naming the key (the previous copy is removed too: it is no longer true).
+  // warning naming the key (the previous copy is removed too: it is no longer true). A
+  // resource with fields this build does not know is kept, with what it knows, and the
+  // fields are named in one warning.
   // Returns whether anything the calculation reads changed.
   bool apply(std::string_view key, std::string_view value, api::Revision revision);
 };

@@ -45,8 +45,13 @@ std::string to_json_list_text(const std::vector<Resource>& resources,
 // metadata.resourceVersion (the key's mod_revision is the resource version).
 std::string encode_stored_value(const Resource& resource);
 // The inverse, with the revision of the key as resourceVersion. `key` names the input in
-// errors and must agree with the resource's kind, namespace and name.
+// errors and must agree with the resource's kind, namespace and name. Unlike input, a stored
+// value may carry fields this build does not know (another writer, say a newer Calico sharing
+// the etcd during a migration, put them there): they are left out of the resource and their
+// paths ("spec.newField") listed in `ignored_fields`; a bad value of a known field is still an
+// error.
 Result<Resource> decode_stored_value(std::string_view key, std::string_view value,
-                                     std::string_view resource_version);
+                                     std::string_view resource_version,
+                                     std::vector<std::string>* ignored_fields = nullptr);
 
 }  // namespace tabby::api
