@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "edit_commands.h"
 #include "ipam_commands.h"
 #include "node_status_command.h"
 #include "resource_table.h"
@@ -238,6 +239,16 @@ void get(Context& context, const std::string& kind_argument, const std::vector<s
   }
 }
 
+// The resource KIND NAME names; a namespaced kind's namespace defaults to "default".
+ResourceRef resource_ref(const std::string& kind_argument, const std::string& name,
+                         const std::string& namespace_) {
+  const auto kind = kind_from_argument(kind_argument);
+  if (!kind) throw Failure{fmt::format("resource type '{}' is not supported", kind_argument)};
+  const bool namespaced = api::kind_info(*kind).namespaced;
+  return ResourceRef{*kind, namespaced ? (namespace_.empty() ? "default" : namespace_) : "", name,
+                     kind_argument + " " + name};
+}
+
 // Overrides the environment with the global datastore flags.
 api::EnvLookup with_flags(const api::EnvLookup& env, std::map<std::string, std::string> flags) {
   return [env, flags = std::move(flags)](std::string_view name) -> std::optional<std::string> {
@@ -287,6 +298,28 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
   get_command->add_option("-n,--namespace", namespace_, "namespace of namespaced kinds");
   get_command->add_flag("-A,--all-namespaces", all_namespaces, "every namespace");
 
+  auto* patch = app.add_subcommand("patch", "Patch one resource in place (calicoctl patch)");
+  std::vector<std::string> patch_target;
+  std::string patch_text, patch_type = "strategic";
+  patch->add_option("resource", patch_target, "KIND NAME")->required()->expected(2);
+  patch->add_option("-p,--patch", patch_text, "the patch, JSON")->required();
+  patch->add_option("-t,--type", patch_type,
+                    "strategic (default: a merge patch with $patch directives), merge (RFC "
+                    "7386) or json (RFC 6902)");
+  patch->add_option("-n,--namespace", namespace_, "namespace of namespaced kinds");
+  auto* label_command_line =
+      app.add_subcommand("label", "Set or remove one label (calicoctl label)");
+  std::vector<std::string> label_args;
+  bool overwrite = false, remove_label = false;
+  label_command_line
+      ->add_option("resource", label_args, "KIND NAME key=value, or KIND NAME key --remove")
+      ->required()
+      ->expected(3);
+  label_command_line->add_flag("--overwrite", overwrite,
+                               "replace the value of a key that is present");
+  label_command_line->add_flag("--remove", remove_label, "remove the key (it must be present)");
+  label_command_line->add_option("-n,--namespace", namespace_, "namespace of namespaced kinds");
+
   auto* version = app.add_subcommand("version", "Show the version");
   auto* ipam = app.add_subcommand("ipam", "IP address management (show, check, release)");
   ipam->require_subcommand(1);
@@ -320,6 +353,11 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
     out << app.help("", CLI::AppFormatMode::All);
     return 0;
   } catch (const CLI::ParseError& error) {
+    // CLI11 checks for a subcommand before leftovers; a mistyped flag is the better news.
+    if (!app.remaining().empty()) {
+      err << "tabbyctl: " << CLI::ExtrasError(app.remaining()).what() << " (see tabbyctl --help)\n";
+      return 1;
+    }
     err << "tabbyctl: " << error.what() << " (see tabbyctl --help)\n";
     return 1;
   }
@@ -364,6 +402,18 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
     if (ipam_release_command->parsed())
       return ipam_release(*context.datastore, ip, handle, out, err);
 
+    if (patch->parsed() || label_command_line->parsed()) {
+      const auto& words = patch->parsed() ? patch_target : label_args;
+      const ResourceRef target = resource_ref(words[0], words[1], namespace_);
+      if (patch->parsed()) {
+        auto type = patch_type_from_name(patch_type);
+        if (!type) throw Failure{type.error().message};
+        return patch_command(*context.datastore, target, patch_text, *type, out, err);
+      }
+      auto edit = label_edit_from_arguments(words[2], overwrite, remove_label);
+      if (!edit) throw Failure{edit.error().message};
+      return label_command(*context.datastore, target, *edit, out, err);
+    }
     if (create->parsed())
       write_resources(context, Verb::kCreate, parse_input(context, filename), skip_exists);
     if (apply->parsed())

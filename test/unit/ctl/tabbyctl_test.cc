@@ -300,6 +300,103 @@ TEST_F(TabbyctlTest, IpamCheckFindsWhatACrashLeavesBehind) {
   EXPECT_EQ(run({"ipam", "release"}).status, 1);
 }
 
+TEST_F(TabbyctlTest, PatchAsCalicosRouteReflectorDocsDoIt) {
+  ASSERT_EQ(run({"apply", "-f", "-"}, R"(apiVersion: projectcalico.org/v3
+kind: BGPConfiguration
+metadata:
+  name: default
+spec:
+  asNumber: 64512
+  logSeverityScreen: Info
+)")
+                .status,
+            0);
+  Outcome patched = run({"patch", "bgpconfiguration", "default", "-p",
+                         R"({"spec": {"nodeToNodeMeshEnabled": false}})"});
+  ASSERT_EQ(patched.status, 0) << patched.err;
+  EXPECT_EQ(patched.out, "Successfully patched 1 'BGPConfiguration' resource\n");
+  const std::string yaml = run({"get", "bgpconfig", "default", "-o", "yaml"}).out;
+  EXPECT_THAT(yaml, HasSubstr("nodeToNodeMeshEnabled: false"));
+  EXPECT_THAT(yaml, HasSubstr("asNumber: 64512"));
+
+  // The other patch types, and calicoctl's node example.
+  ASSERT_EQ(run({"apply", "-f", "-"}, R"(apiVersion: projectcalico.org/v3
+kind: Node
+metadata:
+  name: node-0
+spec:
+  bgp:
+    ipv4Address: 10.0.0.1/24
+)")
+                .status,
+            0);
+  Outcome cluster = run({"patch", "node", "node-0", "--patch",
+                         R"({"spec":{"bgp": {"routeReflectorClusterID": "224.0.0.1"}}})"});
+  ASSERT_EQ(cluster.status, 0) << cluster.err;
+  EXPECT_THAT(run({"get", "node", "node-0", "-o", "yaml"}).out,
+              HasSubstr("routeReflectorClusterID: 224.0.0.1"));
+  Outcome json = run({"patch", "nodes", "node-0", "--type", "json", "-p",
+                      R"([{"op": "remove", "path": "/spec/bgp/routeReflectorClusterID"}])"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  EXPECT_THAT(run({"get", "node", "node-0", "-o", "yaml"}).out,
+              Not(HasSubstr("routeReflectorClusterID")));
+
+  // Refusals leave the stored resource as it was.
+  const std::string before = run({"get", "bgpconfig", "default", "-o", "yaml"}).out;
+  Outcome invalid = run({"patch", "bgpconfig", "default", "-p", R"({"spec": {"asNumber": "x"}})"});
+  EXPECT_EQ(invalid.status, 1);
+  EXPECT_THAT(invalid.err, HasSubstr("Failed to patch 'BGPConfiguration' resource: "
+                                     "BGPConfiguration \"default\": spec.asNumber"));
+  EXPECT_EQ(run({"patch", "bgpconfig", "default", "-p", "{", "-t", "merge"}).status, 1);
+  Outcome type = run({"patch", "bgpconfig", "default", "-p", "{}", "-t", "yaml"});
+  EXPECT_EQ(type.status, 1);
+  EXPECT_THAT(type.err, HasSubstr("patch type \"yaml\""));
+  EXPECT_EQ(run({"get", "bgpconfig", "default", "-o", "yaml"}).out, before);
+  Outcome missing = run({"patch", "bgpconfig", "nope", "-p", "{}"});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_THAT(missing.err, HasSubstr("resource does not exist: BGPConfiguration(nope)"));
+  EXPECT_EQ(run({"patch", "bgpconfig", "default"}).status, 1) << "--patch is required";
+}
+
+TEST_F(TabbyctlTest, LabelSetsOverwritesAndRemovesAsCalicoctl) {
+  ASSERT_EQ(run({"apply", "-f", file("pools.yaml", kPools)}).status, 0);
+  ASSERT_EQ(run({"apply", "-f", "-"}, R"(apiVersion: projectcalico.org/v3
+kind: Node
+metadata:
+  name: node1
+spec: {}
+)")
+                .status,
+            0);
+  Outcome set = run({"label", "nodes", "node1", "cluster=backend"});
+  ASSERT_EQ(set.status, 0) << set.err;
+  EXPECT_EQ(set.out, "Successfully set label cluster on nodes node1\n");
+  Outcome clash = run({"label", "nodes", "node1", "cluster=frontend"});
+  EXPECT_EQ(clash.status, 1);
+  EXPECT_THAT(clash.err, HasSubstr("key cluster is already present"));
+  Outcome overwrite = run({"label", "nodes", "node1", "cluster=frontend", "--overwrite"});
+  ASSERT_EQ(overwrite.status, 0) << overwrite.err;
+  EXPECT_EQ(overwrite.out, "Successfully updated label cluster on nodes node1\n");
+  EXPECT_EQ(run({"get", "node", "-l", "cluster == 'frontend'", "-o", "name"}).out, "node/node1\n");
+  Outcome removed = run({"label", "nodes", "node1", "cluster", "--remove"});
+  ASSERT_EQ(removed.status, 0) << removed.err;
+  EXPECT_EQ(removed.out, "Successfully removed label cluster from nodes node1\n");
+  EXPECT_EQ(run({"get", "node", "-l", "has(cluster)", "-o", "name"}).out, "");
+  Outcome again = run({"label", "nodes", "node1", "cluster", "--remove"});
+  EXPECT_EQ(again.status, 1);
+  EXPECT_EQ(again.err, "cannot remove label of nodes node1, key cluster does not exist\n");
+
+  // Other kinds, by any of calicoctl's names.
+  ASSERT_EQ(run({"label", "ippool", "p2", "zone=b"}).status, 0);
+  EXPECT_EQ(run({"get", "ippools", "-l", "zone == 'b'", "-o", "name"}).out, "ippool/p2\n");
+  EXPECT_EQ(run({"label", "nodes", "node9", "a=b"}).err, "nodes node9 not found\n");
+  EXPECT_EQ(run({"label", "nodes", "node1", "bad key=x"}).status, 1);
+  EXPECT_EQ(run({"label", "nodes", "node1", "a=b", "--overwrite", "--remove"}).status, 1);
+  EXPECT_EQ(run({"label", "widgets", "w", "a=b"}).err,
+            "resource type 'widgets' is not supported\n");
+  EXPECT_EQ(run({"label", "nodes", "node1"}).status, 1) << "the label is required";
+}
+
 TEST_F(TabbyctlTest, VersionAndTheVerbsThisBuildLacks) {
   EXPECT_THAT(run({"version"}).out, HasSubstr("Client Version:"));
   Outcome node = run({"node", "status"});
