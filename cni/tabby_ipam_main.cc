@@ -1,20 +1,19 @@
 // tabby-ipam: the CNI IPAM plugin (cni/src/ipam_plugin.cc does the work).
 
-#include <cstdlib>
-#include <iostream>
-#include <iterator>
-#include <string>
-
 #include "tabby/cni/ipam_plugin.h"
+#include "tabby/cni/plugin_main.h"
 
-int main() {
-  const std::string config((std::istreambuf_iterator<char>(std::cin)),
-                           std::istreambuf_iterator<char>());
-  const auto output =
-      tabby::cni::run_ipam_plugin(config, [](std::string_view name) -> std::optional<std::string> {
-        const char* value = std::getenv(std::string(name).c_str());
-        return value ? std::optional<std::string>(value) : std::nullopt;
-      });
-  std::cout << output.stdout_text;
-  return output.exit_code;
+namespace {
+
+constexpr tabby::cni::PluginIdentity kIdentity{
+    "tabby-ipam",
+    "the CNI IPAM plugin that gives pods addresses from the node's /26 blocks of the IP pools, "
+    "in the place of Calico's calico-ipam",
+    "Configuration: Calico's ipam keys (assign_ipv4, assign_ipv6, ipv4_pools, ipv6_pools) and\n"
+    "the network's nodename, datastore_type and etcd_endpoints; docs/ipam.md lists them."};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return tabby::cni::plugin_main(kIdentity, argc, argv, tabby::cni::run_ipam_plugin);
 }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cluster.h"
+#include "tabby/common/command_line.h"
 
 namespace {
 
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
   app.add_flag("--route-reflector", spec.route_reflector,
                "node 1 reflects routes instead of the full mesh");
   app.add_flag("--keep", keep, "keep the cluster up until Ctrl-C");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_code = tabby::parse_command_line(app, argc, argv)) return *exit_code;
   spec.encapsulation = mode == "ipip"    ? tabby::e2e::Encapsulation::kIpip
                        : mode == "vxlan" ? tabby::e2e::Encapsulation::kVxlan
                                          : tabby::e2e::Encapsulation::kNone;

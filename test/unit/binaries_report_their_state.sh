@@ -22,4 +22,11 @@ check "tabbyctl node status refuses" 1 'not running' "$ctl" node status
 check "tabby VERSION" 0 'supportedVersions' env CNI_COMMAND=VERSION "$cni"
 check "tabby ADD without CNI_CONTAINERID is a CNI error" 1 '"code":4' env CNI_COMMAND=ADD "$cni"
 check "tabby-ipam VERSION" 0 'supportedVersions' env CNI_COMMAND=VERSION "$ipam"
+# Without CNI_COMMAND a plugin says what it is, as the reference plugins do, without waiting on
+# stdin (the pipe here stays open for 6 s; the check allows 5).
+check "tabby without CNI_COMMAND" 0 'CNI protocol versions supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0' \
+  bash -c "timeout 5 env -u CNI_COMMAND '$cni' < <(exec sleep 6 2>/dev/null)"
+check "tabby-ipam without CNI_COMMAND" 0 '^tabby-ipam v[0-9]' \
+  bash -c "timeout 5 env -u CNI_COMMAND '$ipam' < <(exec sleep 6 2>/dev/null)"
+check "tabby --version" 0 '^tabby v[0-9]' "$cni" --version
 exit $failed

@@ -24,6 +24,7 @@
 #include "feeder.h"
 #include "kernel_route_counter.h"
 #include "process_stats.h"
+#include "tabby/common/command_line.h"
 #include "tabby/lab/lab.h"
 #include "update_packing.h"
 
@@ -171,7 +172,7 @@ int main(int argc, char** argv) {
   app.add_option("--only", only, "agents to run: tabby, bird, frr")->delimiter(',');
   app.add_option("--prefixes", sizes, "table sizes")->delimiter(',');
   app.add_option("--timeout", timeout_seconds, "seconds each run may take");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_code = tabby::parse_command_line(app, argc, argv)) return *exit_code;
   if (geteuid() != 0) {
     std::cerr << "bench_agent_routes needs root (it makes network namespaces)\n";
     return 2;

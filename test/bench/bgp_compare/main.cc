@@ -23,6 +23,7 @@
 
 #include "feeder.h"
 #include "process_stats.h"
+#include "tabby/common/command_line.h"
 #include "tabby/lab/lab.h"
 #include "targets.h"
 #include "update_packing.h"
@@ -332,8 +333,8 @@ int main(int argc, char** argv) {
   app.add_option("--scenario", scenario, "1, 2 or both")->check(CLI::IsMember({"1", "2", "both"}));
   app.add_option("--bgp-peer", bgp_peer, "the bgp-peer binary that runs tabby's speaker");
   std::vector<TargetKind> kinds;
+  if (auto exit_code = tabby::parse_command_line(app, argc, argv)) return *exit_code;
   try {
-    app.parse(argc, argv);
     kinds = parse_only(only);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);

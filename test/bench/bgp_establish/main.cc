@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "establish_pair.h"
+#include "tabby/common/command_line.h"
 
 namespace {
 
@@ -111,7 +112,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   app.add_option("--timeout", timeout_seconds, "seconds a run may take to come up")
       ->check(CLI::Range(1, 600));
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_code = tabby::parse_command_line(app, argc, argv)) return *exit_code;
 
   std::vector<PeerKind> peers;
   for (const auto& name : only) {

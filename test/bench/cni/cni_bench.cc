@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -21,6 +22,7 @@
 #include "tabby/api/codec.h"
 #include "tabby/api/datastore_factory.h"
 #include "tabby/api/resource_store.h"
+#include "tabby/common/command_line.h"
 #include "tabby/ipam/ipam.h"
 #include "tabby/lab/daemons.h"
 #include "tabby/lab/lab.h"
@@ -197,11 +199,15 @@ class Bench {
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"tabby's CNI plugins: ADD/DEL cycles on SQLite and etcd (docs/ipam.md)"};
+  int cycles = 200;
+  app.add_option("cycles", cycles, "ADD/DEL cycles per datastore (default 200)")
+      ->check(CLI::Range(1, 100000));
+  if (auto exit_code = tabby::parse_command_line(app, argc, argv)) return *exit_code;
   if (geteuid() != 0) {
     std::fprintf(stderr, "bench_cni needs root (it wires pods in network namespaces)\n");
     return 1;
   }
-  const int cycles = argc > 1 ? std::stoi(argv[1]) : 200;
   try {
     lab::Lab lab("bench-cni");
     auto& node = lab.add_node("node");

@@ -5,11 +5,13 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 
+#include "tabby/common/command_line.h"
 #include "tabby/dataplane/libnl_netlink.h"
 #include "tabby/dataplane/route_reconciler.h"
 #include "tabby/dataplane/route_sync_loop.h"
@@ -99,15 +101,15 @@ void run(std::size_t count) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{
+      "Routes into the kernel: tabby's netlink writer against ip -batch (docs/dataplane.md)"};
+  std::vector<std::size_t> counts = {100000, 1000000};
+  app.add_option("counts", counts, "route counts to install (default 100000 1000000)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24));
+  if (auto exit_code = tabby::parse_command_line(app, argc, argv)) return *exit_code;
   if (geteuid() != 0) {
     std::fprintf(stderr, "bench_route_install needs root (it works in a network namespace)\n");
     return 1;
-  }
-  std::vector<std::size_t> counts = {100000, 1000000};
-  if (argc > 1) {
-    counts.clear();
-    for (int i = 1; i < argc; ++i)
-      counts.push_back(std::stoul(argv[i]));
   }
   try {
     for (auto count : counts)

@@ -25,6 +25,7 @@
 
 #include "peer_file.h"
 #include "rib_text.h"
+#include "tabby/common/command_line.h"
 #include "tabby/common/log.h"
 
 namespace {
@@ -164,7 +165,7 @@ int main(int argc, char** argv) {
                  "how often to rewrite --summary-file")
       ->check(CLI::Range(10, 3600000));
   app.add_option("--log-level", log_level, "trace, debug, info, warning, error");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_code = tabby::parse_command_line(app, argc, argv)) return *exit_code;
   auto level = parse_log_level(log_level);
   if (!level) {
     std::cerr << "bgp-peer: " << level.error().message << "\n";

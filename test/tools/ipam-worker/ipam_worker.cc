@@ -7,6 +7,7 @@
 // TABBY_DATASTORE_PATH, ETCD_ENDPOINTS, ...). If TABBY_WORKER_START_AT is set (Unix time in
 // milliseconds), every worker waits for that moment after connecting, so all start at once.
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -15,6 +16,7 @@
 #include "tabby/api/codec.h"
 #include "tabby/api/datastore_factory.h"
 #include "tabby/api/resource_store.h"
+#include "tabby/common/command_line.h"
 #include "tabby/ipam/ipam.h"
 
 namespace {
@@ -99,11 +101,13 @@ int del(tabby::api::Datastore& datastore, const std::string& node, int count) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string verb = argc == 4 ? argv[1] : "";
-  if (verb != "add" && verb != "del") {
-    std::fprintf(stderr, "usage: ipam_worker add|del NODE COUNT\n");
-    return 2;
-  }
+  CLI::App app{"One IPAM client: allocates (add) or releases (del) COUNT addresses for NODE"};
+  std::string verb, node;
+  int count = 0;
+  app.add_option("verb", verb, "add or del")->required()->check(CLI::IsMember({"add", "del"}));
+  app.add_option("node", node, "the node's name")->required();
+  app.add_option("count", count, "how many addresses")->required()->check(CLI::Range(1, 1000000));
+  if (auto exit_code = tabby::parse_command_line(app, argc, argv)) return *exit_code;
   auto config = tabby::api::datastore_config_from_env(tabby::api::process_environment());
   if (!config) {
     std::fprintf(stderr, "%s\n", config.error().message.c_str());
@@ -115,7 +119,5 @@ int main(int argc, char** argv) {
     return 1;
   }
   wait_for_start();
-  const std::string node = argv[2];
-  const int count = std::stoi(argv[3]);
   return verb == "add" ? add(**datastore, node, count) : del(**datastore, node, count);
 }
