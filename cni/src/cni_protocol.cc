@@ -56,6 +56,142 @@ std::variant<std::string, PluginError> string_field(const json& object, const ch
   return object[field].get<std::string>();
 }
 
+// An object-valued section, or an error naming it.
+std::optional<PluginError> object_section(const json& object, const char* section) {
+  if (object.contains(section) && !object[section].is_object())
+    return config_error(
+        fmt::format("{}: must be an object, not {}", section, object[section].dump()));
+  return std::nullopt;
+}
+
+// Keys inside a section that are not known, as warnings.
+void warn_unknown_keys(const json& section, const std::string& path,
+                       const std::set<std::string>& known, std::vector<std::string>& warnings) {
+  for (const auto& [key, value] : section.items()) {
+    if (!known.contains(key))
+      warnings.push_back(fmt::format("network config: {}.{}: unknown key, ignored", path, key));
+  }
+}
+
+// policy, kubernetes, feature_control, runtimeConfig, and the warnings for keys without effect.
+std::optional<PluginError> parse_calico_sections(const json& object, NetworkConfig& config) {
+  for (const char* section : {"policy", "kubernetes", "feature_control", "runtimeConfig"}) {
+    if (auto error = object_section(object, section)) return error;
+  }
+  if (object.contains("policy")) {
+    const json& policy = object["policy"];
+    auto type = string_field(policy, "type", false);
+    if (auto* error = std::get_if<PluginError>(&type)) return *error;
+    config.policy_type = std::get<std::string>(type);
+    if (!config.policy_type.empty() && config.policy_type != "k8s") {
+      return config_error(
+          fmt::format("policy.type: \"{}\" is not \"k8s\" (or left out)", config.policy_type));
+    }
+    warn_unknown_keys(policy, "policy",
+                      {"type", "k8s_api_root", "k8s_auth_token", "k8s_client_certificate",
+                       "k8s_client_key", "k8s_certificate_authority"},
+                      config.warnings);
+  }
+  if (object.contains("kubernetes")) {
+    const json& kubernetes = object["kubernetes"];
+    for (auto [field, target] : {std::pair{"kubeconfig", &config.kubernetes.kubeconfig},
+                                 std::pair{"k8s_api_root", &config.kubernetes.k8s_api_root},
+                                 std::pair{"node_name", &config.kubernetes.node_name}}) {
+      auto value = string_field(kubernetes, field, false);
+      if (auto* error = std::get_if<PluginError>(&value)) return *error;
+      *target = std::get<std::string>(value);
+    }
+    warn_unknown_keys(kubernetes, "kubernetes", {"kubeconfig", "k8s_api_root", "node_name"},
+                      config.warnings);
+  }
+  if (object.contains("feature_control")) {
+    const json& features = object["feature_control"];
+    for (auto [field, target] :
+         {std::pair{"ip_addrs_no_ipam", &config.feature_control.ip_addrs_no_ipam},
+          std::pair{"floating_ips", &config.feature_control.floating_ips}}) {
+      auto value = boolean_field(features, field, false, "feature_control");
+      if (auto* error = std::get_if<PluginError>(&value)) return *error;
+      *target = std::get<bool>(value);
+    }
+    warn_unknown_keys(features, "feature_control", {"ip_addrs_no_ipam", "floating_ips"},
+                      config.warnings);
+  }
+  if (object.contains("runtimeConfig") &&
+      object["runtimeConfig"].contains(kPodAnnotationsRuntimeKey)) {
+    const json& annotations = object["runtimeConfig"][kPodAnnotationsRuntimeKey];
+    if (!annotations.is_object() && !annotations.is_null()) {
+      return config_error(
+          fmt::format("runtimeConfig.{}: must be an object of strings", kPodAnnotationsRuntimeKey));
+    }
+    if (annotations.is_object()) {
+      for (const auto& [key, value] : annotations.items()) {
+        if (!value.is_string()) {
+          return config_error(fmt::format("runtimeConfig.{}.{}: {} is not a string",
+                                          kPodAnnotationsRuntimeKey, key, value.dump()));
+        }
+        config.pod_annotations[key] = value.get<std::string>();
+      }
+    }
+  }
+  if (config.nodename.empty() && !config.kubernetes.node_name.empty())
+    config.nodename = config.kubernetes.node_name;
+
+  // What tabby reads; Calico's own keys that it reads but does not act on; the CNI spec's.
+  static const std::set<std::string> kActedOn = {"cniVersion",
+                                                 "name",
+                                                 "type",
+                                                 "ipam",
+                                                 "nodename",
+                                                 "nodename_file",
+                                                 "nodename_file_optional",
+                                                 "mtu",
+                                                 "mtu_file",
+                                                 "log_level",
+                                                 "datastore_type",
+                                                 "etcd_endpoints",
+                                                 "etcd_key_file",
+                                                 "etcd_cert_file",
+                                                 "etcd_ca_cert_file",
+                                                 "datastore_path",
+                                                 "policy",
+                                                 "kubernetes",
+                                                 "feature_control",
+                                                 "prevResult",
+                                                 "runtimeConfig",
+                                                 "capabilities",
+                                                 "args",
+                                                 "dns"};
+  static const std::set<std::string> kCalicoWithoutEffect = {"log_file_path",
+                                                             "log_file_max_size",
+                                                             "log_file_max_age",
+                                                             "log_file_max_count",
+                                                             "etcd_discovery_srv",
+                                                             "etcd_scheme",
+                                                             "container_settings",
+                                                             "include_default_routes",
+                                                             "policy_setup_timeout_seconds",
+                                                             "endpoint_status_dir",
+                                                             "ipip",
+                                                             "vxlan_mac_prefix",
+                                                             "vxlan_vni",
+                                                             "num_queues",
+                                                             "require_mtu_file"};
+  for (const auto& [key, value] : object.items()) {
+    if (kActedOn.contains(key)) continue;
+    config.warnings.push_back(
+        kCalicoWithoutEffect.contains(key)
+            ? fmt::format("network config: {}: Calico's setting, which tabby does not act on", key)
+            : fmt::format("network config: {}: unknown key, ignored", key));
+  }
+  if (!config.kubernetes.kubeconfig.empty() || !config.kubernetes.k8s_api_root.empty()) {
+    config.warnings.push_back(
+        "network config: kubernetes: tabby does not read the Kubernetes API; the pod's "
+        "annotations come from runtimeConfig." +
+        std::string(kPodAnnotationsRuntimeKey) + " (declare the capability)");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::variant<NetworkConfig, PluginError> parse_network_config(const std::string& text) {
@@ -139,8 +275,14 @@ std::variant<NetworkConfig, PluginError> parse_network_config(const std::string&
     auto pools6 = string_list(ipam, "ipv6_pools", "ipam");
     if (auto* error = std::get_if<PluginError>(&pools6)) return *error;
     config.ipam.ipv6_pools = std::get<std::vector<std::string>>(pools6);
+    if (config.ipam.type == "tabby-ipam" || config.ipam.type == "calico-ipam") {
+      warn_unknown_keys(ipam, "ipam",
+                        {"type", "assign_ipv4", "assign_ipv6", "ipv4_pools", "ipv6_pools"},
+                        config.ipam_warnings);
+    }
   }
   if (object.contains("prevResult")) config.prev_result = object["prevResult"];
+  if (auto error = parse_calico_sections(object, config)) return *error;
   return config;
 }
 

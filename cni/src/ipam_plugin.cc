@@ -53,7 +53,30 @@ std::variant<api::Labels, PluginError> stored_node_labels(api::Datastore& datast
 
 }  // namespace
 
+namespace {
+
+PluginOutput run_ipam(const std::string& stdin_text, const EnvLookup& env);
+
+std::string warning_lines(const std::vector<std::string>& warnings) {
+  std::string out;
+  for (const auto& warning : warnings)
+    out += "tabby-ipam: warning: " + warning + "\n";
+  return out;
+}
+
+}  // namespace
+
 PluginOutput run_ipam_plugin(const std::string& stdin_text, const EnvLookup& env) {
+  PluginOutput output = run_ipam(stdin_text, env);
+  auto parsed = parse_network_config(stdin_text);
+  if (auto* config = std::get_if<NetworkConfig>(&parsed))
+    output.stderr_text = warning_lines(config->ipam_warnings) + output.stderr_text;
+  return output;
+}
+
+namespace {
+
+PluginOutput run_ipam(const std::string& stdin_text, const EnvLookup& env) {
   auto environment = read_environment(env);
   if (auto* error = std::get_if<PluginError>(&environment)) return fail(*error, "1.0.0");
   const Environment& cni = std::get<Environment>(environment);
@@ -125,4 +148,5 @@ PluginOutput run_ipam_plugin(const std::string& stdin_text, const EnvLookup& env
   return {0, format_result(result, version)};
 }
 
+}  // namespace
 }  // namespace tabby::cni

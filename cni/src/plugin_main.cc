@@ -67,6 +67,7 @@ int plugin_main(const PluginIdentity& identity, int argc, const char* const* arg
   const std::string config((std::istreambuf_iterator<char>(std::cin)),
                            std::istreambuf_iterator<char>());
   const auto output = run(config, process_environment);
+  std::cerr << output.stderr_text;
   std::cout << output.stdout_text;
   return output.exit_code;
 }

@@ -5,10 +5,12 @@
 
 #include "tabby/api/codec.h"
 #include "tabby/api/resource_store.h"
+#include "tabby/cni/pod_annotations.h"
 #include "tabby/common/sha1.h"
 #include "tabby/dataplane/libnl_netlink.h"
 #include "tabby/dataplane/mtu_file.h"
 #include "tabby/dataplane/sysctls.h"
+#include "tabby/ipam/ipam.h"
 
 namespace tabby::cni {
 
@@ -79,7 +81,8 @@ namespace {
 
 // Creates the veth pair and configures both ends; returns the container side's MAC.
 Result<std::string> wire_pod(const Environment& cni, const NetworkConfig& config,
-                             const std::string& host_if, const std::vector<ResultIp>& ips) {
+                             const std::string& host_if, const std::vector<ResultIp>& ips,
+                             const std::string& pod_mac) {
   auto host = dataplane::LibnlNetlink::open();
   if (!host) return host.error();
   // A previous, failed ADD may have left the host side behind: start clean.
@@ -90,7 +93,8 @@ Result<std::string> wire_pod(const Environment& cni, const NetworkConfig& config
                                         .mtu = mtu,
                                         .mac = kHostSideMac,
                                         .peer_name = cni.ifname,
-                                        .peer_netns = cni.netns}),
+                                        .peer_netns = cni.netns,
+                                        .peer_mac = pod_mac}),
                      "creating the veth pair");
       !s) {
     return s.error();
@@ -197,9 +201,107 @@ Status remove_own_endpoint(api::ResourceStore& store, const std::string& namespa
                            namespace_, name, container_id)};
 }
 
+// The addresses an IPAM plugin run allocated, as the pod gets them (/32 and /128).
+std::vector<ResultIp> result_addresses(const PluginOutput& allocated) {
+  std::vector<ResultIp> ips;
+  const json result = json::parse(allocated.stdout_text);
+  for (const auto& ip : result.at("ips")) {
+    const std::string text = ip["address"];
+    auto address = *IpAddress::parse(text.substr(0, text.find('/')));
+    ips.push_back({address, address.bit_length(), 1});
+  }
+  return ips;
+}
+
+// The pod's addresses as its annotations ask, as Calico's plugin does: ipAddrsNoIpam bypasses
+// IPAM (when feature_control allows it), ipAddrs asks IPAM for each address (CNI_ARGS IP=),
+// and otherwise the pools and families replace the conflist's before IPAM runs. A failure is
+// the output to return.
+std::variant<std::vector<ResultIp>, PluginOutput> allocate_addresses(
+    const std::string& stdin_text, const EnvLookup& env, const NetworkConfig& config,
+    const PodAnnotations& annotations, api::Datastore& datastore,
+    const std::optional<api::Resource>& existing) {
+  const std::string& version = config.cni_version;
+  if (!annotations.ip_addrs_no_ipam.empty()) {
+    if (!config.feature_control.ip_addrs_no_ipam) {
+      return fail(ErrorCode::kInvalidConfig,
+                  "requested feature is not enabled: ip_addrs_no_ipam (the pod's "
+                  "cni.projectcalico.org/ipAddrsNoIpam annotation needs "
+                  "feature_control.ip_addrs_no_ipam in the network config)",
+                  version);
+    }
+    std::vector<ResultIp> ips;
+    for (const auto& address : annotations.ip_addrs_no_ipam)
+      ips.push_back({address, address.bit_length(), 1});
+    return ips;
+  }
+  if (!annotations.ip_addrs.empty()) {
+    // A re-ADD of the pod holds its addresses already: they go back first, as Calico does.
+    if (existing) {
+      std::vector<IpAddress> held;
+      for (const auto& network : existing->spec.value("ipNetworks", json::array())) {
+        const std::string text = network.get<std::string>();
+        if (auto address = IpAddress::parse(text.substr(0, text.find('/'))))
+          held.push_back(*address);
+      }
+      if (auto released = ipam::Ipam(datastore).release_ips(held); !released) {
+        return fail(ErrorCode::kTryAgainLater,
+                    "releasing the pod's previous addresses: " + released.error().message, version);
+      }
+    }
+    std::vector<ResultIp> ips;
+    const std::string args = env("CNI_ARGS").value_or("");
+    for (const auto& address : annotations.ip_addrs) {
+      const std::string with_ip = (args.empty() ? "" : args + ";") + "IP=" + address.to_string();
+      auto allocated = run_ipam_plugin(stdin_text, [&](std::string_view name) {
+        return name == "CNI_ARGS" ? std::optional<std::string>(with_ip) : env(name);
+      });
+      if (allocated.exit_code != 0) return allocated;
+      auto got = result_addresses(allocated);
+      ips.insert(ips.end(), got.begin(), got.end());
+    }
+    return ips;
+  }
+  std::string ipam_config = stdin_text;
+  if (annotations.ipv4_pools || annotations.ipv6_pools || annotations.assign_ipv4) {
+    json object = json::parse(stdin_text);
+    json& ipam = object["ipam"];
+    if (annotations.ipv4_pools) ipam["ipv4_pools"] = *annotations.ipv4_pools;
+    if (annotations.ipv6_pools) ipam["ipv6_pools"] = *annotations.ipv6_pools;
+    if (annotations.assign_ipv4) {
+      ipam["assign_ipv4"] = *annotations.assign_ipv4 ? "true" : "false";
+      ipam["assign_ipv6"] = annotations.assign_ipv6.value_or(false) ? "true" : "false";
+    }
+    ipam_config = object.dump();
+  }
+  auto allocated = run_ipam_plugin(ipam_config, env);
+  if (allocated.exit_code != 0) return allocated;
+  return result_addresses(allocated);
+}
+
+std::string warning_lines(const std::vector<std::string>& warnings) {
+  std::string out;
+  for (const auto& warning : warnings)
+    out += "tabby: warning: " + warning + "\n";
+  return out;
+}
+
+PluginOutput run_pod(const std::string& stdin_text, const EnvLookup& env);
+
 }  // namespace
 
 PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env) {
+  PluginOutput output = run_pod(stdin_text, env);
+  auto parsed = parse_network_config(stdin_text);
+  if (auto* config = std::get_if<NetworkConfig>(&parsed)) {
+    output.stderr_text = warning_lines(config->warnings) + warning_lines(config->ipam_warnings);
+  }
+  return output;
+}
+
+namespace {
+
+PluginOutput run_pod(const std::string& stdin_text, const EnvLookup& env) {
   auto environment = read_environment(env);
   if (auto* error = std::get_if<PluginError>(&environment))
     return {1, format_error(*error, "1.0.0")};
@@ -248,7 +350,22 @@ PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env)
     return {0, ""};
   }
 
-  // ADD: addresses from the previous plugin in a chain, else from tabby-ipam.
+  // ADD. The pod's annotations, when the runtime passed them, are checked before anything is
+  // allocated or wired.
+  auto annotations = parse_pod_annotations(config.pod_annotations);
+  if (!annotations) return fail(ErrorCode::kInvalidConfig, annotations.error().message, version);
+  if (!annotations->floating_ips.empty()) {
+    return fail(ErrorCode::kInvalidConfig,
+                config.feature_control.floating_ips
+                    ? "annotation cni.projectcalico.org/floatingIPs: tabby does not NAT floating "
+                      "IPs to pods (docs/ipam.md)"
+                    : "requested feature is not enabled: floating_ips",
+                version);
+  }
+  const bool annotated_addresses =
+      !annotations->ip_addrs.empty() || !annotations->ip_addrs_no_ipam.empty();
+
+  // Addresses from the previous plugin in a chain, else from tabby-ipam.
   std::vector<ResultIp> ips;
   if (config.prev_result.is_object() && config.prev_result.contains("ips")) {
     for (const auto& ip : config.prev_result["ips"]) {
@@ -259,6 +376,12 @@ PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env)
         return fail(ErrorCode::kDecodeFailure, "prevResult: bad address " + ip.dump(), version);
       ips.push_back({*address, address->bit_length(), 1});
     }
+    if (annotated_addresses) {
+      return fail(ErrorCode::kInvalidConfig,
+                  "the pod's ipAddrs/ipAddrsNoIpam annotation cannot be honoured when the "
+                  "addresses come from a previous plugin (prevResult)",
+                  version);
+    }
   } else {
     if (config.ipam.type != "tabby-ipam" && config.ipam.type != "calico-ipam") {
       return fail(
@@ -266,14 +389,19 @@ PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env)
           fmt::format("ipam.type: \"{}\" is not supported (use tabby-ipam)", config.ipam.type),
           version);
     }
-    auto allocated = run_ipam_plugin(stdin_text, env);
-    if (allocated.exit_code != 0) return allocated;
-    const json allocated_result = json::parse(allocated.stdout_text);
-    for (const auto& ip : allocated_result.at("ips")) {
-      const std::string text = ip["address"];
-      auto address = *IpAddress::parse(text.substr(0, text.find('/')));
-      ips.push_back({address, address.bit_length(), 1});  // the pod gets /32 and /128
+    std::optional<api::Resource> existing;
+    if (!annotations->ip_addrs.empty()) {
+      auto stored = store.get(api::Kind::kWorkloadEndpoint, id.namespace_, wep_name);
+      if (stored) {
+        existing = std::move(*stored);
+      } else if (!stored.is(api::DatastoreErrorKind::NotFound)) {
+        return fail(ErrorCode::kTryAgainLater, stored.error().message, version);
+      }
     }
+    auto allocated =
+        allocate_addresses(stdin_text, env, config, *annotations, *datastore, existing);
+    if (auto* failed = std::get_if<PluginOutput>(&allocated)) return *failed;
+    ips = std::get<std::vector<ResultIp>>(allocated);
   }
   const auto undo = [&](const std::string& message, ErrorCode code) {
     (void)unwire_pod(cni);
@@ -285,7 +413,7 @@ PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env)
     return fail(code, message, version);
   };
 
-  auto mac = wire_pod(cni, config, host_if, ips);
+  auto mac = wire_pod(cni, config, host_if, ips, annotations->hw_addr);
   if (!mac) return undo(mac.error().message, ErrorCode::kIoFailure);
 
   json networks = json::array();
@@ -315,4 +443,5 @@ PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env)
   return {0, format_result(result, version)};
 }
 
+}  // namespace
 }  // namespace tabby::cni

@@ -404,6 +404,14 @@ Status LibnlNetlink::add_link(const LinkSpec& spec) {
     rtnl_link* peer = rtnl_link_veth_get_peer(link.get());
     rtnl_link_set_name(peer, spec.peer_name.c_str());
     if (spec.mtu) rtnl_link_set_mtu(peer, spec.mtu);
+    if (!spec.peer_mac.empty()) {
+      auto mac = libnl::mac_to_nl_addr(spec.peer_mac);
+      if (!mac) {
+        rtnl_link_put(peer);
+        return Error{what + ": peer: " + mac.error().message};
+      }
+      rtnl_link_set_addr(peer, mac->get());
+    }
     UniqueFd peer_netns;
     if (!spec.peer_netns.empty()) {
       peer_netns = UniqueFd(::open(spec.peer_netns.c_str(), O_RDONLY | O_CLOEXEC));

@@ -108,14 +108,33 @@ Result<std::vector<Ipam::Pool>> Ipam::usable_pools(IpFamily family,
   api::ResourceStore store(datastore_);
   auto listed = store.list(api::Kind::kIPPool);
   if (!listed) return error_of(listed.error());
+  // Requested pools are named by name or by CIDR, as Calico's plugin resolves them.
   const auto& explicit_names = family == IpFamily::kV4 ? request.pools_v4 : request.pools_v6;
+  const auto names_pool = [](const std::string& entry, const Pool& pool) {
+    if (entry == pool.name) return true;
+    auto cidr = IpPrefix::parse(entry);
+    return cidr && *cidr == pool.view.cidr;
+  };
+  for (const auto& entry : explicit_names) {
+    auto cidr = IpPrefix::parse(entry);
+    if (cidr && cidr->family() != family) {
+      return Error{fmt::format("the given pool ({}) is not an IPv{} pool", entry,
+                               family == IpFamily::kV4 ? 4 : 6)};
+    }
+  }
   std::vector<Pool> pools;
   for (const auto& resource : listed->items) {  // listed by key: sorted by name, as Calico
     Pool pool{resource.metadata.name, api::ip_pool_view(resource)};
+    if (!explicit_names.empty() && pool.view.cidr.family() != family &&
+        std::any_of(explicit_names.begin(), explicit_names.end(),
+                    [&](const std::string& entry) { return entry == pool.name; })) {
+      return Error{fmt::format("the given pool ({}) is not an IPv{} pool", pool.name,
+                               family == IpFamily::kV4 ? 4 : 6)};
+    }
     if (pool.view.cidr.family() != family || pool.view.disabled) continue;
     if (!explicit_names.empty()) {
-      if (std::find(explicit_names.begin(), explicit_names.end(), pool.name) ==
-          explicit_names.end())
+      if (std::none_of(explicit_names.begin(), explicit_names.end(),
+                       [&](const std::string& entry) { return names_pool(entry, pool); }))
         continue;
     } else {
       if (pool.view.manual_assignment || !pool.view.node_selector.matches(request.node_labels))
@@ -125,7 +144,8 @@ Result<std::vector<Ipam::Pool>> Ipam::usable_pools(IpFamily family,
     pools.push_back(std::move(pool));
   }
   for (const auto& name : explicit_names) {
-    if (std::none_of(pools.begin(), pools.end(), [&](const Pool& p) { return p.name == name; })) {
+    if (std::none_of(pools.begin(), pools.end(),
+                     [&](const Pool& p) { return names_pool(name, p); })) {
       return Error{fmt::format("the given pool ({}) does not exist, or is not enabled", name)};
     }
   }

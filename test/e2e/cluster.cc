@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "tabby/common/ip.h"
+
 namespace tabby::e2e {
 namespace {
 
@@ -209,13 +211,30 @@ std::string Cluster::cni_config(int node) const {
          "}}";
 }
 
+// The address the cluster's last pod asks for with Calico's ipAddrs annotation: near the end
+// of the pool, far from the blocks the nodes claim first.
+std::string Cluster::pinned_address() const {
+  const IpPrefix pool = *IpPrefix::parse(spec_.pool_cidr);
+  return pool.address().plus((std::uint64_t{1} << (32 - pool.length())) - 10).to_string();
+}
+
 void Cluster::add_pods() {
   for (int i = 1; i <= spec_.nodes; ++i) {
     for (int k = 1; k <= spec_.pods_per_node; ++k) {
       Pod pod{.name = "pod-" + std::to_string(i) + "-" + std::to_string(k), .node = i};
       pod.netns = &lab_.add_pod(pod.name);
+      // The last pod's address is pinned by its annotations, which a runtime (containerd,
+      // CRI-O) hands in as runtimeConfig for a plugin declaring the capability.
+      const bool pinned = i == spec_.nodes && k == spec_.pods_per_node && !dual_stack();
+      std::string config = cni_config(i);
+      if (pinned) {
+        config.insert(config.size() - 1,
+                      R"(,"runtimeConfig":{"io.kubernetes.cri.pod-annotations":)"
+                      R"({"cni.projectcalico.org/ipAddrs":"[\")" +
+                          pinned_address() + R"(\"]"}})");
+      }
       const std::string script =
-          "printf '%s' '" + cni_config(i) + "' | CNI_COMMAND=ADD CNI_CONTAINERID=" + pod.name +
+          "printf '%s' '" + config + "' | CNI_COMMAND=ADD CNI_CONTAINERID=" + pod.name +
           " CNI_NETNS=/run/netns/" + pod.netns->name() +
           " CNI_IFNAME=eth0 CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=" +
           pod.name + "' CNI_PATH=" + binaries_.cni_dir + " " + binaries_.cni_dir + "/tabby";
@@ -230,7 +249,12 @@ void Cluster::add_pods() {
       if (dual_stack()) pod.address_v6 = cni_result_v6_address(added.output);
       if (dual_stack() && pod.address_v6.empty())
         throw LabError("CNI ADD of " + pod.name + " printed no IPv6 address: " + added.output);
-      log_ << "CNI ADD " << pod.name << " on " << node_name(i) << ": " << pod.address << "\n";
+      if (pinned && pod.address != pinned_address())
+        throw LabError("CNI ADD of " + pod.name + " ignored its ipAddrs annotation: " +
+                       added.output);
+      log_ << "CNI ADD " << pod.name << " on " << node_name(i) << ": " << pod.address
+           << (pinned ? " (asked for by its cni.projectcalico.org/ipAddrs annotation)" : "")
+           << "\n";
       pods_.push_back(pod);
     }
   }

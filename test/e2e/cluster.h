@@ -145,6 +145,7 @@ class Cluster {
 
  private:
   bool dual_stack() const { return !spec_.pool_v6_cidr.empty(); }
+  std::string pinned_address() const;
   void write_resources();
   std::vector<std::string> agent_environment(int node) const;
   void wait_ready(int node);

@@ -9,11 +9,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cni_lab_test.h"
 #include "cni_runtime.h"
-#include "tabby/api/codec.h"
-#include "tabby/api/resource_store.h"
-#include "tabby/api/sqlite_datastore.h"
-#include "tabby/lab/lab_test.h"
 
 namespace tabby::lab {
 namespace {
@@ -25,7 +22,7 @@ using ::testing::StartsWith;
 
 constexpr const char* kDebianPlugins = "/usr/lib/cni";
 
-class PoolNodeSelectorTest : public LabTest {
+class PoolNodeSelectorTest : public CniLabTest {
  protected:
   void SetUp() override {
     LabTest::SetUp();
@@ -33,7 +30,7 @@ class PoolNodeSelectorTest : public LabTest {
     ASSERT_TRUE(std::filesystem::exists(std::string(kDebianPlugins) + "/bridge"))
         << kDebianPlugins << "/bridge is missing: install Debian's containernetworking-plugins "
         << "(scripts/run deps)";
-    database_ = (lab().dir() / "datastore.db").string();
+    set_up_node(61);
     // A per-rack layout: each rack's pods from its own pool, unracked nodes from another.
     apply(
         "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: rack-a}\n"
@@ -44,15 +41,6 @@ class PoolNodeSelectorTest : public LabTest {
     apply(
         "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: unracked}\n"
         "spec: {cidr: 10.69.0.0/24, nodeSelector: \"!has(rack)\"}\n");
-    node_ = &lab().add_node("node");
-    auto& peer = lab().add_namespace("upstream");
-    lab().link(*node_, "eth0", "192.168.61.1/24", peer, "eth0", "192.168.61.2/24");
-    node_->must("ip route add default via 192.168.61.2");
-  }
-  void apply(const std::string& yaml) const {
-    auto store = api::open_sqlite_datastore({.path = database_}).value();
-    auto applied = api::ResourceStore(*store).apply(*api::parse_resource(yaml));
-    ASSERT_TRUE(applied.ok()) << applied.error().message;
   }
   json network(const std::string& node_name, const std::string& type) const {
     json plugin = {{"type", type},
@@ -75,13 +63,6 @@ class PoolNodeSelectorTest : public LabTest {
             .pod_namespace = "shop",
             .pod_name = container_id};
   }
-  std::size_t handles() const {
-    auto store = api::open_sqlite_datastore({.path = database_}).value();
-    return store->list("/calico/ipam/v2/handle/").value().entries.size();
-  }
-
-  std::string database_;
-  Netns* node_ = nullptr;
 };
 
 TEST_F(PoolNodeSelectorTest, APodsAddressComesFromThePoolsThatSelectItsNode) {

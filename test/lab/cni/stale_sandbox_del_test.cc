@@ -9,12 +9,12 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cni_lab_test.h"
 #include "cni_runtime.h"
 #include "tabby/api/codec.h"
 #include "tabby/api/ipam_records.h"
 #include "tabby/api/resource_store.h"
 #include "tabby/api/sqlite_datastore.h"
-#include "tabby/lab/lab_test.h"
 
 namespace tabby::lab {
 namespace {
@@ -24,25 +24,16 @@ using ::testing::HasSubstr;
 
 constexpr const char* kEndpoint = "node1-k8s-web--0-eth0";  // Calico's name for shop/web-0
 
-class StaleSandboxDelTest : public LabTest {
+class StaleSandboxDelTest : public CniLabTest {
  protected:
   void SetUp() override {
     LabTest::SetUp();
     if (HasFatalFailure()) return;
-    database_ = (lab().dir() / "datastore.db").string();
+    set_up_node(62);
     apply(
         "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p1}\n"
         "spec: {cidr: 10.244.0.0/16}\n");
     apply("apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: node1}\nspec: {}\n");
-    node_ = &lab().add_node("node");
-    auto& peer = lab().add_namespace("upstream");
-    lab().link(*node_, "eth0", "192.168.62.1/24", peer, "eth0", "192.168.62.2/24");
-    node_->must("ip route add default via 192.168.62.2");
-  }
-  void apply(const std::string& yaml) const {
-    auto store = api::open_sqlite_datastore({.path = database_}).value();
-    auto applied = api::ResourceStore(*store).apply(*api::parse_resource(yaml));
-    ASSERT_TRUE(applied.ok()) << applied.error().message;
   }
   json network() const {
     return {{"cniVersion", "1.0.0"},
@@ -73,9 +64,6 @@ class StaleSandboxDelTest : public LabTest {
     auto store = api::open_sqlite_datastore({.path = database_}).value();
     return api::ResourceStore(*store).get(api::Kind::kWorkloadEndpoint, "shop", kEndpoint);
   }
-
-  std::string database_;
-  Netns* node_ = nullptr;
 };
 
 TEST_F(StaleSandboxDelTest, ALateDelForTheOldSandboxLeavesTheRunningPodOnTheNetwork) {

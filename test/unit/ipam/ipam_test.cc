@@ -211,6 +211,29 @@ TEST_F(IpamTest, PoolsAreChosenByNameEnabledUseAndNodeSelector) {
               HasSubstr("the given pool (a-disabled) does not exist, or is not enabled"));
 }
 
+TEST_F(IpamTest, RequestedPoolsAreNamedByNameOrByCidr) {
+  pool("b-rack2", "10.2.0.0/24", ", nodeSelector: \"rack == 'r2'\"");
+  pool("d-any", "10.4.0.0/24");
+  pool("v6", "fd00:10::/64");
+  Ipam ipam(*datastore_);
+  auto by_cidr = request("n1", 1, "net.a");
+  by_cidr.pools_v4 = {"10.2.0.0/24"};  // a requested pool ignores its node selector
+  auto got = ipam.auto_assign(by_cidr);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_TRUE(IpPrefix::parse("10.2.0.0/24")->contains(got->v4[0].address));
+  auto mixed = request("n1", 1, "net.b");
+  mixed.pools_v4 = {"10.9.0.0/24", "d-any"};  // one that matches no pool
+  EXPECT_THAT(ipam.auto_assign(mixed).error().message,
+              HasSubstr("the given pool (10.9.0.0/24) does not exist, or is not enabled"));
+  auto wrong_family = request("n1", 1, "net.c");
+  wrong_family.pools_v4 = {"v6"};
+  EXPECT_THAT(ipam.auto_assign(wrong_family).error().message,
+              HasSubstr("the given pool (v6) is not an IPv4 pool"));
+  wrong_family.pools_v4 = {"fd00:10::/64"};
+  EXPECT_THAT(ipam.auto_assign(wrong_family).error().message,
+              HasSubstr("the given pool (fd00:10::/64) is not an IPv4 pool"));
+}
+
 TEST_F(IpamTest, ReservedAddressesAreNeverHandedOut) {
   pool("p1", "10.244.0.0/26");
   apply(

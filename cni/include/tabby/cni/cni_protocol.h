@@ -21,6 +21,10 @@ namespace tabby::cni {
 
 inline const std::vector<std::string> kSupportedVersions = {"0.3.0", "0.3.1", "0.4.0", "1.0.0"};
 
+// The runtimeConfig key under which containerd (1.5+) and CRI-O pass a pod's annotations to a
+// plugin that declares the capability of that name (pod_annotations.h).
+inline constexpr const char* kPodAnnotationsRuntimeKey = "io.kubernetes.cri.pod-annotations";
+
 // Error codes of the CNI spec; 100 and up are the plugin's own.
 enum class ErrorCode : int {
   kIncompatibleVersion = 1,
@@ -48,6 +52,20 @@ struct IpamConfig {
   std::vector<std::string> ipv6_pools;
 };
 
+// Calico's feature_control: features a pod's annotations may ask for only when enabled.
+struct FeatureControl {
+  bool ip_addrs_no_ipam = false;  // the ipAddrsNoIpam annotation
+  bool floating_ips = false;      // the floatingIPs annotation
+};
+
+// Calico's `kubernetes` section. tabby has no Kubernetes API client, so these are read and
+// checked but only node_name is used (as the node's name when `nodename` is not given).
+struct KubernetesConfig {
+  std::string kubeconfig;
+  std::string k8s_api_root;
+  std::string node_name;
+};
+
 struct NetworkConfig {
   std::string cni_version;
   std::string name;
@@ -61,6 +79,17 @@ struct NetworkConfig {
   std::string mtu_file = "/var/lib/calico/mtu";  // tests point it elsewhere
   std::string log_level = "info";
   nlohmann::json prev_result;  // when chained
+  FeatureControl feature_control;
+  std::string policy_type;  // policy.type: "k8s" in Calico's manifests
+  KubernetesConfig kubernetes;
+  // The pod's annotations, when the runtime hands them in (runtimeConfig, pod_annotations.h).
+  std::map<std::string, std::string> pod_annotations;
+  // One line per key tabby does not act on (unknown, or Calico's but without effect here),
+  // for the plugin to print on stderr where the runtime logs it: the main plugin's, and the
+  // ipam section's (which tabby-ipam prints also under another main plugin, whose own keys
+  // are not its business).
+  std::vector<std::string> warnings;
+  std::vector<std::string> ipam_warnings;
 };
 
 // Parses and checks the configuration on stdin; errors name the field and the value.

@@ -17,6 +17,7 @@ namespace tabby::cni {
 struct PluginOutput {
   int exit_code = 0;
   std::string stdout_text;  // the result, or the error result
+  std::string stderr_text;  // warnings, one per line, for the runtime's log
 };
 
 // `env` provides CNI_* and the datastore's variables (the config's datastore fields win).

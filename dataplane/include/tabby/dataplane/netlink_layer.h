@@ -42,12 +42,13 @@ struct LinkSpec {
   std::string name;
   std::string kind;  // "ipip", "vxlan" or "veth"
   std::uint32_t mtu = 0;
-  std::string mac;  // vxlan only; empty: kernel's choice
+  std::string mac;  // empty: the kernel's choice
   std::optional<VxlanSettings> vxlan;
   // veth only: the other end's name, and the network namespace (a /run/netns or /proc path)
   // it is created in; empty for this namespace.
   std::string peer_name;
   std::string peer_netns;
+  std::string peer_mac;  // empty: the kernel's choice (a pod's hwAddr annotation sets it)
 };
 
 struct InterfaceAddress {

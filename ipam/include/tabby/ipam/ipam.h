@@ -31,8 +31,9 @@ struct AutoAssignRequest {
   api::Labels node_labels;  // the node's stored Node's, for the pools' nodeSelector
   Use use = Use::kWorkload;
   int max_blocks_per_host = 0;  // 0: the IPAM config's, else Calico's default of 20
-  // Pools to use by name (the CNI config's ipv4_pools); they ignore node selectors, as
-  // libcalico-go's requested pools do (for backwards compatibility).
+  // Pools to use, each by name or by CIDR (the CNI config's ipv4_pools, a pod's ipv4pools
+  // annotation); they ignore node selectors, as libcalico-go's requested pools do (for
+  // backwards compatibility).
   std::vector<std::string> pools_v4;
   std::vector<std::string> pools_v6;
 };
