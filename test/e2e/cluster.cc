@@ -228,10 +228,9 @@ void Cluster::add_pods() {
       const bool pinned = i == spec_.nodes && k == spec_.pods_per_node && !dual_stack();
       std::string config = cni_config(i);
       if (pinned) {
-        config.insert(config.size() - 1,
-                      R"(,"runtimeConfig":{"io.kubernetes.cri.pod-annotations":)"
-                      R"({"cni.projectcalico.org/ipAddrs":"[\")" +
-                          pinned_address() + R"(\"]"}})");
+        config.insert(config.size() - 1, R"(,"runtimeConfig":{"io.kubernetes.cri.pod-annotations":)"
+                                         R"({"cni.projectcalico.org/ipAddrs":"[\")" +
+                                             pinned_address() + R"(\"]"}})");
       }
       const std::string script =
           "printf '%s' '" + config + "' | CNI_COMMAND=ADD CNI_CONTAINERID=" + pod.name +
@@ -250,8 +249,8 @@ void Cluster::add_pods() {
       if (dual_stack() && pod.address_v6.empty())
         throw LabError("CNI ADD of " + pod.name + " printed no IPv6 address: " + added.output);
       if (pinned && pod.address != pinned_address())
-        throw LabError("CNI ADD of " + pod.name + " ignored its ipAddrs annotation: " +
-                       added.output);
+        throw LabError("CNI ADD of " + pod.name +
+                       " ignored its ipAddrs annotation: " + added.output);
       log_ << "CNI ADD " << pod.name << " on " << node_name(i) << ": " << pod.address
            << (pinned ? " (asked for by its cni.projectcalico.org/ipAddrs annotation)" : "")
            << "\n";
