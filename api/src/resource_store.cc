@@ -6,6 +6,7 @@
 #include <ctime>
 #include <random>
 
+#include "stored_rules.h"
 #include "tabby/api/codec.h"
 
 namespace tabby::api {
@@ -82,6 +83,9 @@ DatastoreResult<Resource> ResourceStore::create(Resource resource) {
                     "not be set for a Create request)",
                     resource.metadata.resource_version)};
   }
+  if (auto checked = detail::check_against_stored(datastore_, resource, nullptr); !checked) {
+    return checked.error();
+  }
   if (resource.metadata.uid.empty()) resource.metadata.uid = make_uid_();
   if (resource.metadata.creation_timestamp.empty()) {
     resource.metadata.creation_timestamp = now_rfc3339_();
@@ -115,6 +119,9 @@ DatastoreResult<Resource> ResourceStore::update(Resource resource) {
   resource.metadata.uid = current->metadata.uid;
   resource.metadata.creation_timestamp = current->metadata.creation_timestamp;
   if (same_content(resource, *current)) return current;
+  if (auto checked = detail::check_against_stored(datastore_, resource, &*current); !checked) {
+    return checked.error();
+  }
   auto revision =
       datastore_.update(resource_key(resource), encode_stored_value(resource), stored->revision);
   if (revision.is(DatastoreErrorKind::Conflict)) {

@@ -20,6 +20,7 @@
 #include "tabby/api/resource_store.h"
 #include "tabby/api/selector.h"
 #include "tabby/common/version.h"
+#include "tabby/ipam/cascading_delete.h"
 
 namespace tabby::ctl {
 namespace {
@@ -155,6 +156,15 @@ void write_resources(Context& context, Verb verb, const std::vector<Resource>& r
         case Verb::kReplace:
           return store.update(resource);
         case Verb::kDelete:
+          // As Calico's client: a pool and a node take what hangs off them with them.
+          if (resource.kind == Kind::kIPPool) {
+            return ipam::delete_ip_pool(*context.datastore, resource.metadata.name,
+                                        resource.metadata.resource_version);
+          }
+          if (resource.kind == Kind::kNode) {
+            return ipam::delete_node(*context.datastore, resource.metadata.name,
+                                     resource.metadata.resource_version);
+          }
           return store.remove(resource.kind, resource.metadata.namespace_, resource.metadata.name,
                               resource.metadata.resource_version);
       }

@@ -541,6 +541,33 @@ Status Ipam::release_affinity(const std::string& node, const IpPrefix& cidr, boo
   return {};
 }
 
+Status Ipam::release_pool_affinities(const IpPrefix& pool) {
+  constexpr std::string_view kHostPrefix = "/calico/ipam/v2/host/";
+  auto affinities = datastore_.list(kHostPrefix);
+  if (!affinities) return error_of(affinities.error());
+  for (const auto& entry : affinities->entries) {
+    auto cidr = api::block_cidr_from_key(entry.key);
+    if (!cidr || !pool.contains(*cidr)) continue;
+    const std::string_view rest = std::string_view(entry.key).substr(kHostPrefix.size());
+    const std::string node(rest.substr(0, rest.find('/')));
+    if (auto status = release_affinity(node, *cidr); !status) return status;
+  }
+  return {};
+}
+
+Status Ipam::remove_host(const std::string& node) {
+  for (IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
+    auto affinities = datastore_.list(api::host_affinity_prefix(node, family));
+    if (!affinities) return error_of(affinities.error());
+    for (const auto& entry : affinities->entries) {
+      auto cidr = api::block_cidr_from_key(entry.key);
+      if (!cidr) continue;
+      if (auto status = release_affinity(node, *cidr); !status) return status;
+    }
+  }
+  return {};
+}
+
 Status Ipam::release_in_blocks(const std::map<IpPrefix, std::vector<IpAddress>>& by_block,
                                std::vector<IpAddress>& not_allocated) {
   for (const auto& [cidr, addresses] : by_block) {

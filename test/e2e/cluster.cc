@@ -1,5 +1,6 @@
 #include "cluster.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -221,42 +222,61 @@ std::string Cluster::pinned_address() const {
 void Cluster::add_pods() {
   for (int i = 1; i <= spec_.nodes; ++i) {
     for (int k = 1; k <= spec_.pods_per_node; ++k) {
-      Pod pod{.name = "pod-" + std::to_string(i) + "-" + std::to_string(k), .node = i};
-      pod.netns = &lab_.add_pod(pod.name);
-      // The last pod's address is pinned by its annotations, which a runtime (containerd,
-      // CRI-O) hands in as runtimeConfig for a plugin declaring the capability.
+      // The last pod's address is pinned by its annotations.
       const bool pinned = i == spec_.nodes && k == spec_.pods_per_node && !dual_stack();
-      std::string config = cni_config(i);
-      if (pinned) {
-        config.insert(config.size() - 1, R"(,"runtimeConfig":{"io.kubernetes.cri.pod-annotations":)"
-                                         R"({"cni.projectcalico.org/ipAddrs":"[\")" +
-                                             pinned_address() + R"(\"]"}})");
-      }
-      const std::string script =
-          "printf '%s' '" + config + "' | CNI_COMMAND=ADD CNI_CONTAINERID=" + pod.name +
-          " CNI_NETNS=/run/netns/" + pod.netns->name() +
-          " CNI_IFNAME=eth0 CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=" +
-          pod.name + "' CNI_PATH=" + binaries_.cni_dir + " " + binaries_.cni_dir + "/tabby";
-      CommandResult added = node(i).sh(script);
-      if (!added.ok()) throw LabError("CNI ADD of " + pod.name + " failed: " + added.output);
-      const auto at = added.output.find("\"address\"");
-      const auto open = added.output.find('"', added.output.find(':', at) + 1);
-      const auto slash = added.output.find('/', open);
-      if (at == std::string::npos || open == std::string::npos || slash == std::string::npos)
-        throw LabError("CNI ADD of " + pod.name + " printed no address: " + added.output);
-      pod.address = added.output.substr(open + 1, slash - open - 1);
-      if (dual_stack()) pod.address_v6 = cni_result_v6_address(added.output);
-      if (dual_stack() && pod.address_v6.empty())
-        throw LabError("CNI ADD of " + pod.name + " printed no IPv6 address: " + added.output);
+      const std::string name = "pod-" + std::to_string(i) + "-" + std::to_string(k);
+      const Pod pod = add_pod(
+          i, name,
+          pinned ? R"({"cni.projectcalico.org/ipAddrs":"[\")" + pinned_address() + R"(\"]"})" : "");
       if (pinned && pod.address != pinned_address())
-        throw LabError("CNI ADD of " + pod.name +
-                       " ignored its ipAddrs annotation: " + added.output);
-      log_ << "CNI ADD " << pod.name << " on " << node_name(i) << ": " << pod.address
-           << (pinned ? " (asked for by its cni.projectcalico.org/ipAddrs annotation)" : "")
-           << "\n";
-      pods_.push_back(pod);
+        throw LabError("CNI ADD of " + name + " ignored its ipAddrs annotation");
     }
   }
+}
+
+// The CNI plugin run as a runtime runs it. Annotations reach it as a runtime (containerd,
+// CRI-O) hands them to a plugin declaring the capability: in runtimeConfig.
+CommandResult Cluster::run_cni(const std::string& command, int node_index, const std::string& name,
+                               const std::string& netns, const std::string& annotations) const {
+  std::string config = cni_config(node_index);
+  if (!annotations.empty()) {
+    config.insert(config.size() - 1,
+                  R"(,"runtimeConfig":{"io.kubernetes.cri.pod-annotations":)" + annotations + "}");
+  }
+  return node(node_index)
+      .sh("printf '%s' '" + config + "' | CNI_COMMAND=" + command + " CNI_CONTAINERID=" + name +
+          " CNI_NETNS=/run/netns/" + netns +
+          " CNI_IFNAME=eth0 CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=" +
+          name + "' CNI_PATH=" + binaries_.cni_dir + " " + binaries_.cni_dir + "/tabby");
+}
+
+Pod Cluster::add_pod(int node_index, const std::string& name, const std::string& annotations) {
+  Pod pod{.name = name, .node = node_index};
+  pod.netns = &lab_.add_pod(pod.name);
+  CommandResult added = run_cni("ADD", node_index, name, pod.netns->name(), annotations);
+  if (!added.ok()) throw LabError("CNI ADD of " + pod.name + " failed: " + added.output);
+  const auto at = added.output.find("\"address\"");
+  const auto open = added.output.find('"', added.output.find(':', at) + 1);
+  const auto slash = added.output.find('/', open);
+  if (at == std::string::npos || open == std::string::npos || slash == std::string::npos)
+    throw LabError("CNI ADD of " + pod.name + " printed no address: " + added.output);
+  pod.address = added.output.substr(open + 1, slash - open - 1);
+  if (dual_stack()) pod.address_v6 = cni_result_v6_address(added.output);
+  if (dual_stack() && pod.address_v6.empty())
+    throw LabError("CNI ADD of " + pod.name + " printed no IPv6 address: " + added.output);
+  log_ << "CNI ADD " << pod.name << " on " << node_name(node_index) << ": " << pod.address
+       << (annotations.empty() ? "" : " (annotations " + annotations + ")") << "\n";
+  pods_.push_back(pod);
+  return pod;
+}
+
+void Cluster::remove_pod(const std::string& name) {
+  auto it = std::find_if(pods_.begin(), pods_.end(), [&](const Pod& p) { return p.name == name; });
+  if (it == pods_.end()) throw LabError("no pod " + name);
+  CommandResult deleted = run_cni("DEL", it->node, name, it->netns->name(), "");
+  if (!deleted.ok()) throw LabError("CNI DEL of " + name + " failed: " + deleted.output);
+  log_ << "CNI DEL " << name << " on " << node_name(it->node) << "\n";
+  pods_.erase(it);
 }
 
 std::vector<std::string> Cluster::ping_all(int count) const {

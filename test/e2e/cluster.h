@@ -117,6 +117,10 @@ class Cluster {
   // Runs `tabbyctl` with the cluster's datastore.
   lab::CommandResult tabbyctl(const std::vector<std::string>& args) const;
 
+  // One more pod on a node, with its annotations (a JSON object of strings, or ""), and a pod's
+  // CNI DEL; the tests' own pods, beside add_pods'.
+  Pod add_pod(int node, const std::string& name, const std::string& annotations = "");
+  void remove_pod(const std::string& name);
   const std::vector<Pod>& pods() const { return pods_; }
   lab::Netns& node(int i) const { return *nodes_.at(i - 1); }
   lab::Netns& tor() const { return *tor_; }
@@ -150,6 +154,8 @@ class Cluster {
   std::vector<std::string> agent_environment(int node) const;
   void wait_ready(int node);
   std::string cni_config(int node) const;
+  lab::CommandResult run_cni(const std::string& command, int node, const std::string& name,
+                             const std::string& netns, const std::string& annotations) const;
 
   lab::Lab& lab_;
   ClusterSpec spec_;

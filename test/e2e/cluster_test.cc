@@ -6,6 +6,7 @@
 
 #include <gmock/gmock.h>
 
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -111,6 +112,36 @@ TEST_F(ClusterTest, BgpMeshWithATopOfRackRouter) {
   EXPECT_EQ(metric(metrics, "tabby_datastore_errors_total{operation=\"list\"}"), 0);
   EXPECT_GE(metric(metrics, "felix_resyncs_started"), 1);
   EXPECT_EQ(metric(metrics, "felix_cluster_num_hosts"), 3);
+
+  // A pool of its own for one more pod (its ipv4pools annotation), then the pod gone and the
+  // pool deleted, as with calicoctl: the pool's block leaves node 1's routes (no blackhole
+  // left) and the ToR's.
+  const auto pool_file = lab().dir() / "extra-pool.yaml";
+  std::ofstream(pool_file) << "apiVersion: projectcalico.org/v3\nkind: IPPool\n"
+                              "metadata: {name: extra}\nspec: {cidr: 10.250.0.0/16}\n";
+  const auto applied = cluster.tabbyctl({"apply", "-f", pool_file.string()});
+  ASSERT_TRUE(applied.ok()) << applied.output;
+  const Pod extra =
+      cluster.add_pod(1, "extra-pod", R"({"cni.projectcalico.org/ipv4pools":"[\"extra\"]"})");
+  EXPECT_THAT(extra.address, ::testing::StartsWith("10.250."));
+  const auto has_extra_block = [](const std::string& routes) {
+    return routes.find("10.250.") != std::string::npos;
+  };
+  EXPECT_TRUE(eventually(
+      [&] { return cluster.node(1).routes().find("blackhole 10.250.") != std::string::npos; }, 10s,
+      250ms))
+      << cluster.node(1).routes();
+  EXPECT_TRUE(eventually([&] { return has_extra_block(cluster.tor().routes()); }, 10s, 250ms))
+      << cluster.tor().routes();
+  EXPECT_TRUE(
+      eventually([&] { return cluster.pods().at(2).netns->ping(extra.address, 1); }, 10s, 250ms));
+  cluster.remove_pod("extra-pod");
+  const auto deleted = cluster.tabbyctl({"delete", "ippool", "extra"});
+  ASSERT_TRUE(deleted.ok()) << deleted.output;
+  EXPECT_TRUE(eventually([&] { return !has_extra_block(cluster.node(1).routes()); }, 10s, 250ms))
+      << cluster.node(1).routes();
+  EXPECT_TRUE(eventually([&] { return !has_extra_block(cluster.tor().routes()); }, 10s, 250ms))
+      << cluster.tor().routes();
 }
 
 TEST_F(ClusterTest, VxlanBackendWithoutBgp) {

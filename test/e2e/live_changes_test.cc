@@ -578,21 +578,17 @@ TEST_F(LiveChangesTest, ALabelOnANodeStartsItsNodeSelectorPeeringLive) {
   expect_not_reset(before);
   EXPECT_FALSE(sessions().count("node1 -> 10.0.0.2"));
 
-  // The user labels node1 (get, edit, apply, as with calicoctl): its session comes up, node2
-  // stays out, and the Node change resets nothing.
+  // The user labels node1 with tabbyctl label, as with calicoctl label, while its agent keeps
+  // writing the Node: its session comes up, node2 stays out, and the Node change resets
+  // nothing.
   auto label_node1 = [&](bool rack_a) {
-    const lab::CommandResult got = cluster_->tabbyctl({"get", "node", "node1", "-o", "json"});
-    ASSERT_TRUE(got.ok()) << got.output;
-    Json node = Json::parse(got.output, nullptr, /*allow_exceptions=*/false);
-    if (node.is_object() && node.contains("items")) node = node["items"][0];
-    ASSERT_TRUE(node.is_object()) << got.output;
-    Json& labels = node["metadata"]["labels"];
-    if (rack_a) {
-      labels["rack"] = "a";
-    } else if (labels.is_object()) {
-      labels.erase("rack");
-    }
-    apply(node.dump());
+    const std::vector<std::string> args =
+        rack_a ? std::vector<std::string>{"label", "nodes", "node1", "rack=a"}
+               : std::vector<std::string>{"label", "nodes", "node1", "rack", "--remove"};
+    const lab::CommandResult labelled = cluster_->tabbyctl(args);
+    ASSERT_TRUE(labelled.ok()) << labelled.output;
+    EXPECT_THAT(labelled.output, ::testing::HasSubstr(rack_a ? "Successfully set label rack"
+                                                             : "Successfully removed label rack"));
   };
   label_node1(true);
   Sessions now;

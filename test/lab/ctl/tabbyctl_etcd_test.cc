@@ -17,6 +17,7 @@
 #include "tabby/api/etcd_datastore.h"
 #include "tabby/api/resource_store.h"
 #include "tabby/ctl/tabbyctl.h"
+#include "tabby/ipam/ipam.h"
 #include "tabby/lab/daemons.h"
 #include "tabby/lab/lab.h"
 
@@ -168,6 +169,54 @@ TEST_F(TabbyctlEtcdTest, AResourceANewerCalicoWroteIsReadAndNotRewritten) {
   Outcome applied = run({"apply", "-f", "-"}, value);
   EXPECT_EQ(applied.status, 1);
   EXPECT_THAT(applied.err, HasSubstr("spec.futureKnob: unknown field"));
+}
+
+TEST_F(TabbyctlEtcdTest, PoolsAndNodesAreCheckedAndDeletedAsCalicosClientDoes) {
+  ASSERT_EQ(run({"apply", "-f", "-"},
+                "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p1}\n"
+                "spec: {cidr: 10.244.0.0/16}\n")
+                .status,
+            0);
+  Outcome overlap = run({"apply", "-f", "-"},
+                        "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p2}\n"
+                        "spec: {cidr: 10.244.7.0/24}\n");
+  EXPECT_EQ(overlap.status, 1);
+  EXPECT_THAT(overlap.err, HasSubstr("overlaps with IPPool(p1) CIDR 10.244.0.0/16"));
+  ASSERT_EQ(run({"apply", "-f", "-"}, kNode).status, 0);
+
+  // node1 takes a block for a pod, then the node is deleted: its address and affinity go.
+  auto store = client();
+  ipam::AutoAssignRequest request;
+  request.node = "node1";
+  request.num_v4 = 1;
+  request.handle_id = "k8s-pod-network.c1";
+  auto assigned = ipam::Ipam(*store).auto_assign(request);
+  ASSERT_TRUE(assigned.ok()) << assigned.error().message;
+  ASSERT_EQ(run({"apply", "-f", "-"},
+                "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\n"
+                "metadata: {name: node1-k8s-web-eth0, namespace: shop}\n"
+                "spec: {orchestrator: k8s, node: node1, pod: web, endpoint: eth0, "
+                "interfaceName: cali0123456789a, ipNetworks: [" +
+                    assigned->v4.at(0).address.to_string() + "/32]}\n")
+                .status,
+            0);
+  ASSERT_FALSE(store->list("/calico/ipam/v2/host/node1/")->entries.empty());
+  Outcome node_deleted = run({"delete", "node", "node1"});
+  ASSERT_EQ(node_deleted.status, 0) << node_deleted.err;
+  EXPECT_TRUE(store->list("/calico/ipam/v2/host/node1/")->entries.empty());
+  EXPECT_TRUE(store->list("/calico/ipam/v2/handle/")->entries.empty());
+  EXPECT_EQ(run({"get", "wep", "-A", "-o", "name"}).out, "") << "the node's endpoint stayed";
+
+  // A pool whose block another node holds: delete releases it.
+  request.node = "node2";
+  request.handle_id = "k8s-pod-network.c2";
+  ASSERT_TRUE(ipam::Ipam(*store).auto_assign(request).ok());
+  ASSERT_TRUE(ipam::Ipam(*store).release_by_handle("k8s-pod-network.c2").ok());
+  Outcome pool_deleted = run({"delete", "ippool", "p1"});
+  ASSERT_EQ(pool_deleted.status, 0) << pool_deleted.err;
+  EXPECT_TRUE(store->list("/calico/ipam/v2/host/")->entries.empty());
+  EXPECT_TRUE(store->list("/calico/ipam/v2/assignment/")->entries.empty());
+  EXPECT_EQ(run({"get", "ippools", "-o", "name"}).out, "");
 }
 
 }  // namespace

@@ -397,6 +397,42 @@ spec: {}
   EXPECT_EQ(run({"label", "nodes", "node1"}).status, 1) << "the label is required";
 }
 
+TEST_F(TabbyctlTest, PoolsAreCheckedAgainstEachOtherAndDeletedWithTheirBlocks) {
+  ASSERT_EQ(run({"apply", "-f", file("pools.yaml", kPools)}).status, 0);
+  Outcome overlap = run({"create", "-f", "-"}, R"(apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata:
+  name: p3
+spec:
+  cidr: 10.244.128.0/17
+)");
+  EXPECT_EQ(overlap.status, 1);
+  EXPECT_EQ(overlap.err,
+            "Failed to create 'IPPool' resource: [IPPool \"p3\": spec.cidr: \"10.244.128.0/17\" "
+            "overlaps with IPPool(p1) CIDR 10.244.0.0/16]\n");
+  Outcome moved = run({"patch", "ippool", "p2", "-p", R"({"spec": {"cidr": "10.246.0.0/16"}})"});
+  EXPECT_EQ(moved.status, 1);
+  EXPECT_THAT(moved.err, HasSubstr("spec.cidr: cannot be modified"));
+
+  // A pool with a node's block: delete disables it and releases the block.
+  auto store = open_store();
+  ipam::AutoAssignRequest request;
+  request.node = "n1";
+  request.num_v4 = 1;
+  request.handle_id = "k8s-pod-network.c1";
+  request.pools_v4 = {"p2"};
+  ASSERT_TRUE(ipam::Ipam(*store).auto_assign(request).ok());
+  ASSERT_TRUE(ipam::Ipam(*store).release_by_handle("k8s-pod-network.c1").ok());
+  ASSERT_FALSE(store->list("/calico/ipam/v2/host/n1/")->entries.empty());
+  Outcome deleted = run({"delete", "ippool", "p2"});
+  ASSERT_EQ(deleted.status, 0) << deleted.err;
+  EXPECT_EQ(deleted.out, "Successfully deleted 1 'IPPool' resource(s)\n");
+  EXPECT_TRUE(store->list("/calico/ipam/v2/host/n1/")->entries.empty()) << "an affinity stayed";
+  EXPECT_TRUE(store->list("/calico/ipam/v2/assignment/")->entries.empty()) << "a block stayed";
+  EXPECT_EQ(run({"delete", "ippool", "p2"}).status, 1);
+  EXPECT_EQ(run({"delete", "ippool", "p2", "--skip-not-exists"}).status, 0);
+}
+
 TEST_F(TabbyctlTest, VersionAndTheVerbsThisBuildLacks) {
   EXPECT_THAT(run({"version"}).out, HasSubstr("Client Version:"));
   Outcome node = run({"node", "status"});

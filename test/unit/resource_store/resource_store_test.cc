@@ -114,6 +114,58 @@ TEST_F(ResourceStoreTest, DeleteReturnsWhatWasStoredAndHonoursAVersion) {
   EXPECT_TRUE(store_->remove(Kind::kIPPool, "", "p1", "x").is(DatastoreErrorKind::InvalidArgument));
 }
 
+TEST_F(ResourceStoreTest, APoolMayNotOverlapAnotherAsInCalicosClient) {
+  ASSERT_TRUE(store_->create(pool("p1", "10.0.0.0/16")).ok());
+  ASSERT_TRUE(store_->create(pool("v6", "fd00::/64")).ok());
+  auto inside = store_->create(pool("p2", "10.0.4.0/24"));
+  EXPECT_TRUE(inside.is(DatastoreErrorKind::InvalidArgument));
+  EXPECT_EQ(inside.error().message,
+            "IPPool \"p2\": spec.cidr: \"10.0.4.0/24\" overlaps with IPPool(p1) CIDR 10.0.0.0/16");
+  EXPECT_TRUE(store_->apply(pool("p3", "10.0.0.0/8")).is(DatastoreErrorKind::InvalidArgument))
+      << "a pool around another";
+  EXPECT_TRUE(store_->apply(pool("p4", "10.1.0.0/16")).ok()) << "a neighbour";
+  EXPECT_TRUE(store_->apply(pool("p5", "fd00:1::/64")).ok());
+  // The pool itself, applied again, is no overlap.
+  Resource same = pool("p1", "10.0.0.0/16");
+  same.spec["natOutgoing"] = true;
+  EXPECT_TRUE(store_->apply(same).ok());
+}
+
+TEST_F(ResourceStoreTest, APoolsCidrAndBlockSizeCannotChange) {
+  ASSERT_TRUE(store_->create(pool("p1", "10.0.0.0/16")).ok());
+  auto moved = store_->apply(pool("p1", "10.0.0.0/15"));
+  EXPECT_TRUE(moved.is(DatastoreErrorKind::InvalidArgument));
+  EXPECT_THAT(moved.error().message,
+              HasSubstr("IPPool \"p1\": spec.cidr: cannot be modified (from 10.0.0.0/16 to "
+                        "10.0.0.0/15)"));
+  Resource resized = pool("p1", "10.0.0.0/16");
+  resized.spec["blockSize"] = 28;
+  auto resize = store_->apply(resized);
+  EXPECT_TRUE(resize.is(DatastoreErrorKind::InvalidArgument));
+  EXPECT_THAT(resize.error().message,
+              HasSubstr("spec.blockSize: cannot be modified (from 26 to 28)"));
+  EXPECT_EQ(store_->get(Kind::kIPPool, "", "p1")->spec["cidr"], "10.0.0.0/16");
+
+  Resource balancer = pool("lb", "10.9.0.0/24");
+  balancer.spec["allowedUses"] = Json::array({"LoadBalancer"});
+  ASSERT_TRUE(store_->create(*resource_from_json(to_json(balancer))).ok());
+  Resource workload = pool("lb", "10.9.0.0/24");
+  EXPECT_THAT(store_->apply(workload).error().message,
+              HasSubstr("cannot be changed from LoadBalancer to Workload or Tunnel"));
+}
+
+TEST_F(ResourceStoreTest, ANewPoolMustFitTheBlocksAlreadyInItsRange) {
+  // A /28 block left by an earlier pool of that block size.
+  ASSERT_TRUE(datastore_->put("/calico/ipam/v2/assignment/ipv4/block/10.5.0.16-28", "{}").ok());
+  auto refused = store_->create(pool("p1", "10.5.0.0/16"));
+  EXPECT_TRUE(refused.is(DatastoreErrorKind::InvalidArgument));
+  EXPECT_THAT(refused.error().message,
+              HasSubstr("spec.blockSize: 26 conflicts with the existing block 10.5.0.16/28"));
+  Resource fitting = pool("p1", "10.5.0.0/16");
+  fitting.spec["blockSize"] = 28;
+  EXPECT_TRUE(store_->create(fitting).ok());
+}
+
 TEST_F(ResourceStoreTest, ListIsSortedWithTheSnapshotRevision) {
   ASSERT_TRUE(store_->create(pool("b", "10.2.0.0/16")).ok());
   ASSERT_TRUE(store_->create(pool("a", "10.1.0.0/16")).ok());

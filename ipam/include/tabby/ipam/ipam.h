@@ -70,6 +70,12 @@ class Ipam {
   // With only_if_empty, a block that still holds addresses keeps its affinity.
   Status release_affinity(const std::string& node, const IpPrefix& cidr,
                           bool only_if_empty = false);
+  // Every node's affinity for the blocks inside `pool`, as Calico's ReleasePoolAffinities
+  // before a pool is deleted: empty blocks go, blocks with addresses lose their owner.
+  Status release_pool_affinities(const IpPrefix& pool);
+  // All of `node`'s affinities, both families, as Calico's RemoveIPAMHost when a Node is
+  // deleted.
+  Status remove_host(const std::string& node);
 
   Result<api::IpamConfig> config();
 
