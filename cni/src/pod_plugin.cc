@@ -5,6 +5,7 @@
 
 #include "tabby/api/codec.h"
 #include "tabby/api/resource_store.h"
+#include "tabby/cni/ipam_delegate.h"
 #include "tabby/cni/pod_annotations.h"
 #include "tabby/common/sha1.h"
 #include "tabby/dataplane/libnl_netlink.h"
@@ -279,6 +280,24 @@ std::variant<std::vector<ResultIp>, PluginOutput> allocate_addresses(
   return result_addresses(allocated);
 }
 
+// tabby's own IPAM runs in-process; any other ipam.type (host-local, ...) is run as its plugin,
+// as a runtime would run it.
+// With no ipam.type (an ADD refuses that), a DEL still releases what tabby's own IPAM may
+// hold for the sandbox.
+bool own_ipam(const NetworkConfig& config) {
+  return config.ipam.type.empty() || config.ipam.type == "tabby-ipam" ||
+         config.ipam.type == "calico-ipam";
+}
+
+PluginOutput run_ipam(const NetworkConfig& config, const std::string& command,
+                      const std::string& stdin_text, const EnvLookup& env) {
+  if (!own_ipam(config)) return exec_ipam_plugin(config.ipam.type, command, stdin_text, env);
+  return run_ipam_plugin(stdin_text, [&](std::string_view name) -> std::optional<std::string> {
+    if (name == "CNI_COMMAND") return command;
+    return env(name);
+  });
+}
+
 std::string warning_lines(const std::vector<std::string>& warnings) {
   std::string out;
   for (const auto& warning : warnings)
@@ -342,7 +361,7 @@ PluginOutput run_pod(const std::string& stdin_text, const EnvLookup& env) {
     // "<network>.<CNI_CONTAINERID>", so another sandbox of the same pod keeps its own.
     if (auto status = unwire_pod(cni); !status)
       return fail(ErrorCode::kIoFailure, status.error().message, version);
-    return run_ipam_plugin(stdin_text, env);  // idempotent
+    return run_ipam(config, "DEL", stdin_text, env);  // idempotent
   }
   if (cni.command == "CHECK") {
     auto wep = store.get(api::Kind::kWorkloadEndpoint, id.namespace_, wep_name);
@@ -382,13 +401,36 @@ PluginOutput run_pod(const std::string& stdin_text, const EnvLookup& env) {
                   "addresses come from a previous plugin (prevResult)",
                   version);
     }
-  } else {
-    if (config.ipam.type != "tabby-ipam" && config.ipam.type != "calico-ipam") {
-      return fail(
-          ErrorCode::kInvalidConfig,
-          fmt::format("ipam.type: \"{}\" is not supported (use tabby-ipam)", config.ipam.type),
-          version);
+  } else if (config.ipam.type.empty()) {
+    return fail(ErrorCode::kInvalidConfig,
+                "ipam.type is missing: use calico-ipam (or tabby-ipam), or another IPAM plugin "
+                "such as host-local",
+                version);
+  } else if (!own_ipam(config)) {
+    // Another IPAM plugin (host-local, ...), as Calico's plugin delegates to it. The pod's
+    // address annotations are calico-ipam's, as in Calico.
+    if (annotated_addresses) {
+      return fail(ErrorCode::kInvalidConfig,
+                  fmt::format("the pod's ipAddrs/ipAddrsNoIpam annotation is not compatible with "
+                              "the configured IPAM: {}",
+                              config.ipam.type),
+                  version);
     }
+    if (const std::string problem = use_pod_cidr_problem(stdin_text); !problem.empty())
+      return fail(ErrorCode::kInvalidConfig, problem, version);
+    auto allocated = run_ipam(config, "ADD", stdin_text, env);
+    if (allocated.exit_code != 0) return allocated;
+    auto parsed_result = json::parse(allocated.stdout_text, nullptr, /*allow_exceptions=*/false);
+    if (!parsed_result.is_object() || !parsed_result.contains("ips") ||
+        !parsed_result["ips"].is_array() || parsed_result["ips"].empty()) {
+      (void)run_ipam(config, "DEL", stdin_text, env);
+      return fail(ErrorCode::kIpamFailure,
+                  fmt::format("IPAM plugin {} returned no addresses: {}", config.ipam.type,
+                              allocated.stdout_text),
+                  version);
+    }
+    ips = result_addresses(allocated);
+  } else {
     std::optional<api::Resource> existing;
     if (!annotations->ip_addrs.empty()) {
       auto stored = store.get(api::Kind::kWorkloadEndpoint, id.namespace_, wep_name);
@@ -405,11 +447,7 @@ PluginOutput run_pod(const std::string& stdin_text, const EnvLookup& env) {
   }
   const auto undo = [&](const std::string& message, ErrorCode code) {
     (void)unwire_pod(cni);
-    auto delete_env = [&](std::string_view name) -> std::optional<std::string> {
-      if (name == "CNI_COMMAND") return std::string("DEL");
-      return env(name);
-    };
-    if (!config.prev_result.is_object()) (void)run_ipam_plugin(stdin_text, delete_env);
+    if (!config.prev_result.is_object()) (void)run_ipam(config, "DEL", stdin_text, env);
     return fail(code, message, version);
   };
 

@@ -224,6 +224,7 @@ TEST_F(ManifestsTest, InstallCniInstallsThePluginsAndAConflistTheTabbyPluginAcce
   ASSERT_EQ(std::system(command.c_str()), 0);
   EXPECT_TRUE(fs::exists(root / "bin" / "tabby"));
   EXPECT_TRUE(fs::exists(root / "bin" / "tabby-ipam"));
+  EXPECT_FALSE(fs::exists(root / "bin" / "calico")) << "Calico's names without being asked";
 
   const auto installed = nlohmann::json::parse(read_file(root / "net.d" / "10-tabby.conflist"));
   ASSERT_EQ(installed["plugins"].size(), 2u);
@@ -244,12 +245,22 @@ TEST_F(ManifestsTest, InstallCniInstallsThePluginsAndAConflistTheTabbyPluginAcce
   EXPECT_EQ(config.datastore_env.at("ETCD_ENDPOINTS"), "http://10.0.0.1:2379");
   EXPECT_EQ(config.datastore_env.at("DATASTORE_TYPE"), "etcdv3");
 
+  // Asked for, Calico's names too, so that a conflist written for Calico runs tabby.
+  ::setenv("CNI_CALICO_NAMES", "true", 1);
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  EXPECT_EQ(read_file(root / "bin" / "calico"), read_file(root / "image" / "tabby"));
+  EXPECT_EQ(read_file(root / "bin" / "calico-ipam"), read_file(root / "image" / "tabby-ipam"));
+  ::setenv("CNI_CALICO_NAMES", "yes", 1);
+  EXPECT_NE(std::system(command.c_str()), 0);
+  ::setenv("CNI_CALICO_NAMES", "false", 1);
+
   // A bad MTU stops the init container, naming it.
   ::setenv("CNI_MTU", "auto", 1);
   EXPECT_NE(std::system(command.c_str()), 0);
   for (const char* name :
        {"CNI_NETWORK_CONFIG", "CNI_CONF_NAME", "CNI_BIN_DIR", "CNI_NET_DIR", "TABBY_CNI_PLUGIN_DIR",
-        "DEBIAN_CNI_PLUGIN_DIR", "ETCD_ENDPOINTS", "KUBERNETES_NODE_NAME", "CNI_MTU"}) {
+        "DEBIAN_CNI_PLUGIN_DIR", "ETCD_ENDPOINTS", "KUBERNETES_NODE_NAME", "CNI_MTU",
+        "CNI_CALICO_NAMES"}) {
     ::unsetenv(name);
   }
   fs::remove_all(root);
