@@ -257,10 +257,9 @@ TEST_F(ManifestsTest, InstallCniInstallsThePluginsAndAConflistTheTabbyPluginAcce
   // A bad MTU stops the init container, naming it.
   ::setenv("CNI_MTU", "auto", 1);
   EXPECT_NE(std::system(command.c_str()), 0);
-  for (const char* name :
-       {"CNI_NETWORK_CONFIG", "CNI_CONF_NAME", "CNI_BIN_DIR", "CNI_NET_DIR", "TABBY_CNI_PLUGIN_DIR",
-        "DEBIAN_CNI_PLUGIN_DIR", "ETCD_ENDPOINTS", "KUBERNETES_NODE_NAME", "CNI_MTU",
-        "CNI_CALICO_NAMES"}) {
+  for (const char* name : {"CNI_NETWORK_CONFIG", "CNI_CONF_NAME", "CNI_BIN_DIR", "CNI_NET_DIR",
+                           "TABBY_CNI_PLUGIN_DIR", "DEBIAN_CNI_PLUGIN_DIR", "ETCD_ENDPOINTS",
+                           "KUBERNETES_NODE_NAME", "CNI_MTU", "CNI_CALICO_NAMES"}) {
     ::unsetenv(name);
   }
   fs::remove_all(root);
