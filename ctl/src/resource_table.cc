@@ -103,13 +103,8 @@ std::vector<std::string> row(const Resource& r, bool wide) {
   return {name};
 }
 
-}  // namespace
-
-std::string resource_table(const std::vector<Resource>& resources, bool wide) {
-  if (resources.empty()) return "";
-  std::vector<std::vector<std::string>> rows = {header(resources.front().kind, wide)};
-  for (const auto& resource : resources)
-    rows.push_back(row(resource, wide));
+// Columns padded to the widest cell plus three spaces, as calicoctl's tabwriter prints them.
+std::string aligned(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& cells : rows) {
     for (std::size_t i = 0; i < cells.size() && i < widths.size(); ++i) {
@@ -126,6 +121,42 @@ std::string resource_table(const std::vector<Resource>& resources, bool wide) {
     out << line << "\n";
   }
   return out.str();
+}
+
+}  // namespace
+
+std::string resource_table(const std::vector<Resource>& resources, bool wide) {
+  if (resources.empty()) return "";
+  std::vector<std::vector<std::string>> rows = {header(resources.front().kind, wide)};
+  for (const auto& resource : resources)
+    rows.push_back(row(resource, wide));
+  return aligned(rows);
+}
+
+Result<std::string> resource_columns_table(Kind kind, const std::vector<Resource>& resources,
+                                           const std::vector<std::string>& columns) {
+  if (columns.empty()) return Error{"need to specify at least one column"};
+  const std::vector<std::string> headings = header(kind, /*wide=*/true);
+  std::vector<std::size_t> picked;
+  for (const auto& column : columns) {
+    auto it = std::find(headings.begin(), headings.end(), column);
+    if (it == headings.end()) {
+      std::string valid;
+      for (const auto& heading : headings)
+        valid += (valid.empty() ? "" : ", ") + heading;
+      return Error{"unknown heading " + column + ", valid values are: " + valid};
+    }
+    picked.push_back(static_cast<std::size_t>(it - headings.begin()));
+  }
+  std::vector<std::vector<std::string>> rows = {columns};
+  for (const auto& resource : resources) {
+    const std::vector<std::string> full = row(resource, /*wide=*/true);
+    std::vector<std::string> cells;
+    for (std::size_t index : picked)
+      cells.push_back(index < full.size() ? full[index] : "");
+    rows.push_back(std::move(cells));
+  }
+  return aligned(rows);
 }
 
 }  // namespace tabby::ctl

@@ -6,9 +6,16 @@
 #include <vector>
 
 #include "tabby/api/resource.h"
+#include "tabby/common/result.h"
 
 namespace tabby::ctl {
 
 std::string resource_table(const std::vector<api::Resource>& resources, bool wide);
+
+// calicoctl's `-o custom-columns=NAME,CIDR`: the table of only those columns, each one of the
+// kind's headings (the wide table's); an unknown one is an error naming the valid ones.
+Result<std::string> resource_columns_table(api::Kind kind,
+                                           const std::vector<api::Resource>& resources,
+                                           const std::vector<std::string>& columns);
 
 }  // namespace tabby::ctl

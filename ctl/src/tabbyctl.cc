@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "client_config.h"
 #include "edit_commands.h"
 #include "ipam_commands.h"
 #include "node_status_command.h"
@@ -65,33 +66,52 @@ std::optional<Kind> kind_from_argument(std::string_view argument) {
   return std::nullopt;
 }
 
-std::string read_input(const std::string& filename, std::istream& in) {
+// The text of -f's input: standard input ("-"), a file, or every .yaml, .yml and .json file of
+// a directory, in name order, joined as documents. A file that holds no resource is an error
+// naming it, as in calicoctl, unless `skip_empty`.
+std::string read_input(const std::string& filename, std::istream& in, bool skip_empty) {
+  namespace fs = std::filesystem;
+  std::vector<std::pair<std::string, std::string>> inputs;  // name, text
+  std::error_code ec;
+  const bool directory = filename != "-" && fs::is_directory(filename, ec);
   if (filename == "-") {
     std::stringstream text;
     text << in.rdbuf();
-    return text.str();
-  }
-  namespace fs = std::filesystem;
-  std::vector<fs::path> files;
-  std::error_code ec;
-  if (fs::is_directory(filename, ec)) {
-    for (const auto& entry : fs::directory_iterator(filename, ec)) {
-      const auto ext = entry.path().extension();
-      if (ext == ".yaml" || ext == ".yml" || ext == ".json") files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
+    inputs.emplace_back("-", text.str());
   } else {
-    files.push_back(filename);
+    std::vector<fs::path> files;
+    if (directory) {
+      for (const auto& entry : fs::directory_iterator(filename, ec)) {
+        const auto ext = entry.path().extension();
+        if (ext == ".yaml" || ext == ".yml" || ext == ".json") files.push_back(entry.path());
+      }
+      std::sort(files.begin(), files.end());
+    } else {
+      files.push_back(filename);
+    }
+    for (const auto& file : files) {
+      std::ifstream stream(file);
+      if (!stream)
+        throw Failure{fmt::format("failed to read {}: {}", file.string(), std::strerror(errno))};
+      std::stringstream content;
+      content << stream.rdbuf();
+      inputs.emplace_back(file.string(), content.str());
+    }
   }
+  if (directory && inputs.empty() && !skip_empty)
+    throw Failure{fmt::format("no resources specified in directory {}", filename)};
   std::string text;
-  for (const auto& file : files) {
-    std::ifstream stream(file);
-    if (!stream)
-      throw Failure{fmt::format("failed to read {}: {}", file.string(), std::strerror(errno))};
-    std::stringstream content;
-    content << stream.rdbuf();
+  for (const auto& [name, content] : inputs) {
+    auto parsed = api::parse_resources(content);
+    if (parsed && parsed->empty()) {
+      if (!skip_empty) {
+        throw Failure{name == "-" ? std::string("no resources specified on standard input")
+                                  : fmt::format("no resources specified in file {}", name)};
+      }
+      continue;
+    }
     if (!text.empty()) text += "\n---\n";
-    text += content.str();
+    text += content;
   }
   return text;
 }
@@ -188,8 +208,9 @@ void write_resources(Context& context, Verb verb, const std::vector<Resource>& r
                              kind_phrase(resources));
 }
 
-std::vector<Resource> parse_input(Context& context, const std::string& filename) {
-  auto resources = api::parse_resources(read_input(filename, context.in));
+std::vector<Resource> parse_input(Context& context, const std::string& filename,
+                                  bool skip_empty = false) {
+  auto resources = api::parse_resources(read_input(filename, context.in, skip_empty));
   if (!resources) throw Failure{resources.error().message};
   return std::move(resources).value();
 }
@@ -209,9 +230,18 @@ void get(Context& context, const std::string& kind_argument, const std::vector<s
     selector = std::move(*parsed);
   }
   static const std::set<std::string> kOutputs = {"ps", "wide", "yaml", "json", "name"};
-  if (!kOutputs.contains(output)) {
-    throw Failure{
-        fmt::format("unrecognized output format '{}' (use ps, wide, yaml, json or name)", output)};
+  constexpr std::string_view kCustomColumns = "custom-columns=";
+  std::optional<std::vector<std::string>> columns;
+  if (std::string_view(output).starts_with(kCustomColumns)) {
+    columns.emplace();
+    std::istringstream list(output.substr(kCustomColumns.size()));
+    for (std::string column; std::getline(list, column, ',');) {
+      if (!column.empty()) columns->push_back(column);
+    }
+  } else if (!kOutputs.contains(output)) {
+    throw Failure{fmt::format(
+        "unrecognized output format '{}' (use ps, wide, yaml, json, name or custom-columns=A,B)",
+        output)};
   }
 
   api::ResourceStore store(*context.datastore);
@@ -244,6 +274,10 @@ void get(Context& context, const std::string& kind_argument, const std::vector<s
       context.out << lower(api::kind_info(r.kind).name) << "/"
                   << (namespaced ? r.metadata.namespace_ + "/" : "") << r.metadata.name << "\n";
     }
+  } else if (columns) {
+    auto table = resource_columns_table(*kind, items, *columns);
+    if (!table) throw Failure{table.error().message};
+    context.out << *table;
   } else {
     context.out << resource_table(items, output == "wide");
   }
@@ -280,19 +314,28 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
   app.add_option("--datastore-type", datastore_type, "sqlite or etcdv3 (env DATASTORE_TYPE)");
   app.add_option("--datastore-path", datastore_path, "SQLite file (env TABBY_DATASTORE_PATH)");
   app.add_option("--etcd-endpoints", etcd_endpoints, "etcd URLs (env ETCD_ENDPOINTS)");
+  std::string config_file;
+  app.add_option("-c,--config", config_file,
+                 std::string("calicoctl's client configuration file, used instead of the "
+                             "environment (default ") +
+                     kDefaultClientConfig + " when it exists)");
 
   std::string filename;
-  bool skip_exists = false, skip_not_exists = false;
+  bool skip_exists = false, skip_not_exists = false, skip_empty = false;
   auto* create = app.add_subcommand("create", "Create resources from a file");
   create->add_option("-f,--filename", filename, "file, directory, or - for stdin")->required();
+  create->add_flag("--skip-empty", skip_empty, "Do not fail on files that hold no resource");
   create->add_flag("--skip-exists", skip_exists, "Do not fail on resources that exist");
   auto* apply = app.add_subcommand("apply", "Create or update resources from a file");
   apply->add_option("-f,--filename", filename, "file, directory, or - for stdin")->required();
+  apply->add_flag("--skip-empty", skip_empty, "Do not fail on files that hold no resource");
   auto* replace = app.add_subcommand("replace", "Replace existing resources from a file");
   replace->add_option("-f,--filename", filename, "file, directory, or - for stdin")->required();
+  replace->add_flag("--skip-empty", skip_empty, "Do not fail on files that hold no resource");
   auto* remove = app.add_subcommand("delete", "Delete resources (from a file, or KIND NAME...)");
   std::vector<std::string> delete_args;
   remove->add_option("-f,--filename", filename, "file, directory, or - for stdin");
+  remove->add_flag("--skip-empty", skip_empty, "Do not fail on files that hold no resource");
   remove->add_option("resource", delete_args, "KIND NAME...");
   remove->add_flag("--skip-not-exists", skip_not_exists, "Do not fail on missing resources");
 
@@ -303,7 +346,8 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
   get_command->add_option("kind", kind_argument, "resource kind (ippool, bgppeer, node, ...)")
       ->required();
   get_command->add_option("names", names, "resource names");
-  get_command->add_option("-o,--output", output, "ps (default), wide, yaml, json or name");
+  get_command->add_option("-o,--output", output,
+                          "ps (default), wide, yaml, json, name or custom-columns=NAME,CIDR,...");
   get_command->add_option("-l,--selector", selector, "label selector, e.g. \"rack == 'r1'\"");
   get_command->add_option("-n,--namespace", namespace_, "namespace of namespaced kinds");
   get_command->add_flag("-A,--all-namespaces", all_namespaces, "every namespace");
@@ -331,16 +375,39 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
   label_command_line->add_option("-n,--namespace", namespace_, "namespace of namespaced kinds");
 
   auto* version = app.add_subcommand("version", "Show the version");
-  auto* ipam = app.add_subcommand("ipam", "IP address management (show, check, release)");
+  auto* ipam =
+      app.add_subcommand("ipam", "IP address management (show, configure, check, release)");
   ipam->require_subcommand(1);
-  bool show_blocks = false;
+  IpamShowOptions show_options;
   std::string ip;
-  auto* ipam_show_command =
-      ipam->add_subcommand("show", "Usage per pool (and block), or who holds an IP");
-  ipam_show_command->add_flag("--show-blocks", show_blocks, "also one row per block");
+  auto* ipam_show_command = ipam->add_subcommand(
+      "show", "Usage per pool (and block), who holds an IP, borrowed IPs, the configuration");
+  ipam_show_command->add_flag("--show-blocks", show_options.show_blocks, "also one row per block");
+  ipam_show_command->add_flag("--show-borrowed", show_options.show_borrowed,
+                              "the IPs nodes borrowed from blocks they do not own");
+  ipam_show_command->add_flag("--show-configuration", show_options.show_configuration,
+                              "the IPAM configuration (strict affinity, block limits)");
   ipam_show_command->add_option("--ip", ip, "show who holds this address");
+  IpamConfigureOptions configure_options;
+  auto* ipam_configure_command =
+      ipam->add_subcommand("configure", "Change the IPAM configuration (calicoctl ipam configure)");
+  ipam_configure_command->add_option("--strictaffinity", configure_options.strict_affinity,
+                                     "true or false: nodes use only blocks of their own");
+  ipam_configure_command->add_option("--max-blocks-per-host", configure_options.max_blocks_per_host,
+                                     "blocks a node may claim (0: no limit)");
   auto* ipam_check_command = ipam->add_subcommand("check", "Look for leaks and inconsistencies");
+  IpamCheckOptions check_options;
+  ipam_check_command->add_flag("--show-problem-ips", check_options.show_problem_ips,
+                               "one line per problem found");
+  ipam_check_command->add_flag("--show-all-ips", check_options.show_all_ips,
+                               "every allocation and its owner too");
+  ipam_check_command->add_option("-o,--output", check_options.report_file,
+                                 "write the JSON report `ipam release --from-report` reads");
   auto* ipam_release_command = ipam->add_subcommand("release", "Release an address");
+  std::vector<std::string> reports;
+  ipam_release_command->add_option("--from-report", reports,
+                                   "release what this report (every one given) calls leaked, if "
+                                   "it still is");
   std::string handle;
   ipam_release_command->add_option("--ip", ip, "the address to release");
   ipam_release_command->add_option("--handle", handle, "release everything under this IPAM handle");
@@ -388,8 +455,29 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
   const std::map<std::string, std::string> flag_values = {{"DATASTORE_TYPE", datastore_type},
                                                           {"TABBY_DATASTORE_PATH", datastore_path},
                                                           {"ETCD_ENDPOINTS", etcd_endpoints}};
-  const api::EnvLookup lookup = with_flags(env, flag_values);
-  // An error names the flag when the flag gave the value.
+  // A client configuration file (the one named, or calicoctl's default when it exists) stands
+  // in for the environment, as in calicoctl; the flags win over either.
+  std::optional<std::map<std::string, std::string>> file_values;
+  std::error_code exists_error;
+  if (config_file.empty() && std::filesystem::exists(kDefaultClientConfig, exists_error)) {
+    config_file = kDefaultClientConfig;
+  }
+  if (!config_file.empty()) {
+    auto loaded = load_client_config(config_file);
+    if (!loaded) {
+      err << loaded.error().message << "\n";
+      return 1;
+    }
+    file_values = std::move(*loaded);
+  }
+  const api::EnvLookup base =
+      file_values ? api::EnvLookup([&](std::string_view name) -> std::optional<std::string> {
+        auto it = file_values->find(std::string(name));
+        return it == file_values->end() ? std::nullopt : std::optional<std::string>(it->second);
+      })
+                  : env;
+  const api::EnvLookup lookup = with_flags(base, flag_values);
+  // An error names the flag, or the config file, when that gave the value.
   const api::EnvLabel label = [&](std::string_view name) -> std::string {
     static const std::map<std::string, std::string, std::less<>> kFlags = {
         {"DATASTORE_TYPE", "--datastore-type"},
@@ -397,6 +485,8 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
         {"ETCD_ENDPOINTS", "--etcd-endpoints"}};
     auto value = flag_values.find(std::string(name));
     if (value != flag_values.end() && !value->second.empty()) return kFlags.find(name)->second;
+    if (file_values && file_values->contains(std::string(name)))
+      return fmt::format("{} (from {})", name, config_file);
     return std::string(name);
   };
   try {
@@ -406,9 +496,19 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
     if (!datastore) throw Failure{datastore.error().message};
     Context context{in, out, err, std::move(*datastore)};
 
-    if (ipam_show_command->parsed())
-      return ipam_show(*context.datastore, show_blocks, ip, out, err);
-    if (ipam_check_command->parsed()) return ipam_check(*context.datastore, out, err);
+    if (ipam_show_command->parsed()) {
+      show_options.ip = ip;
+      return ipam_show(*context.datastore, show_options, out, err);
+    }
+    if (ipam_configure_command->parsed())
+      return ipam_configure(*context.datastore, configure_options, out, err);
+    if (ipam_check_command->parsed())
+      return ipam_check(*context.datastore, check_options, out, err);
+    if (ipam_release_command->parsed() && !reports.empty()) {
+      if (!ip.empty() || !handle.empty())
+        throw Failure{"ipam release takes --from-report, or --ip or --handle, not both"};
+      return ipam_release_from_reports(*context.datastore, reports, out, err);
+    }
     if (ipam_release_command->parsed())
       return ipam_release(*context.datastore, ip, handle, out, err);
 
@@ -424,17 +524,20 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
       if (!edit) throw Failure{edit.error().message};
       return label_command(*context.datastore, target, *edit, out, err);
     }
+    // With --skip-empty, input holding nothing at all is nothing to do.
+    const auto write = [&](Verb verb, const std::vector<Resource>& resources, bool skip) {
+      if (resources.empty() && skip_empty) return;
+      write_resources(context, verb, resources, skip);
+    };
     if (create->parsed())
-      write_resources(context, Verb::kCreate, parse_input(context, filename), skip_exists);
-    if (apply->parsed())
-      write_resources(context, Verb::kApply, parse_input(context, filename), false);
-    if (replace->parsed())
-      write_resources(context, Verb::kReplace, parse_input(context, filename), false);
+      write(Verb::kCreate, parse_input(context, filename, skip_empty), skip_exists);
+    if (apply->parsed()) write(Verb::kApply, parse_input(context, filename, skip_empty), false);
+    if (replace->parsed()) write(Verb::kReplace, parse_input(context, filename, skip_empty), false);
     if (remove->parsed()) {
       std::vector<Resource> targets;
       if (!filename.empty()) {
         if (!delete_args.empty()) throw Failure{"delete takes -f FILE or KIND NAME..., not both"};
-        targets = parse_input(context, filename);
+        targets = parse_input(context, filename, skip_empty);
       } else {
         if (delete_args.size() < 2) throw Failure{"delete needs -f FILE or KIND NAME..."};
         const auto kind = kind_from_argument(delete_args.front());
@@ -448,7 +551,7 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
           targets.push_back(std::move(target));
         }
       }
-      write_resources(context, Verb::kDelete, targets, skip_not_exists);
+      write(Verb::kDelete, targets, skip_not_exists);
     }
     if (get_command->parsed()) {
       get(context, kind_argument, names, output, selector, namespace_, all_namespaces);

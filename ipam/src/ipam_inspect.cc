@@ -16,6 +16,10 @@ namespace {
 struct Snapshot {
   std::vector<api::AllocationBlock> blocks;
   std::map<std::string, api::IpamHandle> handles;
+  std::map<std::string, api::Revision> handle_revisions;
+  // address -> who uses it: "Workload(ns/name)", "Node(name)"
+  std::map<IpAddress, std::vector<std::string>> owners;
+  api::Revision revision = 0;
   // node -> affine block CIDRs
   std::map<std::string, std::vector<IpPrefix>> affinities;
   std::vector<std::pair<std::string, api::IpPoolView>> pools;
@@ -27,6 +31,9 @@ constexpr std::string_view kHostPrefix = "/calico/ipam/v2/host/";
 
 Result<Snapshot> load(api::Datastore& datastore) {
   Snapshot snapshot;
+  auto revision = datastore.current_revision();
+  if (!revision) return Error{revision.error().message};
+  snapshot.revision = *revision;
   for (IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
     auto blocks = datastore.list(api::block_prefix(family));
     if (!blocks) return Error{blocks.error().message};
@@ -41,7 +48,9 @@ Result<Snapshot> load(api::Datastore& datastore) {
   for (const auto& entry : handles->entries) {
     auto handle = api::decode_handle(entry.key, entry.value);
     if (!handle) return handle.error();
-    snapshot.handles[entry.key.substr(kHandlePrefix.size())] = std::move(*handle);
+    const std::string id = entry.key.substr(kHandlePrefix.size());
+    snapshot.handles[id] = std::move(*handle);
+    snapshot.handle_revisions[id] = entry.revision;
   }
   auto hosts = datastore.list(kHostPrefix);
   if (!hosts) return Error{hosts.error().message};
@@ -63,8 +72,25 @@ Result<Snapshot> load(api::Datastore& datastore) {
     for (const auto& network : wep.spec["ipNetworks"]) {
       if (auto prefix = IpPrefix::parse_interface(network.get<std::string>())) {
         snapshot.workload_addresses.insert(prefix->address());
+        snapshot.owners[prefix->address()].push_back(
+            fmt::format("Workload({}/{})", wep.metadata.namespace_, wep.metadata.name));
       }
     }
+  }
+  auto nodes = store.list(api::Kind::kNode);
+  if (!nodes) return Error{nodes.error().message};
+  for (const auto& node : nodes->items) {
+    const auto tunnel = [&](const api::Json& object, const char* field) {
+      if (!object.is_object() || !object.contains(field) || !object[field].is_string()) return;
+      const std::string text = object[field];
+      if (auto address = IpAddress::parse(text.substr(0, text.find('/'))))
+        snapshot.owners[*address].push_back(fmt::format("Node({})", node.metadata.name));
+    };
+    tunnel(node.spec.value("bgp", api::Json::object()), "ipv4IPIPTunnelAddr");
+    tunnel(node.spec, "ipv4VXLANTunnelAddr");
+    tunnel(node.spec, "ipv6VXLANTunnelAddr");
+    tunnel(node.spec.value("wireguard", api::Json::object()), "interfaceIPv4Address");
+    tunnel(node.spec.value("wireguard", api::Json::object()), "interfaceIPv6Address");
   }
   return snapshot;
 }
@@ -113,14 +139,55 @@ Result<std::optional<AddressOwner>> address_owner(api::Datastore& datastore,
   return std::optional<AddressOwner>();
 }
 
+Result<BorrowedAddresses> borrowed_addresses(api::Datastore& datastore) {
+  auto snapshot = load(datastore);
+  if (!snapshot) return snapshot.error();
+  BorrowedAddresses out;
+  for (const auto& block : snapshot->blocks) {
+    std::string owner = block.affinity.value_or("");
+    if (owner.starts_with("host:")) owner = owner.substr(5);
+    for (std::size_t ordinal = 0; ordinal < block.allocations.size(); ++ordinal) {
+      const auto& slot = block.allocations[ordinal];
+      if (!slot || *slot < 0 || static_cast<std::size_t>(*slot) >= block.attributes.size())
+        continue;
+      const auto& secondary = block.attributes[static_cast<std::size_t>(*slot)].secondary;
+      const auto node = secondary.find("node");
+      if (node == secondary.end()) {
+        ++out.unclassified;
+        continue;
+      }
+      if (node->second == owner) continue;
+      BorrowedAddress borrowed{
+          address_of(block, static_cast<int>(ordinal)), node->second, block.cidr, owner, "", ""};
+      const auto find = [&](const char* key) {
+        auto it = secondary.find(key);
+        return it == secondary.end() ? std::string() : it->second;
+      };
+      if (!find("pod").empty()) {
+        borrowed.type = "pod";
+        borrowed.allocated_to = find("namespace") + "/" + find("pod");
+      } else {
+        borrowed.type = find("type");
+      }
+      out.borrowed.push_back(std::move(borrowed));
+    }
+  }
+  return out;
+}
+
 Result<IpamCheckReport> check_ipam(api::Datastore& datastore) {
   auto snapshot = load(datastore);
   if (!snapshot) return snapshot.error();
   IpamCheckReport report;
   report.blocks = snapshot->blocks.size();
   report.handles = snapshot->handles.size();
+  report.revision = snapshot->revision;
   std::map<std::string, std::map<std::string, int>> counted;  // handle -> block -> addresses
+  std::set<IpAddress> allocated;
+  using Kind = IpamProblemKind;
   for (const auto& block : snapshot->blocks) {
+    std::string block_owner = block.affinity.value_or("");
+    if (block_owner.starts_with("host:")) block_owner = block_owner.substr(5);
     const bool in_a_pool =
         std::any_of(snapshot->pools.begin(), snapshot->pools.end(),
                     [&](const auto& p) { return p.second.cidr.contains(block.cidr); });
@@ -129,18 +196,24 @@ Result<IpamCheckReport> check_ipam(api::Datastore& datastore) {
       if (!slot) continue;
       ++report.allocations;
       const IpAddress address = address_of(block, static_cast<int>(ordinal));
+      allocated.insert(address);
       if (*slot < 0 || static_cast<std::size_t>(*slot) >= block.attributes.size()) {
         report.problems.push_back(
             {fmt::format("block {}: allocation of {} refers to a missing attribute entry",
                          block.cidr.to_string(), address.to_string()),
-             address});
+             address, Kind::kInconsistent, std::nullopt});
         continue;
       }
       const auto& attribute = block.attributes[static_cast<std::size_t>(*slot)];
+      IpamAllocation record{address, block.cidr, attribute.handle_id, attribute.secondary};
+      if (auto owners = snapshot->owners.find(address); owners != snapshot->owners.end())
+        record.owners = owners->second;
+      if (auto node = attribute.secondary.find("node"); node != attribute.secondary.end())
+        record.borrowed = node->second != block_owner;
       if (!in_a_pool) {
         report.problems.push_back(
-            {fmt::format("{} is allocated but outside every IP pool", address.to_string()),
-             address});
+            {fmt::format("{} is allocated but outside every IP pool", address.to_string()), address,
+             Kind::kOutsidePools, attribute.handle_id});
       }
       if (attribute.handle_id) {
         ++counted[*attribute.handle_id][block.cidr.to_string()];
@@ -148,11 +221,12 @@ Result<IpamCheckReport> check_ipam(api::Datastore& datastore) {
           report.problems.push_back(
               {fmt::format("{} is allocated to handle {}, which does not exist",
                            address.to_string(), *attribute.handle_id),
-               address});
+               address, Kind::kMissingHandle, attribute.handle_id});
         }
       }
       // A pod's address that no WorkloadEndpoint carries: leaked (the pod is gone).
       if (attribute.secondary.contains("pod") && !snapshot->workload_addresses.contains(address)) {
+        record.in_use = false;
         report.problems.push_back(
             {fmt::format("{} is allocated to pod {}/{} but no workload endpoint uses it (leaked)",
                          address.to_string(),
@@ -160,15 +234,29 @@ Result<IpamCheckReport> check_ipam(api::Datastore& datastore) {
                              ? attribute.secondary.at("namespace")
                              : "",
                          attribute.secondary.at("pod")),
-             address});
+             address, Kind::kLeaked, attribute.handle_id});
       }
+      report.allocation_list.push_back(std::move(record));
+    }
+  }
+  // An endpoint's address inside a pool that IPAM never allocated (or lost).
+  for (const auto& address : snapshot->workload_addresses) {
+    const bool pooled = std::any_of(
+        snapshot->pools.begin(), snapshot->pools.end(),
+        [&](const auto& p) { return !p.second.disabled && p.second.cidr.contains(address); });
+    if (pooled && !allocated.contains(address)) {
+      report.problems.push_back(
+          {fmt::format("{} in use by {} is in an IP pool but has no IPAM allocation",
+                       address.to_string(), snapshot->owners.at(address).front()),
+           std::nullopt, Kind::kNotAllocated, std::nullopt});
     }
   }
   for (const auto& [id, handle] : snapshot->handles) {
     const auto& found = counted[id];
     if (found.empty()) {
-      report.problems.push_back(
-          {fmt::format("handle {} holds no allocated address", id), std::nullopt});
+      report.problems.push_back({fmt::format("handle {} holds no allocated address", id),
+                                 std::nullopt, Kind::kEmptyHandle, id});
+      report.leaked_handles.emplace_back(id, snapshot->handle_revisions.at(id));
       continue;
     }
     for (const auto& [block, count] : handle.block) {
@@ -177,7 +265,7 @@ Result<IpamCheckReport> check_ipam(api::Datastore& datastore) {
         report.problems.push_back(
             {fmt::format("handle {} counts {} addresses in block {}, the block has {}", id, count,
                          block, real),
-             std::nullopt});
+             std::nullopt, Kind::kInconsistent, id});
       }
     }
   }
@@ -189,12 +277,12 @@ Result<IpamCheckReport> check_ipam(api::Datastore& datastore) {
         report.problems.push_back(
             {fmt::format("node {} has an affinity for block {}, which does not exist", node,
                          cidr.to_string()),
-             std::nullopt});
+             std::nullopt, Kind::kInconsistent, std::nullopt});
       } else if (block->affinity != "host:" + node) {
         report.problems.push_back(
             {fmt::format("node {} has an affinity for block {}, which belongs to {}", node,
                          cidr.to_string(), block->affinity.value_or("nobody")),
-             std::nullopt});
+             std::nullopt, Kind::kInconsistent, std::nullopt});
       }
     }
   }

@@ -219,5 +219,34 @@ TEST_F(TabbyctlEtcdTest, PoolsAndNodesAreCheckedAndDeletedAsCalicosClientDoes) {
   EXPECT_EQ(run({"get", "ippools", "-o", "name"}).out, "");
 }
 
+TEST_F(TabbyctlEtcdTest, IpamConfigureCheckReportAndReleaseOnEtcd) {
+  ASSERT_EQ(run({"apply", "-f", "-"},
+                "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p1}\n"
+                "spec: {cidr: 10.244.0.0/16}\n")
+                .status,
+            0);
+  Outcome configured = run({"ipam", "configure", "--strictaffinity=true"});
+  ASSERT_EQ(configured.status, 0) << configured.err;
+  EXPECT_THAT(run({"ipam", "show", "--show-configuration"}).out,
+              HasSubstr("| StrictAffinity     | true  |"));
+  EXPECT_TRUE(client()->get("/calico/ipam/v2/config").ok()) << "not where Calico keeps it";
+
+  auto store = client();
+  ipam::AutoAssignRequest request;
+  request.node = "node1";
+  request.num_v4 = 1;
+  request.handle_id = "k8s-pod-network.gone";
+  request.attributes = {{"node", "node1"}, {"pod", "gone"}, {"namespace", "shop"}};
+  auto leaked = ipam::Ipam(*store).auto_assign(request);
+  ASSERT_TRUE(leaked.ok()) << leaked.error().message;
+  const std::string report = (lab_->dir() / "report.json").string();
+  Outcome checked = run({"ipam", "check", "--show-problem-ips", "-o", report});
+  EXPECT_THAT(checked.out, HasSubstr("Found 1 IPs that are allocated in IPAM but not actually"));
+  Outcome released = run({"ipam", "release", "--from-report", report});
+  ASSERT_EQ(released.status, 0) << released.err;
+  EXPECT_THAT(released.out, HasSubstr("Released 1 IPs successfully"));
+  EXPECT_THAT(run({"ipam", "check"}).out, HasSubstr("found 0 problems"));
+}
+
 }  // namespace
 }  // namespace tabby::ctl

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "tabby/api/ipam_records.h"
@@ -87,6 +88,22 @@ class TabbyctlTest : public ::testing::Test {
     const auto path = dir_ / name;
     std::ofstream(path) << content;
     return path.string();
+  }
+
+  // One address from IPAM for a pod (shop/POD) on `node`, as the CNI plugin asks for it.
+  std::string assign_pod_address(const std::string& node, const std::string& pod) {
+    auto store = open_store();
+    ipam::AutoAssignRequest request;
+    request.node = node;
+    request.num_v4 = 1;
+    request.handle_id = "k8s-pod-network." + pod;
+    request.attributes = {{"node", node}, {"pod", pod}, {"namespace", "shop"}};
+    auto got = ipam::Ipam(*store).auto_assign(request);
+    if (!got) {
+      ADD_FAILURE() << got.error().message;
+      return "";
+    }
+    return got->v4.at(0).address.to_string();
   }
 
   std::filesystem::path dir_;
@@ -192,7 +209,7 @@ TEST_F(TabbyctlTest, BadInputGetsOneClearLineAndExitStatusOne) {
   EXPECT_EQ(invalid.status, 1);
   EXPECT_THAT(invalid.err,
               HasSubstr("IPPool \"p1\": spec.cidr: \"10.0.0.0/33\" is not a valid CIDR"));
-  EXPECT_EQ(run({"apply", "-f", "-"}, "\n").err, "No resources specified\n");
+  EXPECT_EQ(run({"apply", "-f", "-"}, "\n").err, "no resources specified on standard input\n");
   EXPECT_THAT(run({"get", "frobnicators"}).err,
               HasSubstr("resource type 'frobnicators' is not supported"));
   EXPECT_THAT(run({"apply", "-f", (dir_ / "missing.yaml").string()}).err,
@@ -255,11 +272,16 @@ TEST_F(TabbyctlTest, IpamShowCheckAndRelease) {
   EXPECT_THAT(owner.out, HasSubstr("pod: web"));
   EXPECT_EQ(run({"ipam", "show", "--ip", "10.244.0.200"}).out, "10.244.0.200 is not assigned\n");
 
-  // No workload endpoint carries them: both are leaks.
+  // No workload endpoint carries them: both are leaks, counted, and named on request.
   Outcome check = run({"ipam", "check"});
   EXPECT_EQ(check.status, 0);
-  EXPECT_THAT(check.out, HasSubstr("(leaked)"));
+  EXPECT_THAT(check.out, HasSubstr("Found 2 IPs that are allocated in IPAM but not actually in "
+                                   "use.\n"));
+  EXPECT_THAT(check.out, Not(HasSubstr("(leaked)")));
   EXPECT_THAT(check.out, HasSubstr("Check complete; found 2 problems."));
+  EXPECT_THAT(run({"ipam", "check", "--show-problem-ips"}).out, HasSubstr("(leaked)"));
+  EXPECT_THAT(run({"ipam", "check", "--show-all-ips"}).out,
+              HasSubstr(first + " allocated; attrs Main:k8s-pod-network.abc Extra:"));
 
   Outcome released = run({"ipam", "release", "--ip", first});
   EXPECT_EQ(released.status, 0) << released.err;
@@ -287,8 +309,12 @@ TEST_F(TabbyctlTest, IpamCheckFindsWhatACrashLeavesBehind) {
   // A crash after the handle write and before the block write, and a lost handle record.
   ASSERT_TRUE(datastore->put(api::handle_key("orphan"), R"({"block":{"10.244.0.0/26":1}})").ok());
   ASSERT_TRUE(datastore->remove(api::handle_key("tunnel")).ok());
-  Outcome check = run({"ipam", "check"});
+  Outcome check = run({"ipam", "check", "--show-problem-ips"});
   EXPECT_THAT(check.out, HasSubstr("handle orphan holds no allocated address"));
+  EXPECT_THAT(check.out, HasSubstr("Found 1 handles with no matching IPs (and 0 handles with "
+                                   "matches)."));
+  EXPECT_THAT(check.out, HasSubstr("Found 1 handles mentioned in blocks with no matching handle "
+                                   "resource."));
   EXPECT_THAT(check.out, HasSubstr("allocated to handle tunnel, which does not exist"));
   EXPECT_THAT(check.out, HasSubstr("found 2 problems"));
   // What check found, release can mend.
@@ -431,6 +457,147 @@ spec:
   EXPECT_TRUE(store->list("/calico/ipam/v2/assignment/")->entries.empty()) << "a block stayed";
   EXPECT_EQ(run({"delete", "ippool", "p2"}).status, 1);
   EXPECT_EQ(run({"delete", "ippool", "p2", "--skip-not-exists"}).status, 0);
+}
+
+TEST_F(TabbyctlTest, IpamConfigureAndShowConfigurationAsCalicoctl) {
+  EXPECT_EQ(run({"ipam", "show", "--show-configuration"}).out,
+            "+--------------------+-------+\n"
+            "|      PROPERTY      | VALUE |\n"
+            "+--------------------+-------+\n"
+            "| StrictAffinity     | false |\n"
+            "| AutoAllocateBlocks | true  |\n"
+            "| MaxBlocksPerHost   | 0     |\n"
+            "+--------------------+-------+\n");
+  Outcome strict = run({"ipam", "configure", "--strictaffinity=true"});
+  ASSERT_EQ(strict.status, 0) << strict.err;
+  EXPECT_EQ(strict.out, "Successfully set StrictAffinity to: true\n");
+  Outcome limit = run({"ipam", "configure", "--max-blocks-per-host", "4"});
+  ASSERT_EQ(limit.status, 0) << limit.err;
+  EXPECT_EQ(limit.out, "Successfully set MaxBlocksPerHost to: 4\n");
+  const std::string shown = run({"ipam", "show", "--show-configuration"}).out;
+  EXPECT_THAT(shown, HasSubstr("| StrictAffinity     | true  |"));
+  EXPECT_THAT(shown, HasSubstr("| MaxBlocksPerHost   | 4     |")) << "the other setting was lost";
+  EXPECT_EQ(run({"ipam", "configure"}).err,
+            "at least one configuration option must be specified\n");
+  EXPECT_EQ(run({"ipam", "configure", "--strictaffinity=maybe"}).err,
+            "invalid value. Use true or false to set strictaffinity\n");
+  EXPECT_EQ(run({"ipam", "configure", "--max-blocks-per-host=x"}).err,
+            "invalid value for maxblockhost. Use a valid number\n");
+  // Calico's rule: a block limit needs strict affinity.
+  Outcome loose = run({"ipam", "configure", "--strictaffinity=false"});
+  EXPECT_EQ(loose.status, 1);
+  EXPECT_THAT(loose.err, HasSubstr("maxBlocksPerHost requires strictAffinity"));
+}
+
+TEST_F(TabbyctlTest, IpamShowBorrowedListsAddressesFromOtherNodesBlocks) {
+  ASSERT_EQ(run({"apply", "-f", "-"}, R"(apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata:
+  name: tiny
+spec:
+  cidr: 10.250.0.0/26
+  blockSize: 26
+)")
+                .status,
+            0);
+  ASSERT_FALSE(assign_pod_address("n1", "web").empty());
+  // The pool's only block is n1's: n2 borrows from it.
+  const std::string address = assign_pod_address("n2", "db");
+  const std::string shown = run({"ipam", "show", "--show-borrowed"}).out;
+  EXPECT_THAT(shown, HasSubstr("|     IP     | BORROWING-NODE |     BLOCK     | BLOCK OWNER | TYPE "
+                               "| ALLOCATED-TO |"));
+  EXPECT_THAT(shown, HasSubstr("| " + address +
+                               " | n2             | 10.250.0.0/26 | n1          | "
+                               "pod  | shop/db      |"));
+  EXPECT_THAT(shown, Not(HasSubstr("shop/web"))) << "n1's own address is not borrowed";
+}
+
+TEST_F(TabbyctlTest, CustomColumnsSkipEmptyAndAConfigFile) {
+  ASSERT_EQ(run({"apply", "-f", file("pools.yaml", kPools)}).status, 0);
+  EXPECT_EQ(run({"get", "ippools", "-o", "custom-columns=NAME,NAT"}).out,
+            "NAME   NAT\n"
+            "p1     false\n"
+            "p2     true\n");
+  Outcome unknown = run({"get", "ippools", "-o", "custom-columns=NAME,COLOR"});
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown heading COLOR, valid values are: NAME, CIDR, NAT"));
+
+  // A directory with an empty file: refused, unless --skip-empty.
+  std::filesystem::create_directories(dir_ / "manifests");
+  std::ofstream(dir_ / "manifests" / "a-peer.yaml") << kPeer;
+  std::ofstream(dir_ / "manifests" / "b-empty.yaml") << "# nothing yet\n";
+  const std::string manifests = (dir_ / "manifests").string();
+  Outcome empty = run({"apply", "-f", manifests});
+  EXPECT_EQ(empty.status, 1);
+  EXPECT_THAT(empty.err, HasSubstr("no resources specified in file "));
+  EXPECT_THAT(empty.err, HasSubstr("b-empty.yaml"));
+  Outcome skipped = run({"apply", "-f", manifests, "--skip-empty"});
+  ASSERT_EQ(skipped.status, 0) << skipped.err;
+  EXPECT_EQ(skipped.out, "Successfully applied 1 'BGPPeer' resource(s)\n");
+  EXPECT_EQ(run({"apply", "-f", file("only-empty.yaml", "\n"), "--skip-empty"}).status, 0);
+
+  // calicoctl's client config file, instead of the environment.
+  const std::string other_db = (dir_ / "other.db").string();
+  const std::string config = file("calicoctl.cfg",
+                                  "apiVersion: projectcalico.org/v3\n"
+                                  "kind: CalicoAPIConfig\n"
+                                  "metadata: {}\n"
+                                  "spec:\n"
+                                  "  datastoreType: sqlite\n"
+                                  "  datastorePath: " +
+                                      other_db + "\n");
+  EXPECT_EQ(run({"-c", config, "get", "ippools", "-o", "name"}).out, "") << "the environment's";
+  ASSERT_EQ(run({"--config", config, "apply", "-f", file("peer.yaml", kPeer)}).status, 0);
+  EXPECT_TRUE(std::filesystem::exists(other_db));
+  const std::string kubernetes = file("k8s.cfg",
+                                      "apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\n"
+                                      "spec: {datastoreType: kubernetes, kubeconfig: /x}\n");
+  Outcome refused = run({"-c", kubernetes, "get", "ippools"});
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_THAT(refused.err, HasSubstr("tabby has no Kubernetes datastore"));
+  EXPECT_THAT(run({"-c", (dir_ / "missing.cfg").string(), "get", "ippools"}).err,
+              HasSubstr("Error reading config file:"));
+  EXPECT_THAT(run({"-c", file("bad.cfg", "apiVersion: v1\nkind: Config\n"), "get", "ippools"}).err,
+              HasSubstr("unknown APIVersion 'v1'"));
+}
+
+TEST_F(TabbyctlTest, ACheckReportReleasesOnlyWhatIsStillLeaked) {
+  ASSERT_EQ(run({"apply", "-f", "-"},
+                "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p1}\n"
+                "spec: {cidr: 10.244.0.0/24}\n")
+                .status,
+            0);
+  const std::vector<std::string> addresses = {assign_pod_address("n1", "gone"),
+                                              assign_pod_address("n1", "back")};
+  auto store = open_store();
+  ASSERT_TRUE(store->put(api::handle_key("empty"), R"({"block":{}})").ok());
+  const std::string report = (dir_ / "report.json").string();
+  ASSERT_EQ(run({"ipam", "check", "-o", report}).status, 0);
+  std::ifstream written(report);
+  const auto parsed = nlohmann::json::parse(written);
+  EXPECT_EQ(parsed["allocations"][addresses[0]][0]["inUse"], false);
+  EXPECT_EQ(parsed["allocations"][addresses[0]][0]["pod"], "gone");
+  EXPECT_EQ(parsed["leakedHandles"][0]["ID"], "empty");
+
+  // The pod "back" gets its endpoint after the report: it is not leaked any more.
+  ASSERT_EQ(run({"apply", "-f", "-"},
+                "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\n"
+                "metadata: {name: n1-k8s-back-eth0, namespace: shop}\n"
+                "spec: {orchestrator: k8s, node: n1, pod: back, endpoint: eth0, "
+                "interfaceName: cali0123456789a, ipNetworks: [" +
+                    addresses[1] + "/32]}\n")
+                .status,
+            0);
+  Outcome released = run({"ipam", "release", "--from-report", report});
+  ASSERT_EQ(released.status, 0) << released.err;
+  EXPECT_THAT(released.out, HasSubstr("Releasing 1 old IPs...\nReleased 1 IPs successfully\n"));
+  EXPECT_THAT(released.out,
+              HasSubstr("1 addresses marked as leaked in the report had already been cleaned up."));
+  EXPECT_THAT(released.out, HasSubstr("Released 1 handles; 0 skipped; 0 errors."));
+  EXPECT_EQ(run({"ipam", "show", "--ip", addresses[0]}).out, addresses[0] + " is not assigned\n");
+  EXPECT_THAT(run({"ipam", "show", "--ip", addresses[1]}).out, HasSubstr("is in use"));
+  EXPECT_THAT(run({"ipam", "check"}).out, HasSubstr("found 0 problems"));
+  EXPECT_EQ(run({"ipam", "release", "--from-report", file("bad.json", "{}")}).status, 1);
 }
 
 TEST_F(TabbyctlTest, VersionAndTheVerbsThisBuildLacks) {

@@ -44,9 +44,52 @@ struct AddressOwner {
 Result<std::optional<AddressOwner>> address_owner(api::Datastore& datastore,
                                                   const IpAddress& address);
 
+// An address whose allocation names a node other than its block's owner (a node that ran out
+// of blocks of its own borrows from another's, or from a block with no owner), as
+// `calicoctl ipam show --show-borrowed` lists them.
+struct BorrowedAddress {
+  IpAddress address;
+  std::string borrowing_node;  // the allocation's "node" attribute
+  IpPrefix block;
+  std::string block_owner;   // the block's affinity host, "" when none
+  std::string type;          // "pod", or the allocation's "type" attribute
+  std::string allocated_to;  // "namespace/pod", or ""
+};
+
+struct BorrowedAddresses {
+  std::vector<BorrowedAddress> borrowed;  // in block order, then address order
+  std::size_t unclassified = 0;           // allocations that name no node at all
+};
+
+Result<BorrowedAddresses> borrowed_addresses(api::Datastore& datastore);
+
+// What a problem is, for calicoctl's summary lines ("Found N IPs that are allocated in IPAM but
+// not actually in use.").
+enum class IpamProblemKind {
+  kLeaked,         // a pod's address that no WorkloadEndpoint uses
+  kOutsidePools,   // allocated, but in no IP pool
+  kNotAllocated,   // a WorkloadEndpoint's address in a pool, with no IPAM allocation
+  kEmptyHandle,    // a handle that holds no address
+  kMissingHandle,  // an allocation naming a handle that does not exist
+  kInconsistent,   // counts or affinities that disagree (a crash between two writes)
+};
+
 struct IpamProblem {
   std::string description;
   std::optional<IpAddress> address;  // an address `ipam release` can free to fix it
+  IpamProblemKind kind = IpamProblemKind::kInconsistent;
+  std::optional<std::string> handle;  // the handle concerned, when one is
+};
+
+// One allocated address, as `calicoctl ipam check -o REPORT` lists them.
+struct IpamAllocation {
+  IpAddress address;
+  IpPrefix block;
+  std::optional<std::string> handle;
+  std::map<std::string, std::string> attributes;  // node, pod, namespace, type, timestamp, ...
+  bool in_use = true;               // false: leaked (a pod's address no endpoint uses)
+  bool borrowed = false;            // its node is not its block's owner
+  std::vector<std::string> owners;  // "Workload(ns/name)", "Node(name)"
 };
 
 struct IpamCheckReport {
@@ -54,6 +97,10 @@ struct IpamCheckReport {
   std::size_t allocations = 0;
   std::size_t handles = 0;
   std::vector<IpamProblem> problems;
+  std::vector<IpamAllocation> allocation_list;  // every allocated address, block by block
+  // Handles that hold nothing, with the revision they were seen at.
+  std::vector<std::pair<std::string, api::Revision>> leaked_handles;
+  api::Revision revision = 0;  // the datastore's when the check started
 };
 
 Result<IpamCheckReport> check_ipam(api::Datastore& datastore);
