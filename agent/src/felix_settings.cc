@@ -182,6 +182,40 @@ const std::vector<FelixField>& fields() {
   return kFields;
 }
 
+// A value that turns a feature off or leaves it unset: not worth a warning when ignored.
+bool is_off(const Json& value) {
+  if (value.is_null()) return true;
+  if (value.is_boolean()) return !value.get<bool>();
+  if (value.is_number()) return value == 0;
+  if (value.is_string()) {
+    const std::string text = value.get<std::string>();
+    return text.empty() || text == "Disabled" || text == "Off" || text == "false" || text == "0" ||
+           text == "0s";
+  }
+  return value.empty();
+}
+
+// Why an ignored field matters, where it does more than nothing.
+std::string_view consequence(std::string_view field) {
+  if (field.starts_with("wireguard")) {
+    return ": tabby has no WireGuard, so pod traffic between nodes is NOT encrypted";
+  }
+  if (field.starts_with("bpf")) return ": tabby has no eBPF dataplane";
+  if (field == "floatingIPs") return ": tabby does not NAT floating IPs";
+  return " (docs/agent-config.md lists the fields tabby honours)";
+}
+
+void add_ignored_fields(const api::Resource* resource, std::vector<std::string>& out) {
+  if (!resource || !resource->spec.is_object()) return;
+  for (const auto& [name, value] : resource->spec.items()) {
+    const bool honoured = std::any_of(fields().begin(), fields().end(),
+                                      [&](const FelixField& f) { return f.field == name; });
+    if (honoured || is_off(value)) continue;
+    out.push_back(fmt::format("{}: spec.{}={} is accepted but not acted on{}",
+                              api::describe(*resource), name, value.dump(), consequence(name)));
+  }
+}
+
 }  // namespace
 
 bool FelixSettingsUpdate::needs_restart() const {
@@ -213,6 +247,8 @@ FelixSettingsUpdate resolve_felix_settings(const AgentConfig& environment,
       break;
     }
   }
+  add_ignored_fields(default_configuration, update.ignored);
+  add_ignored_fields(node_configuration, update.ignored);
   for (const FelixField& field : fields()) {
     std::string before = field.show(current);
     std::string after = field.show(update.config);

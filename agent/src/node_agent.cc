@@ -97,6 +97,7 @@ class NodeAgent {
       : config_(felix.config),
         environment_(environment),
         felix_errors_(felix.errors),
+        felix_ignored_(felix.ignored),
         io_(io),
         datastore_(datastore),
         netlink_(netlink),
@@ -275,6 +276,11 @@ class NodeAgent {
       for (const std::string& error : update.errors)
         spdlog::error("{}", error);
       felix_errors_ = update.errors;
+    }
+    if (update.ignored != felix_ignored_) {
+      for (const std::string& ignored : update.ignored)
+        spdlog::warn("{}", ignored);
+      felix_ignored_ = update.ignored;
     }
     for (const FelixSettingChange& change : update.changes) {
       spdlog::info("FelixConfiguration: {} changed from {} to {}{}", change.field, change.before,
@@ -788,6 +794,7 @@ class NodeAgent {
   AgentConfig config_;                     // effective: the environment's with FelixConfiguration's
   const AgentConfig environment_;          // load_config's, which FelixConfiguration is laid under
   std::vector<std::string> felix_errors_;  // the invalid FelixConfiguration fields last logged
+  std::vector<std::string> felix_ignored_;  // the fields without effect last warned about
   bool restart_requested_ = false;
   bool felix_changed_ = false;  // a live change was applied: resync the routes once
   asio::io_context& io_;
@@ -861,6 +868,8 @@ FelixSettingsUpdate startup_felix_settings(api::Datastore& datastore, const Agen
                              stored.find(api::Kind::kFelixConfiguration, node_name), config);
   for (const std::string& error : update.errors)
     spdlog::error("{}", error);
+  for (const std::string& ignored : update.ignored)
+    spdlog::warn("{}", ignored);
   for (const FelixSettingChange& change : update.changes)
     spdlog::info("FelixConfiguration sets {}={} (built-in {})", change.field, change.after,
                  change.before);

@@ -71,12 +71,16 @@ TEST_F(FelixConfigurationTest, VxlanVniChangesLiveOnEveryNode) {
   for (int i = 1; i <= 2; ++i)
     ASSERT_EQ(vni(i), 4096) << cluster.node(i).must("ip -d link show");
 
-  apply_default("  vxlanVNI: 4242\n");
+  // With the VNI, a field tabby accepts but does not act on: every agent says so, live.
+  apply_default("  vxlanVNI: 4242\n  wireguardEnabled: true\n");
   for (int i = 1; i <= 2; ++i) {
     EXPECT_TRUE(eventually([&] { return vni(i) == 4242; }, 10s, 200ms))
         << cluster.node(i).must("ip -d link show vxlan.calico") << cluster.agent(i).log();
     EXPECT_TRUE(cluster.agent(i).running()) << cluster.agent(i).log();
     EXPECT_THAT(cluster.agent(i).log(), HasSubstr("vxlanVNI changed from 4096 to 4242"));
+    EXPECT_THAT(cluster.agent(i).log(),
+                HasSubstr("spec.wireguardEnabled=true is accepted but not acted on: tabby has no "
+                          "WireGuard, so pod traffic between nodes is NOT encrypted"));
   }
   // Both ends on the new VNI: the pods still reach each other, through the tunnel.
   expect_pods_reach_each_other();

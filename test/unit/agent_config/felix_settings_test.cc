@@ -154,6 +154,26 @@ INSTANTIATE_TEST_SUITE_P(
                        .default_spec = R"({"bpfEnabled": false, "wireguardMTU": 1400})"}),
     [](const auto& test) { return test.param.name; });
 
+TEST(FelixSettingsTest, FieldsTabbyDoesNotActOnAreNamedNotSilentlyDropped) {
+  const AgentConfig environment = environment_config({});
+  const api::Resource global =
+      felix("default",
+            R"({"bpfEnabled": false, "bpfLogLevel": "", "floatingIPs": "Disabled", "vxlanVNI": 4096,
+          "wireguardEnabled": true, "deviceRouteProtocol": 80})");
+  const api::Resource node = felix("node.node-a", R"({"wireguardEnabledV6": true})");
+  const FelixSettingsUpdate update =
+      resolve_felix_settings(environment, &global, &node, environment);
+  EXPECT_THAT(update.ignored,
+              ElementsAre("FelixConfiguration \"default\": spec.wireguardEnabled=true is accepted "
+                          "but not acted on: tabby has no WireGuard, so pod traffic between nodes "
+                          "is NOT encrypted",
+                          HasSubstr("FelixConfiguration \"default\": spec.deviceRouteProtocol=80 "
+                                    "is accepted but not acted on"),
+                          HasSubstr("FelixConfiguration \"node.node-a\": "
+                                    "spec.wireguardEnabledV6=true")));
+  EXPECT_TRUE(update.errors.empty());
+}
+
 TEST(FelixSettingsTest, EnvironmentRecordsWhichFelixVariablesItSet) {
   const AgentConfig config = environment_config(
       {{"FELIX_VXLANVNI", "5000"}, {"FELIX_HEALTHENABLED", ""}}, {"--metrics-port", "9300"});

@@ -44,6 +44,13 @@ struct FelixSettingsUpdate {
   // field and the value, e.g.
   //   FelixConfiguration "default": spec.vxlanVNI=0 is not valid (use 1 to 16777215); ignored
   std::vector<std::string> errors;
+  // One line per field the resources set that tabby accepts (Calico's schema) but does not act
+  // on, so that nobody believes it took effect, e.g.
+  //   FelixConfiguration "default": spec.wireguardEnabled=true is accepted but not acted on:
+  //   tabby has no WireGuard, so pod traffic between nodes is NOT encrypted
+  // Fields at their off/empty value (bpfEnabled: false, as the operator writes it) are not
+  // named.
+  std::vector<std::string> ignored;
 
   bool needs_restart() const;
 };
