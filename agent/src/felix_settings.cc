@@ -207,7 +207,9 @@ std::string_view consequence(std::string_view field) {
 
 void add_ignored_fields(const api::Resource* resource, std::vector<std::string>& out) {
   if (!resource || !resource->spec.is_object()) return;
-  for (const auto& [name, value] : resource->spec.items()) {
+  for (const auto& item : resource->spec.items()) {
+    const std::string& name = item.key();
+    const Json& value = item.value();
     const bool honoured = std::any_of(fields().begin(), fields().end(),
                                       [&](const FelixField& f) { return f.field == name; });
     if (honoured || is_off(value)) continue;

@@ -348,7 +348,9 @@ int ipam_release_from_reports(api::Datastore& datastore, const std::vector<std::
   }
   std::vector<IpAddress> to_release;
   std::size_t cleaned_up = 0;
-  for (const auto& [ip, handle] : leaked.value_or(std::map<std::string, std::string>{})) {
+  for (const auto& entry : leaked.value_or(std::map<std::string, std::string>{})) {
+    const std::string& ip = entry.first;
+    const std::string& handle = entry.second;
     const auto still =
         std::find_if(now->allocation_list.begin(), now->allocation_list.end(),
                      [&](const ipam::IpamAllocation& a) { return a.address.to_string() == ip; });
@@ -382,7 +384,9 @@ int ipam_release_from_reports(api::Datastore& datastore, const std::vector<std::
   if (empty_handles && !empty_handles->empty()) {
     out << fmt::format("Deleting {} handles...\n", empty_handles->size());
     std::size_t deleted = 0, skipped = 0, errors = 0;
-    for (const auto& [id, revision] : *empty_handles) {
+    for (const auto& entry : *empty_handles) {
+      const std::string& id = entry.first;
+      const std::string& revision = entry.second;
       const bool still_empty = std::any_of(
           now->leaked_handles.begin(), now->leaked_handles.end(),
           [&](const auto& h) { return h.first == id && std::to_string(h.second) == revision; });
