@@ -75,6 +75,11 @@ DatastoreResult<Resource> ResourceStore::decode(const KeyValue& entry) {
 }
 
 DatastoreResult<Resource> ResourceStore::create(Resource resource) {
+  return create_within(std::move(resource), {});
+}
+
+DatastoreResult<Resource> ResourceStore::create_within(Resource resource,
+                                                       std::string_view parent_pool) {
   const std::string id = resource_id(resource);
   if (!resource.metadata.resource_version.empty()) {
     return DatastoreError{
@@ -83,7 +88,8 @@ DatastoreResult<Resource> ResourceStore::create(Resource resource) {
                     "not be set for a Create request)",
                     resource.metadata.resource_version)};
   }
-  if (auto checked = detail::check_against_stored(datastore_, resource, nullptr); !checked) {
+  if (auto checked = detail::check_against_stored(datastore_, resource, nullptr, parent_pool);
+      !checked) {
     return checked.error();
   }
   if (resource.metadata.uid.empty()) resource.metadata.uid = make_uid_();

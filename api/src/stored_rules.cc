@@ -25,6 +25,7 @@ bool has_use(const Resource& pool, std::string_view use) {
 }
 
 DatastoreResult<void> check_new_pool(Datastore& datastore, const Resource& pool,
+                                     std::string_view parent_pool,
                                      std::vector<std::string>& problems) {
   const IpPoolView view = ip_pool_view(pool);
   const std::string label = fmt::format("IPPool \"{}\": ", pool.metadata.name);
@@ -32,6 +33,7 @@ DatastoreResult<void> check_new_pool(Datastore& datastore, const Resource& pool,
   if (!others) return others.error();
   for (const Resource& other : others->items) {
     if (other.metadata.name == pool.metadata.name) continue;  // its own create races: AlreadyExists
+    if (!parent_pool.empty() && other.metadata.name == parent_pool) continue;
     const IpPrefix other_cidr = ip_pool_view(other).cidr;
     if (other_cidr.family() == view.cidr.family() && other_cidr.overlaps(view.cidr)) {
       problems.push_back(fmt::format("{}spec.cidr: \"{}\" overlaps with IPPool({}) CIDR {}", label,
@@ -76,12 +78,12 @@ void check_pool_update(const Resource& pool, const Resource& stored,
 }  // namespace
 
 DatastoreResult<void> check_against_stored(Datastore& datastore, const Resource& incoming,
-                                           const Resource* existing) {
+                                           const Resource* existing, std::string_view parent_pool) {
   if (incoming.kind != Kind::kIPPool) return {};
   std::vector<std::string> problems;
   if (existing) {
     check_pool_update(incoming, *existing, problems);
-  } else if (auto checked = check_new_pool(datastore, incoming, problems); !checked) {
+  } else if (auto checked = check_new_pool(datastore, incoming, parent_pool, problems); !checked) {
     return checked;
   }
   if (problems.empty()) return {};

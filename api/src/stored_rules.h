@@ -12,9 +12,11 @@
 
 namespace tabby::api::detail {
 
-// `existing` is the stored resource an update replaces, null for a create. InvalidArgument
-// with every problem on its own line.
+// `existing` is the stored resource an update replaces, null for a create. A new pool may
+// overlap `parent_pool` (it is cut from it: tabbyctl ipam split). InvalidArgument with every
+// problem on its own line.
 DatastoreResult<void> check_against_stored(Datastore& datastore, const Resource& incoming,
-                                           const Resource* existing);
+                                           const Resource* existing,
+                                           std::string_view parent_pool = {});
 
 }  // namespace tabby::api::detail

@@ -17,6 +17,7 @@
 #include "tabby/common/version.h"
 #include "tabby/ipam/ipam.h"
 #include "tabby/ipam/ipam_inspect.h"
+#include "tabby/ipam/pool_split.h"
 
 namespace tabby::ctl {
 namespace {
@@ -448,6 +449,29 @@ int ipam_release(api::Datastore& datastore, const std::string& ip, const std::st
     return 1;
   }
   out << "Successfully released IP address " << ip << "\n";
+  return 0;
+}
+
+int ipam_split(api::Datastore& datastore, int parts, const std::string& name,
+               const std::string& cidr, std::ostream& out, std::ostream& err) {
+  std::optional<IpPrefix> prefix;
+  if (!cidr.empty()) {
+    auto parsed = IpPrefix::parse(cidr);
+    if (!parsed) {
+      err << "--cidr: " << parsed.error().message << "\n";
+      return 1;
+    }
+    prefix = *parsed;
+  }
+  auto made = ipam::split_ip_pool(datastore, name, prefix, parts);
+  if (!made) {
+    err << made.error().message << "\n";
+    return 1;
+  }
+  out << fmt::format("IP Pool {} was successfully split into {} smaller pools.\n",
+                     name.empty() ? cidr : name, made->size());
+  for (const auto& part : *made)
+    out << fmt::format("Created {} with CIDR {}.\n", part.name, part.cidr.to_string());
   return 0;
 }
 

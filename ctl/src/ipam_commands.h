@@ -48,4 +48,8 @@ int ipam_release_from_reports(api::Datastore& datastore, const std::vector<std::
 int ipam_release(api::Datastore& datastore, const std::string& ip, const std::string& handle,
                  std::ostream& out, std::ostream& err);
 
+// calicoctl ipam split NUMBER --name=POOL | --cidr=CIDR (pool_split.h), with its messages.
+int ipam_split(api::Datastore& datastore, int parts, const std::string& name,
+               const std::string& cidr, std::ostream& out, std::ostream& err);
+
 }  // namespace tabby::ctl

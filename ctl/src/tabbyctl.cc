@@ -376,7 +376,7 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
 
   auto* version = app.add_subcommand("version", "Show the version");
   auto* ipam =
-      app.add_subcommand("ipam", "IP address management (show, configure, check, release)");
+      app.add_subcommand("ipam", "IP address management (show, configure, check, split, release)");
   ipam->require_subcommand(1);
   IpamShowOptions show_options;
   std::string ip;
@@ -403,6 +403,14 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
                                "every allocation and its owner too");
   ipam_check_command->add_option("-o,--output", check_options.report_file,
                                  "write the JSON report `ipam release --from-report` reads");
+  auto* ipam_split_command =
+      ipam->add_subcommand("split", "Split an IP pool into 2, 4, 8, ... smaller ones");
+  int split_parts = 0;
+  std::string split_name, split_cidr;
+  ipam_split_command->add_option("number", split_parts, "how many pools (a power of 2)")
+      ->required();
+  ipam_split_command->add_option("--name", split_name, "the pool to split");
+  ipam_split_command->add_option("--cidr", split_cidr, "the pool to split, by its CIDR");
   auto* ipam_release_command = ipam->add_subcommand("release", "Release an address");
   std::vector<std::string> reports;
   ipam_release_command->add_option("--from-report", reports,
@@ -504,6 +512,8 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
       return ipam_configure(*context.datastore, configure_options, out, err);
     if (ipam_check_command->parsed())
       return ipam_check(*context.datastore, check_options, out, err);
+    if (ipam_split_command->parsed())
+      return ipam_split(*context.datastore, split_parts, split_name, split_cidr, out, err);
     if (ipam_release_command->parsed() && !reports.empty()) {
       if (!ip.empty() || !handle.empty())
         throw Failure{"ipam release takes --from-report, or --ip or --handle, not both"};

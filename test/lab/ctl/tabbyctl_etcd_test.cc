@@ -246,6 +246,13 @@ TEST_F(TabbyctlEtcdTest, IpamConfigureCheckReportAndReleaseOnEtcd) {
   ASSERT_EQ(released.status, 0) << released.err;
   EXPECT_THAT(released.out, HasSubstr("Released 1 IPs successfully"));
   EXPECT_THAT(run({"ipam", "check"}).out, HasSubstr("found 0 problems"));
+
+  // The pool cut in two on etcd: node1's block stays, inside the first half.
+  Outcome split = run({"ipam", "split", "2", "--cidr", "10.244.0.0/16"});
+  ASSERT_EQ(split.status, 0) << split.err;
+  EXPECT_THAT(split.out, HasSubstr("Created split-p1-1 with CIDR 10.244.128.0/17."));
+  EXPECT_EQ(run({"get", "ippools", "-o", "name"}).out, "ippool/split-p1-0\nippool/split-p1-1\n");
+  EXPECT_FALSE(store->list("/calico/ipam/v2/host/node1/")->entries.empty());
 }
 
 }  // namespace

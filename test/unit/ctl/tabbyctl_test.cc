@@ -600,6 +600,46 @@ TEST_F(TabbyctlTest, ACheckReportReleasesOnlyWhatIsStillLeaked) {
   EXPECT_EQ(run({"ipam", "release", "--from-report", file("bad.json", "{}")}).status, 1);
 }
 
+TEST_F(TabbyctlTest, IpamSplitCutsAPoolKeepingItsBlocks) {
+  ASSERT_EQ(run({"apply", "-f", "-"},
+                "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: big}\n"
+                "spec: {cidr: 10.244.0.0/24, natOutgoing: true}\n")
+                .status,
+            0);
+  const std::string address = assign_pod_address("n1", "web");
+  auto store = open_store();
+  const auto blocks_before = store->list("/calico/ipam/v2/assignment/")->entries.size();
+  const auto affinities_before = store->list("/calico/ipam/v2/host/")->entries.size();
+
+  Outcome split = run({"ipam", "split", "4", "--name", "big"});
+  ASSERT_EQ(split.status, 0) << split.err;
+  EXPECT_EQ(split.out,
+            "IP Pool big was successfully split into 4 smaller pools.\n"
+            "Created split-big-0 with CIDR 10.244.0.0/26.\n"
+            "Created split-big-1 with CIDR 10.244.0.64/26.\n"
+            "Created split-big-2 with CIDR 10.244.0.128/26.\n"
+            "Created split-big-3 with CIDR 10.244.0.192/26.\n");
+  EXPECT_EQ(run({"get", "ippools", "-o", "custom-columns=NAME,CIDR,NAT,DISABLED"}).out,
+            "NAME          CIDR              NAT    DISABLED\n"
+            "split-big-0   10.244.0.0/26     true   false\n"
+            "split-big-1   10.244.0.64/26    true   false\n"
+            "split-big-2   10.244.0.128/26   true   false\n"
+            "split-big-3   10.244.0.192/26   true   false\n");
+  // The pod keeps its address, the node its block.
+  EXPECT_THAT(run({"ipam", "show", "--ip", address}).out, HasSubstr("is in use"));
+  EXPECT_EQ(store->list("/calico/ipam/v2/assignment/")->entries.size(), blocks_before);
+  EXPECT_EQ(store->list("/calico/ipam/v2/host/")->entries.size(), affinities_before);
+  EXPECT_THAT(run({"ipam", "check"}).out, HasSubstr("Found 0 in-use IPs that are not in active"));
+
+  EXPECT_THAT(run({"ipam", "split", "3", "--name", "split-big-0"}).err,
+              HasSubstr("not a valid power of 2: 3"));
+  EXPECT_THAT(run({"ipam", "split", "2", "--cidr", "10.244.0.0/26"}).err,
+              HasSubstr("is not large enough to be split into 2 parts"));
+  EXPECT_THAT(run({"ipam", "split", "2"}).err, HasSubstr("no name or CIDR provided"));
+  EXPECT_THAT(run({"ipam", "split", "2", "--name", "nope"}).err,
+              HasSubstr("resource does not exist: IPPool(nope)"));
+}
+
 TEST_F(TabbyctlTest, VersionAndTheVerbsThisBuildLacks) {
   EXPECT_THAT(run({"version"}).out, HasSubstr("Client Version:"));
   Outcome node = run({"node", "status"});

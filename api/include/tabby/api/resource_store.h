@@ -29,6 +29,9 @@ class ResourceStore {
 
   // AlreadyExists: "resource already exists: IPPool(p1)".
   DatastoreResult<Resource> create(Resource resource);
+  // create() of an IPPool cut from the stored pool `parent_pool`, which it may overlap (the
+  // other pools it may not), as calicoctl ipam split's UnsafeCreate.
+  DatastoreResult<Resource> create_within(Resource pool, std::string_view parent_pool);
   // Replaces an existing resource. With metadata.resourceVersion set it must be the stored
   // one (Conflict "update conflict: IPPool(p1)"); NotFound "resource does not exist: ...".
   DatastoreResult<Resource> update(Resource resource);
