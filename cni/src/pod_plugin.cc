@@ -280,15 +280,15 @@ std::variant<std::vector<ResultIp>, PluginOutput> allocate_addresses(
   return result_addresses(allocated);
 }
 
-// tabby's own IPAM runs in-process; any other ipam.type (host-local, ...) is run as its plugin,
-// as a runtime would run it.
-// With no ipam.type (an ADD refuses that), a DEL still releases what tabby's own IPAM may
-// hold for the sandbox.
+// tabby-ipam and calico-ipam are tabby's own IPAM. With no ipam.type (an ADD refuses that), a
+// DEL still releases what tabby's own IPAM may hold for the sandbox.
 bool own_ipam(const NetworkConfig& config) {
   return config.ipam.type.empty() || config.ipam.type == "tabby-ipam" ||
          config.ipam.type == "calico-ipam";
 }
 
+// tabby's own IPAM runs in-process; any other ipam.type (host-local, ...) is run as its plugin,
+// as a runtime would run it.
 PluginOutput run_ipam(const NetworkConfig& config, const std::string& command,
                       const std::string& stdin_text, const EnvLookup& env) {
   if (!own_ipam(config)) return exec_ipam_plugin(config.ipam.type, command, stdin_text, env);
