@@ -55,7 +55,7 @@ std::variant<api::Labels, PluginError> stored_node_labels(api::Datastore& datast
 
 namespace {
 
-PluginOutput run_ipam(const std::string& stdin_text, const EnvLookup& env);
+PluginOutput run_ipam(const Environment& cni, const NetworkConfig& config, const EnvLookup& env);
 
 std::string warning_lines(const std::vector<std::string>& warnings) {
   std::string out;
@@ -67,24 +67,22 @@ std::string warning_lines(const std::vector<std::string>& warnings) {
 }  // namespace
 
 PluginOutput run_ipam_plugin(const std::string& stdin_text, const EnvLookup& env) {
-  PluginOutput output = run_ipam(stdin_text, env);
+  auto environment = read_environment(env);
+  if (auto* error = std::get_if<PluginError>(&environment)) return fail(*error, "1.0.0");
+  const Environment& cni = std::get<Environment>(environment);
+  if (cni.command == "VERSION") return {0, format_version_info("1.0.0")};
   auto parsed = parse_network_config(stdin_text);
-  if (auto* config = std::get_if<NetworkConfig>(&parsed))
-    output.stderr_text = warning_lines(config->ipam_warnings) + output.stderr_text;
+  if (auto* error = std::get_if<PluginError>(&parsed)) return fail(*error, "1.0.0");
+  const NetworkConfig& config = std::get<NetworkConfig>(parsed);
+  PluginOutput output = run_ipam(cni, config, env);
+  output.stderr_text = warning_lines(config.ipam_warnings) + output.stderr_text;
   return output;
 }
 
 namespace {
 
-PluginOutput run_ipam(const std::string& stdin_text, const EnvLookup& env) {
-  auto environment = read_environment(env);
-  if (auto* error = std::get_if<PluginError>(&environment)) return fail(*error, "1.0.0");
-  const Environment& cni = std::get<Environment>(environment);
-  if (cni.command == "VERSION") return {0, format_version_info("1.0.0")};
-
-  auto parsed = parse_network_config(stdin_text);
-  if (auto* error = std::get_if<PluginError>(&parsed)) return fail(*error, "1.0.0");
-  const NetworkConfig& config = std::get<NetworkConfig>(parsed);
+// ADD, DEL or CHECK, once the environment and the config are read.
+PluginOutput run_ipam(const Environment& cni, const NetworkConfig& config, const EnvLookup& env) {
   const std::string& version = config.cni_version;
   auto node = node_name(config);
   if (auto* error = std::get_if<PluginError>(&node)) return fail(*error, version);

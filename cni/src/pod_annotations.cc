@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tabby/api/values.h"
+
 namespace tabby::cni {
 namespace {
 
@@ -62,16 +64,6 @@ Result<std::vector<IpAddress>> addresses(const std::map<std::string, std::string
   return out;
 }
 
-bool is_mac(const std::string& text) {
-  if (text.size() != 17) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (i % 3 == 2 ? c != ':' && c != '-' : !std::isxdigit(static_cast<unsigned char>(c)))
-      return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 Result<PodAnnotations> parse_pod_annotations(
@@ -117,7 +109,7 @@ Result<PodAnnotations> parse_pod_annotations(
   out.floating_ips = std::move(*floating);
 
   if (auto it = annotations.find(std::string(kPrefix) + "hwAddr"); it != annotations.end()) {
-    if (!is_mac(it->second)) {
+    if (!api::is_mac_address(it->second)) {
       return Error{
           fmt::format("annotation {}hwAddr: \"{}\" is not a MAC address", kPrefix, it->second)};
     }

@@ -305,22 +305,12 @@ std::string warning_lines(const std::vector<std::string>& warnings) {
   return out;
 }
 
-PluginOutput run_pod(const std::string& stdin_text, const EnvLookup& env);
+PluginOutput run_pod(const Environment& cni, NetworkConfig config, const std::string& stdin_text,
+                     const EnvLookup& env);
 
 }  // namespace
 
 PluginOutput run_pod_plugin(const std::string& stdin_text, const EnvLookup& env) {
-  PluginOutput output = run_pod(stdin_text, env);
-  auto parsed = parse_network_config(stdin_text);
-  if (auto* config = std::get_if<NetworkConfig>(&parsed)) {
-    output.stderr_text = warning_lines(config->warnings) + warning_lines(config->ipam_warnings);
-  }
-  return output;
-}
-
-namespace {
-
-PluginOutput run_pod(const std::string& stdin_text, const EnvLookup& env) {
   auto environment = read_environment(env);
   if (auto* error = std::get_if<PluginError>(&environment))
     return {1, format_error(*error, "1.0.0")};
@@ -328,7 +318,18 @@ PluginOutput run_pod(const std::string& stdin_text, const EnvLookup& env) {
   if (cni.command == "VERSION") return {0, format_version_info("1.0.0")};
   auto parsed = parse_network_config(stdin_text);
   if (auto* error = std::get_if<PluginError>(&parsed)) return {1, format_error(*error, "1.0.0")};
-  NetworkConfig& config = std::get<NetworkConfig>(parsed);
+  const NetworkConfig& config = std::get<NetworkConfig>(parsed);
+  PluginOutput output = run_pod(cni, config, stdin_text, env);
+  // The warnings of the in-process IPAM runs are the same config's: said once.
+  output.stderr_text = warning_lines(config.warnings) + warning_lines(config.ipam_warnings);
+  return output;
+}
+
+namespace {
+
+// ADD, DEL or CHECK, once the environment and the config are read.
+PluginOutput run_pod(const Environment& cni, NetworkConfig config, const std::string& stdin_text,
+                     const EnvLookup& env) {
   const std::string& version = config.cni_version;
   if (cni.command != "DEL" && cni.netns.empty())
     return fail(ErrorCode::kInvalidEnvironment, "CNI_NETNS is not set", version);

@@ -20,6 +20,7 @@
 #include "tabby/api/codec.h"
 #include "tabby/api/resource_store.h"
 #include "tabby/api/selector.h"
+#include "tabby/common/command_line.h"
 #include "tabby/common/version.h"
 #include "tabby/ipam/cascading_delete.h"
 
@@ -439,8 +440,8 @@ int run_tabbyctl(const std::vector<std::string>& args, std::istream& in, std::os
     return 0;
   } catch (const CLI::ParseError& error) {
     // CLI11 checks for a subcommand before leftovers; a mistyped flag is the better news.
-    if (!app.remaining().empty()) {
-      err << "tabbyctl: " << CLI::ExtrasError(app.remaining()).what() << " (see tabbyctl --help)\n";
+    if (auto extras = unexpected_arguments(app, error)) {
+      err << "tabbyctl: " << extras->what() << " (see tabbyctl --help)\n";
       return 1;
     }
     err << "tabbyctl: " << error.what() << " (see tabbyctl --help)\n";

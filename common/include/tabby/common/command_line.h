@@ -9,15 +9,21 @@
 
 namespace tabby {
 
+// The error to report instead of `error` after a failed parse: the arguments the program does
+// not know, when there are any (a request for help is never replaced).
+inline std::optional<CLI::ExtrasError> unexpected_arguments(const CLI::App& app,
+                                                            const CLI::ParseError& error) {
+  if (error.get_exit_code() == 0 || app.remaining().empty()) return std::nullopt;
+  return CLI::ExtrasError(app.remaining());
+}
+
 // nullopt: parsed, go on. Otherwise the exit status after CLI11 printed help (0) or the error.
 inline std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv) {
   try {
     app.parse(argc, argv);
     return std::nullopt;
   } catch (const CLI::ParseError& error) {
-    if (error.get_exit_code() != 0 && !app.remaining().empty()) {
-      return app.exit(CLI::ExtrasError(app.remaining()));
-    }
+    if (auto extras = unexpected_arguments(app, error)) return app.exit(*extras);
     return app.exit(error);
   }
 }
